@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "qrt-core.h"
+
+/*
+ * quartier-cli: the core from a terminal. Every command prints one translated line on stderr
+ * and exits with 1 when something is wrong with its input; it never touches an input file.
+ */
+
+typedef int (*CommandFunc) (int argc, char **argv);
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("quartier-cli: %s\n", error->message);
+  return 1;
+}
+
+static int
+fail_usage (GOptionContext *context,
+            const char     *message)
+{
+  g_printerr ("quartier-cli: %s\n", message);
+  g_printerr (_("Run “%s --help” for usage."), g_get_prgname ());
+  g_printerr ("\n");
+  (void) context;
+  return 2;
+}
+
+static gboolean
+parse_size (const char *text,
+            int        *width,
+            int        *height)
+{
+  g_auto(GStrv) parts = NULL;
+  gint64 w, h;
+
+  if (text == NULL)
+    return FALSE;
+  parts = g_strsplit (text, "x", 2);
+  if (g_strv_length (parts) != 2 ||
+      !g_ascii_string_to_signed (parts[0], 10, 1, 16384, &w, NULL) ||
+      !g_ascii_string_to_signed (parts[1], 10, 1, 16384, &h, NULL))
+    return FALSE;
+  *width = (int) w;
+  *height = (int) h;
+  return TRUE;
+}
+
+/* The project CRS box as Web Mercator, following its edges (a straight edge in UTM is not one
+ * in Mercator, so corners alone would clip the requested area). */
+static gboolean
+bbox_to_mercator (const QrtBBox  *box,
+                  int             epsg,
+                  QrtBBox        *out,
+                  GError        **error)
+{
+  OGRSpatialReferenceH src = OSRNewSpatialReference (NULL);
+  OGRSpatialReferenceH dst = OSRNewSpatialReference (NULL);
+  OGRCoordinateTransformationH ct = NULL;
+  gboolean ok = FALSE;
+  const int steps = 16;
+
+  OSRSetAxisMappingStrategy (src, OAMS_TRADITIONAL_GIS_ORDER);
+  OSRSetAxisMappingStrategy (dst, OAMS_TRADITIONAL_GIS_ORDER);
+  if (OSRImportFromEPSG (src, epsg) == OGRERR_NONE && OSRImportFromEPSG (dst, 3857) == OGRERR_NONE)
+    ct = OCTNewCoordinateTransformation (src, dst);
+
+  qrt_bbox_init_empty (out);
+  if (ct != NULL)
+    {
+      ok = TRUE;
+      for (int i = 0; i <= steps && ok; i++)
+        {
+          double t = (double) i / steps;
+          double xs[4] = { box->min_x + t * (box->max_x - box->min_x),
+                           box->min_x + t * (box->max_x - box->min_x), box->min_x, box->max_x };
+          double ys[4] = { box->min_y, box->max_y,
+                           box->min_y + t * (box->max_y - box->min_y),
+                           box->min_y + t * (box->max_y - box->min_y) };
+
+          ok = OCTTransform (ct, 4, xs, ys, NULL);
+          for (int k = 0; ok && k < 4; k++)
+            qrt_bbox_extend (out, xs[k], ys[k]);
+        }
+    }
+
+  if (!ok)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 _("The box lies outside the area the project’s coordinate system EPSG:%d covers."),
+                 epsg);
+  if (ct)
+    OCTDestroyCoordinateTransformation (ct);
+  OSRDestroySpatialReference (src);
+  OSRDestroySpatialReference (dst);
+  return ok;
+}
+
+static gboolean
+write_png_atomically (cairo_surface_t  *surface,
+                      const char       *path,
+                      GError          **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *tmpl = g_strdup_printf (".%s.XXXXXX", base);
+  g_autofree char *tmp = g_build_filename (dir, tmpl, NULL);
+  cairo_status_t status;
+  int fd;
+
+  fd = g_mkstemp (tmp);
+  if (fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   _("Cannot write “%s”: %s"), path, g_strerror (errno));
+      return FALSE;
+    }
+  close (fd);
+
+  status = cairo_surface_write_to_png (surface, tmp);
+  if (status != CAIRO_STATUS_SUCCESS || g_rename (tmp, path) != 0)
+    {
+      g_unlink (tmp);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot write “%s”: %s"), path,
+                   status != CAIRO_STATUS_SUCCESS ? cairo_status_to_string (status)
+                                                  : g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+command_render (int    argc,
+                char **argv)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *size = NULL;
+  g_autofree char *bbox_text = NULL;
+  double scale = 1.0;
+  GOptionEntry entries[] = {
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("PNG file to write"), N_("FILE") },
+    { "size", 's', 0, G_OPTION_ARG_STRING, &size, N_("Image size in pixels (default 1600x1000)"),
+      N_("WIDTHxHEIGHT") },
+    { "bbox", 'b', 0, G_OPTION_ARG_STRING, &bbox_text,
+      N_("Area to show, in the project’s coordinate system (default: whole project)"),
+      N_("MINX,MINY,MAXX,MAXY") },
+    { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &scale,
+      N_("Device pixels per point: 2 draws lines as on a HiDPI screen"), N_("FACTOR") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("PROJECT.gpkg — draw the project’s map"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtProject) project = NULL;
+  g_autoptr(QrtTileRender) renderer = NULL;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  QrtBBox wanted, view;
+  int width = 1600, height = 1000;
+  gboolean ok;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail_usage (context, error->message);
+  if (argc != 2)
+    return fail_usage (context, _("Name exactly one project file."));
+  if (out == NULL)
+    return fail_usage (context, _("Say where to write the picture with --out FILE.png."));
+  if (size != NULL && !parse_size (size, &width, &height))
+    return fail_usage (context, _("--size takes WIDTHxHEIGHT, for example 1600x1000."));
+  if (!(scale >= 0.25 && scale <= 8))
+    return fail_usage (context, _("--scale takes a factor between 0.25 and 8."));
+
+  project = qrt_project_open (argv[1], NULL, &error);
+  if (project == NULL)
+    return fail (error);
+
+  if (bbox_text != NULL)
+    {
+      QrtBBox box;
+
+      if (!qrt_bbox_parse (bbox_text, &box))
+        return fail_usage (context, _("--bbox takes four numbers MINX,MINY,MAXX,MAXY with MIN < MAX."));
+      if (!bbox_to_mercator (&box, qrt_project_get_epsg (project), &wanted, &error))
+        return fail (error);
+    }
+  else
+    qrt_project_get_extent (project, QRT_COORDS_MERCATOR, &wanted);
+
+  qrt_fit_view (&wanted, width, height, &view);
+  renderer = qrt_project_create_renderer (project);
+
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) (width * scale),
+                                        (int) (height * scale));
+  cr = cairo_create (surface);
+  qrt_tile_render_paint (renderer, cr, &view, (int) (width * scale), (int) (height * scale), scale,
+                         NULL);
+  cairo_destroy (cr);
+
+  ok = write_png_atomically (surface, out, &error);
+  cairo_surface_destroy (surface);
+  if (!ok)
+    return fail (error);
+
+  g_print ("%s\n", out);
+  return 0;
+}
+
+static void
+print_progress (double   fraction,
+                gpointer user_data)
+{
+  if (isatty (fileno (stderr)))
+    g_printerr ("\r%3d %%", (int) lround (fraction * 100));
+}
+
+static int
+command_demo (int    argc,
+              char **argv)
+{
+  g_autofree char *out = NULL;
+  gint64 seed = QRT_DEMO_DEFAULT_SEED;
+  GOptionEntry entries[] = {
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("GeoPackage file to write"), N_("FILE") },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Seed of the generator (same seed, same town)"),
+      N_("N") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("— write the synthetic demo municipality “Musterstadt”"));
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail_usage (context, error->message);
+  if (argc != 1)
+    return fail_usage (context, _("The demo command takes no file argument; use --out."));
+  if (out == NULL)
+    return fail_usage (context, _("Say where to write the demo with --out FILE.gpkg."));
+  if (seed < 0)
+    return fail_usage (context, _("--seed takes a number of 0 or more."));
+
+  if (!qrt_demo_write (out, (guint64) seed, print_progress, NULL, NULL, &error))
+    {
+      if (isatty (fileno (stderr)))
+        g_printerr ("\n");
+      return fail (error);
+    }
+  if (isatty (fileno (stderr)))
+    g_printerr ("\r");
+  g_print ("%s\n", out);
+  return 0;
+}
+
+static const char *
+kind_name (QrtGeometryKind kind)
+{
+  switch (kind)
+    {
+    case QRT_GEOMETRY_POINT:
+      return C_("geometry", "points");
+    case QRT_GEOMETRY_LINE:
+      return C_("geometry", "lines");
+    case QRT_GEOMETRY_POLYGON:
+      return C_("geometry", "polygons");
+    case QRT_GEOMETRY_NONE:
+    default:
+      return C_("geometry", "none");
+    }
+}
+
+static int
+command_layers (int    argc,
+                char **argv)
+{
+  GOptionEntry entries[] = { { NULL } };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("PROJECT.gpkg — list the project’s layers"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtProject) project = NULL;
+  guint n;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail_usage (context, error->message);
+  if (argc != 2)
+    return fail_usage (context, _("Name exactly one project file."));
+
+  project = qrt_project_open (argv[1], NULL, &error);
+  if (project == NULL)
+    return fail (error);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (project));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrtProjectLayer) item = g_list_model_get_item (G_LIST_MODEL (project), i);
+      QrtLayer *layer = qrt_project_layer_get_layer (item);
+      const QrtBBox *e = qrt_layer_get_extent (layer, QRT_COORDS_ANALYSIS);
+      const char *source = qrt_project_layer_get_source (item);
+      const char *licence = qrt_project_layer_get_licence (item);
+
+      /* Tab-separated so scripts can cut it; the extent in the analysis CRS. */
+      g_print ("%s\t%s\t%u\tEPSG:%d\t%.1f,%.1f,%.1f,%.1f\t%s\t%s\n",
+               qrt_layer_get_name (layer), kind_name (qrt_layer_get_geometry_kind (layer)),
+               qrt_layer_get_n_features (layer), qrt_layer_get_epsg (layer),
+               e->min_x, e->min_y, e->max_x, e->max_y,
+               source ? source : "–", licence ? licence : "–");
+    }
+  return 0;
+}
+
+static const struct
+{
+  const char  *name;
+  CommandFunc  func;
+  const char  *summary;
+} commands[] = {
+  { "demo", command_demo, N_("Write the synthetic demo municipality") },
+  { "layers", command_layers, N_("List a project’s layers") },
+  { "render", command_render, N_("Draw a project’s map into a PNG file") },
+};
+
+static void
+print_usage (FILE *stream)
+{
+  fprintf (stream, "%s\n\n", _("Usage: quartier-cli COMMAND [OPTION…]"));
+  fprintf (stream, "%s\n", _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (stream, "  %-8s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (stream, "\n%s\n", _("“quartier-cli COMMAND --help” describes a command’s options."));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *localedir = g_getenv ("QUARTIER_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
+    {
+      print_usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? 2 : 0;
+    }
+  if (g_str_equal (argv[1], "--version"))
+    {
+      g_print ("quartier-cli %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  qrt_core_init ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      {
+        g_autofree char *prgname = g_strdup_printf ("quartier-cli %s", commands[i].name);
+
+        g_set_prgname (prgname);
+        return commands[i].func (argc - 1, argv + 1);
+      }
+
+  g_printerr ("quartier-cli: ");
+  g_printerr (_("Unknown command “%s”."), argv[1]);
+  g_printerr ("\n");
+  print_usage (stderr);
+  return 2;
+}

@@ -1,0 +1,993 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <ogr_srs_api.h>
+
+#include "qrt-layer.h"
+
+/*
+ * QrtLayer is immutable once qrt_layer_builder_finish() returns it: every field below is
+ * written by the builder's thread only, before the object is published. Afterwards any
+ * thread may read it without locks; reference counting is GObject's (atomic).
+ */
+
+typedef struct
+{
+  char         *name;
+  QrtFieldType  type;
+  GArray       *values;   /* gint64, double or const char * (into strings) */
+  GByteArray   *nulls;    /* 1 = NULL */
+} Column;
+
+struct _QrtLayer
+{
+  GObject          parent_instance;
+
+  char            *name;
+  QrtGeometryKind  kind;
+  int              epsg;
+  guint            n_features;
+
+  double          *coords[2];        /* by QrtCoords */
+  guint            n_points;
+  guint32         *ring_offsets;     /* n_rings + 1 */
+  guint            n_rings;
+  guint32         *part_offsets;     /* n_parts + 1 */
+  guint            n_parts;
+  guint32         *feature_offsets;  /* n_features + 1 */
+  QrtBBox         *bboxes[2];
+  QrtBBox          extent[2];
+  QrtRTree        *index[2];
+
+  Column          *columns;
+  guint            n_columns;
+  GStringChunk    *strings;
+};
+
+G_DEFINE_FINAL_TYPE (QrtLayer, qrt_layer, G_TYPE_OBJECT)
+
+struct _QrtLayerBuilder
+{
+  char            *name;
+  QrtGeometryKind  kind;
+  int              epsg;
+  GArray          *coords;           /* double, interleaved */
+  GArray          *ring_offsets;     /* guint32 start of each ring */
+  GArray          *part_offsets;     /* guint32 start of each part */
+  GArray          *feature_offsets;  /* guint32 start of each feature */
+  GArray          *columns;          /* Column */
+  GStringChunk    *strings;
+  gboolean         in_feature;
+};
+
+static void
+column_clear (Column *column)
+{
+  g_free (column->name);
+  g_clear_pointer (&column->values, g_array_unref);
+  g_clear_pointer (&column->nulls, g_byte_array_unref);
+}
+
+static void
+qrt_layer_finalize (GObject *object)
+{
+  QrtLayer *self = QRT_LAYER (object);
+
+  g_free (self->name);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_free (self->coords[i]);
+      g_free (self->bboxes[i]);
+      g_clear_pointer (&self->index[i], qrt_rtree_free);
+    }
+  g_free (self->ring_offsets);
+  g_free (self->part_offsets);
+  g_free (self->feature_offsets);
+  for (guint i = 0; i < self->n_columns; i++)
+    column_clear (&self->columns[i]);
+  g_free (self->columns);
+  g_clear_pointer (&self->strings, g_string_chunk_free);
+
+  G_OBJECT_CLASS (qrt_layer_parent_class)->finalize (object);
+}
+
+static void
+qrt_layer_class_init (QrtLayerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = qrt_layer_finalize;
+}
+
+static void
+qrt_layer_init (QrtLayer *self)
+{
+}
+
+const char *
+qrt_layer_get_name (QrtLayer *self)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  return self->name;
+}
+
+QrtGeometryKind
+qrt_layer_get_geometry_kind (QrtLayer *self)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), QRT_GEOMETRY_NONE);
+  return self->kind;
+}
+
+int
+qrt_layer_get_epsg (QrtLayer *self)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), 0);
+  return self->epsg;
+}
+
+guint
+qrt_layer_get_n_features (QrtLayer *self)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), 0);
+  return self->n_features;
+}
+
+/**
+ * qrt_layer_get_extent:
+ *
+ * Returns: (transfer none): the bounding box of all features; empty for an empty layer.
+ */
+const QrtBBox *
+qrt_layer_get_extent (QrtLayer  *self,
+                      QrtCoords  coords)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  return &self->extent[coords];
+}
+
+const double *
+qrt_layer_get_coords (QrtLayer  *self,
+                      QrtCoords  coords,
+                      guint     *n_points)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  if (n_points)
+    *n_points = self->n_points;
+  return self->coords[coords];
+}
+
+const guint32 *
+qrt_layer_get_ring_offsets (QrtLayer *self,
+                            guint    *n_rings)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  if (n_rings)
+    *n_rings = self->n_rings;
+  return self->ring_offsets;
+}
+
+const guint32 *
+qrt_layer_get_part_offsets (QrtLayer *self,
+                            guint    *n_parts)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  if (n_parts)
+    *n_parts = self->n_parts;
+  return self->part_offsets;
+}
+
+const guint32 *
+qrt_layer_get_feature_offsets (QrtLayer *self)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  return self->feature_offsets;
+}
+
+const QrtBBox *
+qrt_layer_get_feature_bboxes (QrtLayer  *self,
+                              QrtCoords  coords)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  return self->bboxes[coords];
+}
+
+const QrtRTree *
+qrt_layer_get_index (QrtLayer  *self,
+                     QrtCoords  coords)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  return self->index[coords];
+}
+
+/**
+ * qrt_layer_get_memsize:
+ *
+ * Returns: bytes held by the layer's arrays, indexes and attributes (for benchmarks).
+ */
+gsize
+qrt_layer_get_memsize (QrtLayer *self)
+{
+  gsize size;
+
+  g_return_val_if_fail (QRT_IS_LAYER (self), 0);
+
+  size = sizeof *self;
+  size += 2 * self->n_points * 2 * sizeof (double);
+  size += (self->n_rings + self->n_parts + self->n_features + 3) * sizeof (guint32);
+  size += 2 * self->n_features * sizeof (QrtBBox);
+  for (guint i = 0; i < 2; i++)
+    size += qrt_rtree_get_memsize (self->index[i]);
+  for (guint i = 0; i < self->n_columns; i++)
+    size += self->columns[i].values->len * g_array_get_element_size (self->columns[i].values) +
+            self->columns[i].nulls->len;
+  return size;
+}
+
+guint
+qrt_layer_get_n_fields (QrtLayer *self)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), 0);
+  return self->n_columns;
+}
+
+const char *
+qrt_layer_get_field_name (QrtLayer *self,
+                          guint     field)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  g_return_val_if_fail (field < self->n_columns, NULL);
+  return self->columns[field].name;
+}
+
+QrtFieldType
+qrt_layer_get_field_type (QrtLayer *self,
+                          guint     field)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), QRT_FIELD_STRING);
+  g_return_val_if_fail (field < self->n_columns, QRT_FIELD_STRING);
+  return self->columns[field].type;
+}
+
+/**
+ * qrt_layer_find_field:
+ *
+ * Returns: the index of the field called @name, or -1.
+ */
+int
+qrt_layer_find_field (QrtLayer   *self,
+                      const char *name)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), -1);
+  g_return_val_if_fail (name != NULL, -1);
+
+  for (guint i = 0; i < self->n_columns; i++)
+    if (g_ascii_strcasecmp (self->columns[i].name, name) == 0)
+      return (int) i;
+  return -1;
+}
+
+gboolean
+qrt_layer_is_null (QrtLayer *self,
+                   guint     field,
+                   guint     feature)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), TRUE);
+  g_return_val_if_fail (field < self->n_columns && feature < self->n_features, TRUE);
+  return self->columns[field].nulls->data[feature] != 0;
+}
+
+/**
+ * qrt_layer_get_int:
+ *
+ * Returns: the value as an integer (a real is truncated, a string parsed); 0 for NULL.
+ */
+gint64
+qrt_layer_get_int (QrtLayer *self,
+                   guint     field,
+                   guint     feature)
+{
+  const Column *column;
+
+  g_return_val_if_fail (QRT_IS_LAYER (self), 0);
+  g_return_val_if_fail (field < self->n_columns && feature < self->n_features, 0);
+
+  column = &self->columns[field];
+  if (column->nulls->data[feature])
+    return 0;
+  switch (column->type)
+    {
+    case QRT_FIELD_INTEGER:
+      return g_array_index (column->values, gint64, feature);
+    case QRT_FIELD_REAL:
+      return (gint64) g_array_index (column->values, double, feature);
+    case QRT_FIELD_STRING:
+      return g_ascii_strtoll (g_array_index (column->values, const char *, feature), NULL, 10);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/**
+ * qrt_layer_get_real:
+ *
+ * Returns: the value as a double; NAN for NULL or a string that is not a number.
+ */
+double
+qrt_layer_get_real (QrtLayer *self,
+                    guint     field,
+                    guint     feature)
+{
+  const Column *column;
+
+  g_return_val_if_fail (QRT_IS_LAYER (self), NAN);
+  g_return_val_if_fail (field < self->n_columns && feature < self->n_features, NAN);
+
+  column = &self->columns[field];
+  if (column->nulls->data[feature])
+    return NAN;
+  switch (column->type)
+    {
+    case QRT_FIELD_INTEGER:
+      return (double) g_array_index (column->values, gint64, feature);
+    case QRT_FIELD_REAL:
+      return g_array_index (column->values, double, feature);
+    case QRT_FIELD_STRING:
+      {
+        const char *text = g_array_index (column->values, const char *, feature);
+        char *end = NULL;
+        double v = g_ascii_strtod (text, &end);
+
+        return (end != text && *end == '\0') ? v : NAN;
+      }
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/**
+ * qrt_layer_get_string:
+ *
+ * Returns: (nullable) (transfer none): the string value, or %NULL for NULL and for fields
+ *   that are not strings.
+ */
+const char *
+qrt_layer_get_string (QrtLayer *self,
+                      guint     field,
+                      guint     feature)
+{
+  const Column *column;
+
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  g_return_val_if_fail (field < self->n_columns && feature < self->n_features, NULL);
+
+  column = &self->columns[field];
+  if (column->nulls->data[feature] || column->type != QRT_FIELD_STRING)
+    return NULL;
+  return g_array_index (column->values, const char *, feature);
+}
+
+static GEOSCoordSequence *
+ring_sequence (QrtLayer            *self,
+               GEOSContextHandle_t  ctx,
+               guint                ring,
+               QrtCoords            coords)
+{
+  guint start = self->ring_offsets[ring];
+  guint end = self->ring_offsets[ring + 1];
+
+  return GEOSCoordSeq_copyFromBuffer_r (ctx, self->coords[coords] + 2 * start, end - start,
+                                        FALSE, FALSE);
+}
+
+static GEOSGeometry *
+build_part (QrtLayer            *self,
+            GEOSContextHandle_t  ctx,
+            guint                part,
+            QrtCoords            coords)
+{
+  guint first = self->part_offsets[part];
+  guint last = self->part_offsets[part + 1];
+
+  switch (self->kind)
+    {
+    case QRT_GEOMETRY_POINT:
+      return GEOSGeom_createPoint_r (ctx, ring_sequence (self, ctx, first, coords));
+
+    case QRT_GEOMETRY_LINE:
+      return GEOSGeom_createLineString_r (ctx, ring_sequence (self, ctx, first, coords));
+
+    case QRT_GEOMETRY_POLYGON:
+      {
+        GEOSGeometry *shell = GEOSGeom_createLinearRing_r (ctx, ring_sequence (self, ctx, first,
+                                                                               coords));
+        g_autofree GEOSGeometry **holes = g_new (GEOSGeometry *, MAX (1, last - first - 1));
+
+        for (guint r = first + 1; r < last; r++)
+          holes[r - first - 1] = GEOSGeom_createLinearRing_r (ctx, ring_sequence (self, ctx, r,
+                                                                                  coords));
+        return GEOSGeom_createPolygon_r (ctx, shell, holes, last - first - 1);
+      }
+
+    case QRT_GEOMETRY_NONE:
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+/**
+ * qrt_layer_build_geos:
+ * @ctx: the calling thread's GEOS context
+ *
+ * Returns: (transfer full): a new GEOS geometry for @feature (single or multi by its part
+ *   count), owned by @ctx's caller.
+ */
+GEOSGeometry *
+qrt_layer_build_geos (QrtLayer            *self,
+                      GEOSContextHandle_t  ctx,
+                      guint                feature,
+                      QrtCoords            coords)
+{
+  guint first, last;
+  g_autofree GEOSGeometry **parts = NULL;
+  int multi_type;
+
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  g_return_val_if_fail (feature < self->n_features, NULL);
+
+  first = self->feature_offsets[feature];
+  last = self->feature_offsets[feature + 1];
+
+  if (last - first == 1)
+    return build_part (self, ctx, first, coords);
+
+  parts = g_new (GEOSGeometry *, MAX (1, last - first));
+  for (guint p = first; p < last; p++)
+    parts[p - first] = build_part (self, ctx, p, coords);
+
+  switch (self->kind)
+    {
+    case QRT_GEOMETRY_POINT:
+      multi_type = GEOS_MULTIPOINT;
+      break;
+    case QRT_GEOMETRY_LINE:
+      multi_type = GEOS_MULTILINESTRING;
+      break;
+    case QRT_GEOMETRY_POLYGON:
+      multi_type = GEOS_MULTIPOLYGON;
+      break;
+    case QRT_GEOMETRY_NONE:
+    default:
+      g_return_val_if_reached (NULL);
+    }
+
+  return GEOSGeom_createCollection_r (ctx, multi_type, parts, last - first);
+}
+
+/* Builder */
+
+/**
+ * qrt_layer_builder_new:
+ * @name: the layer's name
+ * @kind: the geometry kind every feature will have
+ * @epsg: the EPSG code of the coordinates that will be added (the analysis CRS)
+ *
+ * Returns: (transfer full): a builder, to be used from one thread.
+ */
+QrtLayerBuilder *
+qrt_layer_builder_new (const char      *name,
+                       QrtGeometryKind  kind,
+                       int              epsg)
+{
+  QrtLayerBuilder *builder;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (kind != QRT_GEOMETRY_NONE, NULL);
+
+  builder = g_new0 (QrtLayerBuilder, 1);
+  builder->name = g_strdup (name);
+  builder->kind = kind;
+  builder->epsg = epsg;
+  builder->coords = g_array_new (FALSE, FALSE, sizeof (double));
+  builder->ring_offsets = g_array_new (FALSE, FALSE, sizeof (guint32));
+  builder->part_offsets = g_array_new (FALSE, FALSE, sizeof (guint32));
+  builder->feature_offsets = g_array_new (FALSE, FALSE, sizeof (guint32));
+  builder->columns = g_array_new (FALSE, TRUE, sizeof (Column));
+  g_array_set_clear_func (builder->columns, (GDestroyNotify) column_clear);
+  builder->strings = g_string_chunk_new (64 * 1024);
+
+  return builder;
+}
+
+void
+qrt_layer_builder_free (QrtLayerBuilder *builder)
+{
+  if (builder == NULL)
+    return;
+
+  g_free (builder->name);
+  g_clear_pointer (&builder->coords, g_array_unref);
+  g_clear_pointer (&builder->ring_offsets, g_array_unref);
+  g_clear_pointer (&builder->part_offsets, g_array_unref);
+  g_clear_pointer (&builder->feature_offsets, g_array_unref);
+  g_clear_pointer (&builder->columns, g_array_unref);
+  g_clear_pointer (&builder->strings, g_string_chunk_free);
+  g_free (builder);
+}
+
+guint
+qrt_layer_builder_add_field (QrtLayerBuilder *builder,
+                             const char      *name,
+                             QrtFieldType     type)
+{
+  Column column = { 0 };
+  gsize element;
+
+  g_return_val_if_fail (builder != NULL, 0);
+  g_return_val_if_fail (builder->feature_offsets->len == 0, 0);
+
+  switch (type)
+    {
+    case QRT_FIELD_INTEGER:
+      element = sizeof (gint64);
+      break;
+    case QRT_FIELD_REAL:
+      element = sizeof (double);
+      break;
+    case QRT_FIELD_STRING:
+      element = sizeof (const char *);
+      break;
+    default:
+      g_return_val_if_reached (0);
+    }
+
+  column.name = g_strdup (name);
+  column.type = type;
+  column.values = g_array_new (FALSE, TRUE, element);
+  column.nulls = g_byte_array_new ();
+  g_array_append_val (builder->columns, column);
+
+  return builder->columns->len - 1;
+}
+
+void
+qrt_layer_builder_begin_feature (QrtLayerBuilder *builder)
+{
+  guint32 start;
+  guint8 null = 1;
+
+  g_return_if_fail (builder != NULL);
+  g_return_if_fail (!builder->in_feature);
+
+  start = builder->part_offsets->len;
+  g_array_append_val (builder->feature_offsets, start);
+  for (guint i = 0; i < builder->columns->len; i++)
+    {
+      Column *column = &g_array_index (builder->columns, Column, i);
+
+      g_array_set_size (column->values, column->values->len + 1);
+      g_byte_array_append (column->nulls, &null, 1);
+    }
+  builder->in_feature = TRUE;
+}
+
+void
+qrt_layer_builder_begin_part (QrtLayerBuilder *builder)
+{
+  guint32 start;
+
+  g_return_if_fail (builder != NULL && builder->in_feature);
+
+  start = builder->ring_offsets->len;
+  g_array_append_val (builder->part_offsets, start);
+  /* Lines and points have exactly one ring per part, so open it right away. */
+  if (builder->kind != QRT_GEOMETRY_POLYGON)
+    qrt_layer_builder_begin_ring (builder);
+}
+
+void
+qrt_layer_builder_begin_ring (QrtLayerBuilder *builder)
+{
+  guint32 start;
+
+  g_return_if_fail (builder != NULL && builder->in_feature);
+
+  start = builder->coords->len / 2;
+  g_array_append_val (builder->ring_offsets, start);
+}
+
+void
+qrt_layer_builder_add_point (QrtLayerBuilder *builder,
+                             double           x,
+                             double           y)
+{
+  double xy[2] = { x, y };
+
+  g_return_if_fail (builder != NULL && builder->in_feature);
+
+  g_array_append_vals (builder->coords, xy, 2);
+}
+
+static gboolean
+add_ogr_part (QrtLayerBuilder *builder,
+              OGRGeometryH     geometry)
+{
+  OGRwkbGeometryType type = wkbFlatten (OGR_G_GetGeometryType (geometry));
+
+  switch (type)
+    {
+    case wkbPoint:
+      if (builder->kind != QRT_GEOMETRY_POINT || OGR_G_IsEmpty (geometry))
+        return FALSE;
+      qrt_layer_builder_begin_part (builder);
+      qrt_layer_builder_add_point (builder, OGR_G_GetX (geometry, 0), OGR_G_GetY (geometry, 0));
+      return TRUE;
+
+    case wkbLineString:
+    case wkbLinearRing:
+      {
+        int n = OGR_G_GetPointCount (geometry);
+
+        if (builder->kind != QRT_GEOMETRY_LINE || n < 2)
+          return FALSE;
+        qrt_layer_builder_begin_part (builder);
+        for (int i = 0; i < n; i++)
+          qrt_layer_builder_add_point (builder, OGR_G_GetX (geometry, i), OGR_G_GetY (geometry, i));
+        return TRUE;
+      }
+
+    case wkbPolygon:
+      {
+        int n_rings = OGR_G_GetGeometryCount (geometry);
+
+        if (builder->kind != QRT_GEOMETRY_POLYGON || n_rings < 1)
+          return FALSE;
+        qrt_layer_builder_begin_part (builder);
+        for (int r = 0; r < n_rings; r++)
+          {
+            OGRGeometryH ring = OGR_G_GetGeometryRef (geometry, r);
+            int n = OGR_G_GetPointCount (ring);
+
+            qrt_layer_builder_begin_ring (builder);
+            for (int i = 0; i < n; i++)
+              qrt_layer_builder_add_point (builder, OGR_G_GetX (ring, i), OGR_G_GetY (ring, i));
+          }
+        return TRUE;
+      }
+
+    case wkbMultiPoint:
+    case wkbMultiLineString:
+    case wkbMultiPolygon:
+    case wkbGeometryCollection:
+      {
+        gboolean any = FALSE;
+
+        for (int i = 0; i < OGR_G_GetGeometryCount (geometry); i++)
+          any |= add_ogr_part (builder, OGR_G_GetGeometryRef (geometry, i));
+        return any;
+      }
+
+    default:
+      if (OGR_G_HasCurveGeometry (geometry, TRUE))
+        {
+          OGRGeometryH linear = OGR_G_GetLinearGeometry (geometry, 0, NULL);
+          gboolean any = linear != NULL && add_ogr_part (builder, linear);
+
+          OGR_G_DestroyGeometry (linear);
+          return any;
+        }
+      return FALSE;
+    }
+}
+
+/**
+ * qrt_layer_builder_add_ogr_geometry:
+ * @geometry: an OGR geometry already in the builder's CRS
+ *
+ * Adds the parts of @geometry that match the builder's kind to the current feature
+ * (Z and M are dropped, curves linearised).
+ *
+ * Returns: %TRUE if at least one part was added.
+ */
+gboolean
+qrt_layer_builder_add_ogr_geometry (QrtLayerBuilder *builder,
+                                    OGRGeometryH     geometry)
+{
+  g_return_val_if_fail (builder != NULL && builder->in_feature, FALSE);
+
+  if (geometry == NULL)
+    return FALSE;
+  return add_ogr_part (builder, geometry);
+}
+
+static Column *
+current_column (QrtLayerBuilder *builder,
+                guint            field,
+                QrtFieldType     type)
+{
+  Column *column;
+
+  g_return_val_if_fail (builder != NULL && builder->in_feature, NULL);
+  g_return_val_if_fail (field < builder->columns->len, NULL);
+
+  column = &g_array_index (builder->columns, Column, field);
+  g_return_val_if_fail (column->type == type, NULL);
+  column->nulls->data[column->nulls->len - 1] = 0;
+  return column;
+}
+
+void
+qrt_layer_builder_set_int (QrtLayerBuilder *builder,
+                           guint            field,
+                           gint64           value)
+{
+  Column *column = current_column (builder, field, QRT_FIELD_INTEGER);
+
+  if (column)
+    g_array_index (column->values, gint64, column->values->len - 1) = value;
+}
+
+void
+qrt_layer_builder_set_real (QrtLayerBuilder *builder,
+                            guint            field,
+                            double           value)
+{
+  Column *column = current_column (builder, field, QRT_FIELD_REAL);
+
+  if (column)
+    g_array_index (column->values, double, column->values->len - 1) = value;
+}
+
+void
+qrt_layer_builder_set_string (QrtLayerBuilder *builder,
+                              guint            field,
+                              const char      *value)
+{
+  Column *column;
+
+  if (value == NULL)
+    return;
+  column = current_column (builder, field, QRT_FIELD_STRING);
+  if (column)
+    g_array_index (column->values, const char *, column->values->len - 1) =
+      g_string_chunk_insert_const (builder->strings, value);
+}
+
+static void
+truncate_to_feature_start (QrtLayerBuilder *builder)
+{
+  guint32 first_part = g_array_index (builder->feature_offsets, guint32,
+                                      builder->feature_offsets->len - 1);
+
+  if (first_part < builder->part_offsets->len)
+    {
+      guint32 first_ring = g_array_index (builder->part_offsets, guint32, first_part);
+
+      if (first_ring < builder->ring_offsets->len)
+        g_array_set_size (builder->coords,
+                          2 * g_array_index (builder->ring_offsets, guint32, first_ring));
+      g_array_set_size (builder->ring_offsets, first_ring);
+      g_array_set_size (builder->part_offsets, first_part);
+    }
+  g_array_set_size (builder->feature_offsets, builder->feature_offsets->len - 1);
+  for (guint i = 0; i < builder->columns->len; i++)
+    {
+      Column *column = &g_array_index (builder->columns, Column, i);
+
+      g_array_set_size (column->values, column->values->len - 1);
+      g_byte_array_set_size (column->nulls, column->nulls->len - 1);
+    }
+}
+
+/**
+ * qrt_layer_builder_end_feature:
+ *
+ * Completes the current feature. A feature without any part is dropped (empty geometry).
+ */
+void
+qrt_layer_builder_end_feature (QrtLayerBuilder *builder)
+{
+  g_return_if_fail (builder != NULL && builder->in_feature);
+
+  if (g_array_index (builder->feature_offsets, guint32, builder->feature_offsets->len - 1) ==
+      builder->part_offsets->len)
+    truncate_to_feature_start (builder);
+  builder->in_feature = FALSE;
+}
+
+void
+qrt_layer_builder_discard_feature (QrtLayerBuilder *builder)
+{
+  g_return_if_fail (builder != NULL && builder->in_feature);
+
+  truncate_to_feature_start (builder);
+  builder->in_feature = FALSE;
+}
+
+static double
+ring_signed_area (const double *xy,
+                  guint         n)
+{
+  double sum = 0;
+
+  for (guint i = 0; i + 1 < n; i++)
+    sum += xy[2 * i] * xy[2 * i + 3] - xy[2 * i + 2] * xy[2 * i + 1];
+  return sum / 2;
+}
+
+static void
+reverse_ring (double *xy,
+              guint   n)
+{
+  for (guint i = 0, j = n - 1; i < j; i++, j--)
+    {
+      double tx = xy[2 * i], ty = xy[2 * i + 1];
+
+      xy[2 * i] = xy[2 * j];
+      xy[2 * i + 1] = xy[2 * j + 1];
+      xy[2 * j] = tx;
+      xy[2 * j + 1] = ty;
+    }
+}
+
+/* Exterior rings counter-clockwise, holes clockwise: the renderer can then fill a whole layer
+ * as one path with the non-zero rule and overlapping features stay filled. */
+static void
+orient_rings (QrtLayer *self)
+{
+  for (guint p = 0; p < self->n_parts; p++)
+    for (guint r = self->part_offsets[p]; r < self->part_offsets[p + 1]; r++)
+      {
+        guint start = self->ring_offsets[r];
+        guint n = self->ring_offsets[r + 1] - start;
+        double area = ring_signed_area (self->coords[QRT_COORDS_ANALYSIS] + 2 * start, n);
+        gboolean exterior = r == self->part_offsets[p];
+
+        if ((exterior && area < 0) || (!exterior && area > 0))
+          reverse_ring (self->coords[QRT_COORDS_ANALYSIS] + 2 * start, n);
+      }
+}
+
+static gboolean
+to_mercator (QrtLayer  *self,
+             GError   **error)
+{
+  OGRSpatialReferenceH src = OSRNewSpatialReference (NULL);
+  OGRSpatialReferenceH dst = OSRNewSpatialReference (NULL);
+  OGRCoordinateTransformationH ct = NULL;
+  const double *in = self->coords[QRT_COORDS_ANALYSIS];
+  double *out = self->coords[QRT_COORDS_MERCATOR];
+  g_autofree double *xs = NULL;
+  g_autofree double *ys = NULL;
+  g_autofree int *ok = NULL;
+  gboolean success = FALSE;
+  const guint chunk = 65536;
+
+  OSRSetAxisMappingStrategy (src, OAMS_TRADITIONAL_GIS_ORDER);
+  OSRSetAxisMappingStrategy (dst, OAMS_TRADITIONAL_GIS_ORDER);
+  if (OSRImportFromEPSG (src, self->epsg) != OGRERR_NONE ||
+      OSRImportFromEPSG (dst, 3857) != OGRERR_NONE ||
+      (ct = OCTNewCoordinateTransformation (src, dst)) == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("The coordinate system EPSG:%d cannot be converted for display."),
+                   self->epsg);
+      goto out;
+    }
+
+  xs = g_new (double, chunk);
+  ys = g_new (double, chunk);
+  ok = g_new (int, chunk);
+  for (guint start = 0; start < self->n_points; start += chunk)
+    {
+      guint n = MIN (chunk, self->n_points - start);
+
+      for (guint i = 0; i < n; i++)
+        {
+          xs[i] = in[2 * (start + i)];
+          ys[i] = in[2 * (start + i) + 1];
+        }
+      if (!OCTTransformEx (ct, n, xs, ys, NULL, ok))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       _("Layer “%s” has coordinates outside the area a map can show."),
+                       self->name);
+          goto out;
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          out[2 * (start + i)] = xs[i];
+          out[2 * (start + i) + 1] = ys[i];
+        }
+    }
+  success = TRUE;
+
+out:
+  if (ct)
+    OCTDestroyCoordinateTransformation (ct);
+  OSRDestroySpatialReference (src);
+  OSRDestroySpatialReference (dst);
+  return success;
+}
+
+static void
+compute_bboxes (QrtLayer  *self,
+                QrtCoords  which)
+{
+  const double *xy = self->coords[which];
+
+  self->bboxes[which] = g_new (QrtBBox, MAX (1, self->n_features));
+  qrt_bbox_init_empty (&self->extent[which]);
+  for (guint f = 0; f < self->n_features; f++)
+    {
+      QrtBBox *box = &self->bboxes[which][f];
+      guint first = self->ring_offsets[self->part_offsets[self->feature_offsets[f]]];
+      guint last = self->ring_offsets[self->part_offsets[self->feature_offsets[f + 1]]];
+
+      qrt_bbox_init_empty (box);
+      for (guint i = first; i < last; i++)
+        qrt_bbox_extend (box, xy[2 * i], xy[2 * i + 1]);
+      qrt_bbox_union (&self->extent[which], box);
+    }
+  self->index[which] = qrt_rtree_new (self->bboxes[which], self->n_features);
+}
+
+static gpointer
+steal_array (GArray **array,
+             guint    sentinel_value,
+             gboolean add_sentinel)
+{
+  if (add_sentinel)
+    g_array_append_val (*array, sentinel_value);
+  return g_array_free (g_steal_pointer (array), FALSE);
+}
+
+/**
+ * qrt_layer_builder_finish:
+ * @builder: (transfer full): the builder, freed by this call
+ *
+ * Freezes the features into an immutable layer, computing the Web Mercator copy, the
+ * per-feature boxes and the spatial indexes.
+ *
+ * Returns: (transfer full): the layer, or %NULL with @error set if the coordinates cannot be
+ *   shown on a Web Mercator map.
+ */
+QrtLayer *
+qrt_layer_builder_finish (QrtLayerBuilder  *builder,
+                          GError          **error)
+{
+  g_autoptr(QrtLayer) self = NULL;
+
+  g_return_val_if_fail (builder != NULL, NULL);
+  g_return_val_if_fail (!builder->in_feature, NULL);
+
+  self = g_object_new (QRT_TYPE_LAYER, NULL);
+  self->name = g_steal_pointer (&builder->name);
+  self->kind = builder->kind;
+  self->epsg = builder->epsg;
+  self->n_features = builder->feature_offsets->len;
+  self->n_parts = builder->part_offsets->len;
+  self->n_rings = builder->ring_offsets->len;
+  self->n_points = builder->coords->len / 2;
+  self->feature_offsets = steal_array (&builder->feature_offsets, self->n_parts, TRUE);
+  self->part_offsets = steal_array (&builder->part_offsets, self->n_rings, TRUE);
+  self->ring_offsets = steal_array (&builder->ring_offsets, self->n_points, TRUE);
+  self->coords[QRT_COORDS_ANALYSIS] = steal_array (&builder->coords, 0, FALSE);
+  self->coords[QRT_COORDS_MERCATOR] = g_new (double, MAX (1, 2 * self->n_points));
+
+  self->n_columns = builder->columns->len;
+  g_array_set_clear_func (builder->columns, NULL);
+  self->columns = steal_array (&builder->columns, 0, FALSE);
+  self->strings = g_steal_pointer (&builder->strings);
+  qrt_layer_builder_free (builder);
+
+  if (self->kind == QRT_GEOMETRY_POLYGON)
+    orient_rings (self);
+  if (!to_mercator (self, error))
+    return NULL;
+
+  compute_bboxes (self, QRT_COORDS_ANALYSIS);
+  compute_bboxes (self, QRT_COORDS_MERCATOR);
+
+  return g_steal_pointer (&self);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#define QRT_CORE_INSIDE
+#include "qrt-types.h"
+#include "model/qrt-bbox.h"
+#include "model/qrt-rtree.h"
+#include "model/qrt-layer.h"
+#include "draw/qrt-style.h"
+#include "draw/qrt-tile-render.h"
+#include "project/qrt-project-layer.h"
+#include "project/qrt-project.h"
+#include "project/qrt-project-schema.h"
+#include "demo/qrt-demo.h"
+#undef QRT_CORE_INSIDE
+
+G_BEGIN_DECLS
+
+void qrt_core_init (void);
+
+G_END_DECLS
