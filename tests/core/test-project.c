@@ -9,12 +9,14 @@
 
 #include "qrt-core.h"
 
+static char *work_dir;
+
 /* A small project written with GDAL the way Quartier writes them: two map layers in different
  * CRSs, Quartier's tables with titles, positions and a style. */
 static char *
 write_project (gboolean with_layers)
 {
-  g_autofree char *path = g_build_filename (g_get_tmp_dir (), with_layers ? "p.gpkg" : "empty.gpkg",
+  g_autofree char *path = g_build_filename (work_dir, with_layers ? "p.gpkg" : "empty.gpkg",
                                             NULL);
   GDALDriverH driver = GDALGetDriverByName ("GPKG");
   GDALDatasetH ds = GDALCreate (driver, path, 0, 0, 0, GDT_Unknown, NULL);
@@ -205,11 +207,11 @@ test_bad_input (void)
 {
   g_autofree char *valid = write_project (TRUE);
   g_autofree char *empty = write_project (FALSE);
-  g_autofree char *missing = g_build_filename (g_get_tmp_dir (), "missing.gpkg", NULL);
-  g_autofree char *png = g_build_filename (g_get_tmp_dir (), "picture.gpkg", NULL);
-  g_autofree char *text = g_build_filename (g_get_tmp_dir (), "notes.gpkg", NULL);
-  g_autofree char *truncated = g_build_filename (g_get_tmp_dir (), "truncated.gpkg", NULL);
-  g_autofree char *plain_sqlite = g_build_filename (g_get_tmp_dir (), "plain.sqlite", NULL);
+  g_autofree char *missing = g_build_filename (work_dir, "missing.gpkg", NULL);
+  g_autofree char *png = g_build_filename (work_dir, "picture.gpkg", NULL);
+  g_autofree char *text = g_build_filename (work_dir, "notes.gpkg", NULL);
+  g_autofree char *truncated = g_build_filename (work_dir, "truncated.gpkg", NULL);
+  g_autofree char *plain_sqlite = g_build_filename (work_dir, "plain.sqlite", NULL);
   static const guint8 png_bytes[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
                                       'I', 'H', 'D', 'R' };
   g_autofree char *contents = NULL;
@@ -251,11 +253,25 @@ test_cancelled (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+static void
+remove_tree (const char *path)
+{
+  const char *argv[] = { "rm", "-rf", path, NULL };
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                NULL);
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  /* Each run its own directory: test programs run in parallel with each other. */
+  work_dir = g_dir_make_tmp ("quartier-test-XXXXXX", NULL);
+  g_assert_nonnull (work_dir);
   qrt_core_init ();
 
   g_test_add_func ("/project/open", test_open);
@@ -263,5 +279,8 @@ main (int    argc,
   g_test_add_func ("/project/bad-input", test_bad_input);
   g_test_add_func ("/project/cancelled", test_cancelled);
 
-  return g_test_run ();
+  status = g_test_run ();
+  remove_tree (work_dir);
+  g_free (work_dir);
+  return status;
 }

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <cairo.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "qrt-core.h"
+
+/* quartier-cli as a user runs it: a separate process, judged by exit code, stdout, stderr
+ * and the files it leaves. */
+
+static const char *cli_path;
+static char *demo_path;
+static char *work_dir;
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+run_cli (Run         *run,
+         const char  *first,
+         ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) cli_path);
+  va_start (args, first);
+  for (arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &run->out, &run->err, &run->status, &error);
+  g_assert_no_error (error);
+}
+
+static int
+exit_code (const Run *run)
+{
+  g_assert_true (WIFEXITED (run->status));
+  return WEXITSTATUS (run->status);
+}
+
+static const char *
+demo (void)
+{
+  if (demo_path == NULL)
+    {
+      g_auto(Run) run = { 0 };
+
+      demo_path = g_build_filename (work_dir, "musterstadt.gpkg", NULL);
+      run_cli (&run, "demo", "--out", demo_path, "--seed", "1", NULL);
+      g_assert_cmpint (exit_code (&run), ==, 0);
+      g_assert_true (g_file_test (demo_path, G_FILE_TEST_IS_REGULAR));
+    }
+  return demo_path;
+}
+
+/* Distinct colours in a PNG, and the share of pixels unlike its top-left pixel. */
+static guint
+count_colours (const char *png,
+               int         width,
+               int         height)
+{
+  cairo_surface_t *surface = cairo_image_surface_create_from_png (png);
+  g_autoptr(GHashTable) colours = g_hash_table_new (NULL, NULL);
+  const guint8 *data;
+  int stride;
+
+  g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (surface), ==, width);
+  g_assert_cmpint (cairo_image_surface_get_height (surface), ==, height);
+  data = cairo_image_surface_get_data (surface);
+  stride = cairo_image_surface_get_stride (surface);
+  for (int y = 0; y < height; y += 2)
+    for (int x = 0; x < width; x += 2)
+      g_hash_table_add (colours,
+                        GUINT_TO_POINTER (*(const guint32 *) (data + y * stride + x * 4)));
+  cairo_surface_destroy (surface);
+  return g_hash_table_size (colours);
+}
+
+static void
+test_render (void)
+{
+  g_autofree char *png = g_build_filename (work_dir, "map.png", NULL);
+  g_autofree char *zoomed = g_build_filename (work_dir, "zoomed.png", NULL);
+  g_auto(Run) run = { 0 };
+  g_auto(Run) run2 = { 0 };
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  gsize la, lb;
+
+  run_cli (&run, "render", demo (), "--out", png, "--size", "400x250", NULL);
+  g_assert_cmpint (exit_code (&run), ==, 0);
+  g_assert_cmpstr (g_strstrip (run.out), ==, png);
+  /* Land cover, water, streets, buildings and districts give many colours, not a blank. */
+  g_assert_cmpuint (count_colours (png, 400, 250), >, 20);
+
+  /* A 2 km box in the town centre (EPSG:25832) gives another picture. */
+  run_cli (&run2, "render", demo (), "--out", zoomed, "--size", "400x250",
+           "--bbox", "432900,5694000,434900,5695300", NULL);
+  g_assert_cmpint (exit_code (&run2), ==, 0);
+  g_assert_cmpuint (count_colours (zoomed, 400, 250), >, 20);
+  g_file_get_contents (png, &a, &la, NULL);
+  g_file_get_contents (zoomed, &b, &lb, NULL);
+  g_assert_false (la == lb && memcmp (a, b, la) == 0);
+}
+
+static void
+test_layers (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_cli (&run, "layers", demo (), NULL);
+  g_assert_cmpint (exit_code (&run), ==, 0);
+  g_assert_nonnull (strstr (run.out, "districts\t"));
+  g_assert_nonnull (strstr (run.out, "buildings\t"));
+  g_assert_nonnull (strstr (run.out, "EPSG:25832"));
+}
+
+static void
+assert_bad_input (const char *path,
+                  const char *command)
+{
+  g_autofree char *png = g_build_filename (work_dir, "never.png", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize before_len = 0, after_len = 0;
+  g_auto(Run) run = { 0 };
+  char *newline;
+
+  g_file_get_contents (path, &before, &before_len, NULL);
+  if (g_str_equal (command, "render"))
+    run_cli (&run, "render", path, "--out", png, NULL);
+  else
+    run_cli (&run, command, path, NULL);
+
+  g_assert_cmpint (exit_code (&run), ==, 1);
+  /* Exactly one line on stderr, starting with the program name. */
+  g_assert_true (g_str_has_prefix (run.err, "quartier-cli: "));
+  newline = strchr (run.err, '\n');
+  g_assert_nonnull (newline);
+  g_assert_cmpstr (newline + 1, ==, "");
+  g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+  g_file_get_contents (path, &after, &after_len, NULL);
+  g_assert_cmpmem (before, before_len, after, after_len);
+}
+
+static void
+test_bad_input (void)
+{
+  g_autofree char *missing = g_build_filename (work_dir, "missing.gpkg", NULL);
+  g_autofree char *text = g_build_filename (work_dir, "text.gpkg", NULL);
+  g_autofree char *truncated = g_build_filename (work_dir, "truncated.gpkg", NULL);
+  g_autofree char *contents = NULL;
+  gsize len;
+
+  g_assert_true (g_file_set_contents (text, "kein GeoPackage\n", -1, NULL));
+  g_assert_true (g_file_get_contents (demo (), &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (truncated, contents, len / 3, NULL));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *command = i == 0 ? "render" : "layers";
+
+      assert_bad_input (missing, command);
+      assert_bad_input (text, command);
+      assert_bad_input (truncated, command);
+    }
+}
+
+static void
+test_usage (void)
+{
+  g_auto(Run) unknown = { 0 };
+  g_auto(Run) no_out = { 0 };
+  g_auto(Run) bad_size = { 0 };
+  g_auto(Run) bad_bbox = { 0 };
+  g_autofree char *never = g_build_filename (work_dir, "x.png", NULL);
+
+  run_cli (&unknown, "frobnicate", NULL);
+  g_assert_cmpint (exit_code (&unknown), ==, 2);
+  run_cli (&no_out, "render", demo (), NULL);
+  g_assert_cmpint (exit_code (&no_out), ==, 2);
+  run_cli (&bad_size, "render", demo (), "--out", never, "--size", "0x10", NULL);
+  g_assert_cmpint (exit_code (&bad_size), ==, 2);
+  run_cli (&bad_bbox, "render", demo (), "--out", never, "--bbox", "3,2,1", NULL);
+  g_assert_cmpint (exit_code (&bad_bbox), ==, 2);
+  g_assert_false (g_file_test (never, G_FILE_TEST_EXISTS));
+}
+
+static void
+remove_tree (const char *path)
+{
+  const char *argv[] = { "rm", "-rf", path, NULL };
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                NULL);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  /* Each run its own directory: test programs run in parallel with each other. */
+  work_dir = g_dir_make_tmp ("quartier-test-XXXXXX", NULL);
+  g_assert_nonnull (work_dir);
+  if (argc < 2)
+    g_error ("usage: test-cli PATH-TO-QUARTIER-CLI");
+  cli_path = argv[1];
+
+  g_test_add_func ("/cli/render", test_render);
+  g_test_add_func ("/cli/layers", test_layers);
+  g_test_add_func ("/cli/bad-input", test_bad_input);
+  g_test_add_func ("/cli/usage", test_usage);
+
+  status = g_test_run ();
+  remove_tree (work_dir);
+  g_free (work_dir);
+  g_free (demo_path);
+  return status;
+}
