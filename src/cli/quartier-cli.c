@@ -263,6 +263,105 @@ command_demo (int    argc,
   return 0;
 }
 
+static int
+command_import (int    argc,
+                char **argv)
+{
+  g_autofree char *into = NULL;
+  g_autofree char *layer = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *src_crs = NULL;
+  g_autofree char *licence = NULL;
+  g_autofree char *attribution = NULL;
+  GOptionEntry entries[] = {
+    { "into", 'i', 0, G_OPTION_ARG_FILENAME, &into,
+      N_("Project GeoPackage to import into (created if missing)"), N_("PROJECT.gpkg") },
+    { "layer", 'l', 0, G_OPTION_ARG_STRING, &layer, N_("Layer of the source to take"),
+      N_("NAME") },
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &name, N_("Name of the new layer in the project"),
+      N_("NAME") },
+    { "src-crs", 0, 0, G_OPTION_ARG_STRING, &src_crs,
+      N_("Coordinate system of the source, if it does not say or says wrong"), N_("EPSG:N") },
+    { "licence", 0, 0, G_OPTION_ARG_STRING, &licence, N_("Licence of the data, e.g. dl-de/by-2-0"),
+      N_("LICENCE") },
+    { "attribution", 0, 0, G_OPTION_ARG_STRING, &attribution,
+      N_("Attribution text the licence requires"), N_("TEXT") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("SOURCE — copy a vector file’s layer into a project"));
+  g_autoptr(GError) error = NULL;
+  QrtImportOptions options = { 0 };
+  QrtImportResult result;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail_usage (context, error->message);
+  if (argc != 2)
+    return fail_usage (context, _("Name exactly one source file."));
+  if (into == NULL)
+    return fail_usage (context, _("Say which project to import into with --into PROJECT.gpkg."));
+  if (src_crs != NULL)
+    {
+      const char *code = g_str_has_prefix (src_crs, "EPSG:") ? src_crs + 5 : src_crs;
+      gint64 epsg;
+
+      if (!g_ascii_string_to_signed (code, 10, 1, G_MAXINT, &epsg, NULL))
+        return fail_usage (context, _("--src-crs takes an EPSG code, for example EPSG:25832."));
+      options.source_epsg = (int) epsg;
+    }
+  options.layer = layer;
+  options.target_name = name;
+  options.licence = licence;
+  options.attribution = attribution;
+
+  if (!qrt_import_file (argv[1], into, &options, print_progress, NULL, NULL, &result, &error))
+    {
+      if (isatty (fileno (stderr)))
+        g_printerr ("\n");
+      return fail (error);
+    }
+  if (isatty (fileno (stderr)))
+    g_printerr ("\r");
+
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%s: %" G_GINT64_FORMAT " feature imported",
+                        "%s: %" G_GINT64_FORMAT " features imported",
+                        (gulong) result.feature_count),
+           result.layer_name, result.feature_count);
+  g_print ("\n");
+  if (result.repaired_count > 0)
+    {
+      g_print (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " invalid geometry repaired",
+                            "%" G_GINT64_FORMAT " invalid geometries repaired",
+                            (gulong) result.repaired_count),
+               result.repaired_count);
+      g_print ("\n");
+    }
+  if (result.empty_count + result.unusable_count > 0)
+    {
+      gint64 skipped = result.empty_count + result.unusable_count;
+
+      g_print (g_dngettext (GETTEXT_PACKAGE,
+                            "%" G_GINT64_FORMAT " feature skipped (empty or unusable geometry)",
+                            "%" G_GINT64_FORMAT " features skipped (empty or unusable geometry)",
+                            (gulong) skipped),
+               skipped);
+      g_print ("\n");
+    }
+  if (result.recoded_count > 0)
+    {
+      g_print (g_dngettext (GETTEXT_PACKAGE,
+                            "%" G_GINT64_FORMAT " text value was not UTF-8 and was read as Windows-1252",
+                            "%" G_GINT64_FORMAT " text values were not UTF-8 and were read as Windows-1252",
+                            (gulong) result.recoded_count),
+               result.recoded_count);
+      g_print ("\n");
+    }
+  qrt_import_result_clear (&result);
+  return 0;
+}
+
 static const char *
 kind_name (QrtGeometryKind kind)
 {
@@ -327,6 +426,7 @@ static const struct
   const char  *summary;
 } commands[] = {
   { "demo", command_demo, N_("Write the synthetic demo municipality") },
+  { "import", command_import, N_("Copy a vector file into a project") },
   { "layers", command_layers, N_("List a project’s layers") },
   { "render", command_render, N_("Draw a project’s map into a PNG file") },
 };

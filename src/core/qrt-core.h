@@ -11,6 +11,7 @@
 #include "project/qrt-project-layer.h"
 #include "project/qrt-project.h"
 #include "project/qrt-project-schema.h"
+#include "import/qrt-import.h"
 #include "demo/qrt-demo.h"
 #undef QRT_CORE_INSIDE
 
