@@ -165,6 +165,32 @@ qrt_style_to_json (const QrtStyle *style)
   json_builder_add_boolean_value (builder, style->visible);
   json_builder_set_member_name (builder, "min-zoom");
   json_builder_add_int_value (builder, style->min_zoom);
+  if (style->mode != QRT_STYLE_SINGLE)
+    {
+      json_builder_set_member_name (builder, "mode");
+      json_builder_add_string_value (builder, style->mode == QRT_STYLE_GRADUATED ? "graduated"
+                                                                               : "categorized");
+      json_builder_set_member_name (builder, "field");
+      json_builder_add_string_value (builder, style->field);
+      json_builder_set_member_name (builder, "classes");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < style->n_classes; i++)
+        {
+          g_autofree char *colour = qrt_color_to_string (&style->classes[i].colour);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "colour");
+          json_builder_add_string_value (builder, colour);
+          json_builder_set_member_name (builder, style->mode == QRT_STYLE_GRADUATED ? "upper"
+                                                                                   : "value");
+          if (style->mode == QRT_STYLE_GRADUATED)
+            json_builder_add_double_value (builder, style->classes[i].upper);
+          else
+            json_builder_add_string_value (builder, style->classes[i].value);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+    }
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -186,6 +212,57 @@ member_double (JsonObject *object,
     return fallback;
   value = json_node_get_double (node);
   return isfinite (value) ? CLAMP (value, min, max) : fallback;
+}
+
+static gboolean
+read_classes (QrtStyle    *style,
+              JsonObject  *object,
+              GError     **error)
+{
+  const char *mode = json_object_get_string_member_with_default (object, "mode", "single");
+  JsonNode *node = json_object_get_member (object, "classes");
+  JsonArray *classes;
+
+  if (g_str_equal (mode, "single"))
+    {
+      style->mode = QRT_STYLE_SINGLE;
+      style->n_classes = 0;
+      return TRUE;
+    }
+  if (!g_str_equal (mode, "graduated") && !g_str_equal (mode, "categorized"))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   _("A layer style has the unknown mode “%s”."), mode);
+      return FALSE;
+    }
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           _("A classified layer style has no list of classes."));
+      return FALSE;
+    }
+
+  style->mode = g_str_equal (mode, "graduated") ? QRT_STYLE_GRADUATED : QRT_STYLE_CATEGORIZED;
+  g_strlcpy (style->field, json_object_get_string_member_with_default (object, "field", ""),
+             sizeof style->field);
+  classes = json_node_get_array (node);
+  style->n_classes = MIN (json_array_get_length (classes), QRT_STYLE_MAX_CLASSES);
+  for (guint i = 0; i < style->n_classes; i++)
+    {
+      JsonNode *item = json_array_get_element (classes, i);
+      JsonObject *klass = JSON_NODE_HOLDS_OBJECT (item) ? json_node_get_object (item) : NULL;
+
+      memset (&style->classes[i], 0, sizeof style->classes[i]);
+      if (klass == NULL)
+        continue;
+      qrt_color_parse (&style->classes[i].colour,
+                       json_object_get_string_member_with_default (klass, "colour", ""));
+      style->classes[i].upper = member_double (klass, "upper", 0, -G_MAXDOUBLE, G_MAXDOUBLE);
+      g_strlcpy (style->classes[i].value,
+                 json_object_get_string_member_with_default (klass, "value", ""),
+                 sizeof style->classes[i].value);
+    }
+  return TRUE;
 }
 
 /**
@@ -226,5 +303,5 @@ qrt_style_from_json (QrtStyle    *style,
   style->visible = json_object_get_boolean_member_with_default (object, "visible", style->visible);
   style->min_zoom = (int) member_double (object, "min-zoom", style->min_zoom, 0, 24);
 
-  return TRUE;
+  return read_classes (style, object, error);
 }

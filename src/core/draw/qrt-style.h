@@ -16,17 +16,43 @@ typedef struct
   double alpha;
 } QrtColor;
 
-/* A layer's look: a plain value (no pointers), so it is copied into render jobs. Widths and
- * sizes are in device-independent pixels, so a tile and a 1600 px render agree. */
+typedef enum
+{
+  QRT_STYLE_SINGLE,
+  QRT_STYLE_CATEGORIZED,
+  QRT_STYLE_GRADUATED,
+} QrtStyleMode;
+
+#define QRT_STYLE_MAX_CLASSES 16
+#define QRT_STYLE_MAX_TEXT 64
+
+/* One class of a categorized (a value) or graduated (values up to an upper bound) style. */
+typedef struct
+{
+  QrtColor colour;
+  double   upper;                       /* graduated: values <= upper (the last takes the rest) */
+  char     value[QRT_STYLE_MAX_TEXT];   /* categorized: the attribute value as text */
+} QrtStyleClass;
+
+/* A layer's look: a plain value (no pointers, bounded arrays), so it is copied into render jobs
+ * without any reference counting. Widths and sizes are in device-independent pixels, so a tile
+ * and a 1600 px render agree. In categorized and graduated mode the classes replace the fill
+ * colour (points and polygons) or the stroke colour (lines); features that match no class are
+ * drawn with `fill`/`stroke`. */
 struct _QrtStyle
 {
-  QrtColor fill;
-  QrtColor stroke;
-  double   stroke_width;
-  double   point_radius;
-  double   opacity;
-  gboolean visible;
-  int      min_zoom;
+  QrtColor      fill;
+  QrtColor      stroke;
+  double        stroke_width;
+  double        point_radius;
+  double        opacity;
+  gboolean      visible;
+  int           min_zoom;
+
+  QrtStyleMode  mode;
+  char          field[QRT_STYLE_MAX_TEXT];
+  guint         n_classes;
+  QrtStyleClass classes[QRT_STYLE_MAX_CLASSES];
 };
 
 #define QRT_TYPE_STYLE (qrt_style_get_type ())

@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "qrt-classify.h"
 #include "qrt-tile-render.h"
 
 /*
@@ -193,10 +194,14 @@ path_ring (const Painter *p,
     cairo_close_path (p->cr);
 }
 
+/* Draws the features @hits of @layer in one batch: one path filled and stroked once. */
 static gboolean
-paint_layer (const Painter  *p,
+paint_batch (const Painter  *p,
              QrtLayer       *layer,
-             const QrtStyle *style)
+             GArray         *hits,
+             const QrtStyle *style,
+             const QrtColor *fill,
+             const QrtColor *stroke)
 {
   QrtGeometryKind kind = qrt_layer_get_geometry_kind (layer);
   const double *xy = qrt_layer_get_coords (layer, QRT_COORDS_MERCATOR, NULL);
@@ -206,22 +211,10 @@ paint_layer (const Painter  *p,
   const QrtBBox *boxes = qrt_layer_get_feature_bboxes (layer, QRT_COORDS_MERCATOR);
   double stroke_px = style->stroke_width * p->scale;
   double radius_px = style->point_radius * p->scale;
-  double margin = (stroke_px + radius_px + 1) / p->px_per_m;
-  QrtBBox query = {
-    p->view->min_x - margin, p->view->min_y - margin,
-    p->view->max_x + margin, p->view->max_y + margin,
-  };
-  g_autoptr(GArray) hits = qrt_rtree_query (qrt_layer_get_index (layer, QRT_COORDS_MERCATOR),
-                                            &query);
-  gboolean has_fill = kind == QRT_GEOMETRY_POLYGON || kind == QRT_GEOMETRY_POINT;
-  gboolean has_stroke = style->stroke.alpha > 0 && stroke_px > 0;
+  gboolean has_fill = (kind == QRT_GEOMETRY_POLYGON || kind == QRT_GEOMETRY_POINT) &&
+                      fill->alpha > 0;
+  gboolean has_stroke = stroke->alpha > 0 && stroke_px > 0;
   g_autoptr(GArray) dots = g_array_new (FALSE, FALSE, sizeof (double));
-
-  if (hits->len == 0)
-    return TRUE;
-
-  if (style->opacity < 1)
-    cairo_push_group (p->cr);
 
   cairo_new_path (p->cr);
   for (guint h = 0; h < hits->len; h++)
@@ -230,11 +223,7 @@ paint_layer (const Painter  *p,
       const QrtBBox *box = &boxes[f];
 
       if (h % CANCEL_CHECK_INTERVAL == 0 && g_cancellable_is_cancelled (p->cancellable))
-        {
-          if (style->opacity < 1)
-            cairo_pattern_destroy (cairo_pop_group (p->cr));
-          return FALSE;
-        }
+        return FALSE;
 
       if (kind == QRT_GEOMETRY_POINT)
         {
@@ -265,14 +254,14 @@ paint_layer (const Painter  *p,
     }
 
   cairo_set_fill_rule (p->cr, CAIRO_FILL_RULE_WINDING);
-  if (has_fill && style->fill.alpha > 0)
+  if (has_fill)
     {
-      set_source (p->cr, &style->fill);
+      set_source (p->cr, fill);
       cairo_fill_preserve (p->cr);
     }
   if (has_stroke)
     {
-      set_source (p->cr, &style->stroke);
+      set_source (p->cr, stroke);
       cairo_set_line_width (p->cr, stroke_px);
       cairo_set_line_join (p->cr, CAIRO_LINE_JOIN_ROUND);
       cairo_set_line_cap (p->cr, CAIRO_LINE_CAP_ROUND);
@@ -282,8 +271,9 @@ paint_layer (const Painter  *p,
 
   if (dots->len > 0)
     {
-      /* A dot takes the outline colour when there is one: small buildings read as their edge. */
-      const QrtColor *dot_color = has_stroke ? &style->stroke : &style->fill;
+      /* A dot takes the colour that carries the information: the class colour of a classified
+       * area, else the outline, which is how small buildings read. */
+      const QrtColor *dot_color = has_stroke && style->mode == QRT_STYLE_SINGLE ? stroke : fill;
       double d = MAX (1.0, p->scale);
 
       for (guint i = 0; i < dots->len; i += 2)
@@ -292,14 +282,68 @@ paint_layer (const Painter  *p,
       set_source (p->cr, dot_color);
       cairo_fill (p->cr);
     }
+  return TRUE;
+}
+
+static gboolean
+paint_layer (const Painter  *p,
+             QrtLayer       *layer,
+             const QrtStyle *style)
+{
+  double margin = (style->stroke_width * p->scale + style->point_radius * p->scale + 1) /
+                  p->px_per_m;
+  QrtBBox query = {
+    p->view->min_x - margin, p->view->min_y - margin,
+    p->view->max_x + margin, p->view->max_y + margin,
+  };
+  g_autoptr(GArray) hits = qrt_rtree_query (qrt_layer_get_index (layer, QRT_COORDS_MERCATOR),
+                                            &query);
+  int field = style->mode != QRT_STYLE_SINGLE ? qrt_layer_find_field (layer, style->field) : -1;
+  gboolean ok = TRUE;
+
+  if (hits->len == 0)
+    return TRUE;
+
+  if (style->opacity < 1)
+    cairo_push_group (p->cr);
+
+  if (field < 0 || style->n_classes == 0)
+    ok = paint_batch (p, layer, hits, style, &style->fill, &style->stroke);
+  else
+    {
+      /* One batch per class, the unclassed ("other") features first, beneath. */
+      gboolean lines = qrt_layer_get_geometry_kind (layer) == QRT_GEOMETRY_LINE;
+      GArray *buckets[QRT_STYLE_MAX_CLASSES + 1];
+
+      for (guint b = 0; b <= style->n_classes; b++)
+        buckets[b] = g_array_new (FALSE, FALSE, sizeof (guint));
+      for (guint h = 0; h < hits->len; h++)
+        {
+          guint f = g_array_index (hits, guint, h);
+          int klass = qrt_style_class_of (style, layer, field, f);
+
+          g_array_append_val (buckets[klass < 0 ? 0 : klass + 1], f);
+        }
+      for (guint b = 0; b <= style->n_classes && ok; b++)
+        {
+          const QrtColor *colour = b == 0 ? (lines ? &style->stroke : &style->fill)
+                                          : &style->classes[b - 1].colour;
+
+          if (buckets[b]->len > 0)
+            ok = paint_batch (p, layer, buckets[b], style, lines ? &style->fill : colour,
+                              lines ? colour : &style->stroke);
+        }
+      for (guint b = 0; b <= style->n_classes; b++)
+        g_array_unref (buckets[b]);
+    }
 
   if (style->opacity < 1)
     {
       cairo_pop_group_to_source (p->cr);
-      cairo_paint_with_alpha (p->cr, style->opacity);
+      if (ok)
+        cairo_paint_with_alpha (p->cr, style->opacity);
     }
-
-  return TRUE;
+  return ok;
 }
 
 /**

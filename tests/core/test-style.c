@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+
+#include "qrt-core.h"
+
+static void
+test_breaks (void)
+{
+  const double clustered[] = { 22, 1, 2, 3, 10, 11, 12, 20, 21 };
+  double upper[QRT_STYLE_MAX_CLASSES];
+  guint n;
+
+  /* Jenks finds the three clusters. */
+  n = qrt_classify_breaks (clustered, G_N_ELEMENTS (clustered), QRT_CLASSIFY_JENKS, 3, upper);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpfloat (upper[0], ==, 3);
+  g_assert_cmpfloat (upper[1], ==, 12);
+  g_assert_cmpfloat (upper[2], ==, 22);
+
+  /* Equal intervals split the range 1..22 in thirds. */
+  n = qrt_classify_breaks (clustered, G_N_ELEMENTS (clustered), QRT_CLASSIFY_EQUAL_INTERVAL, 3,
+                           upper);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpfloat_with_epsilon (upper[0], 8, 1e-12);
+  g_assert_cmpfloat_with_epsilon (upper[1], 15, 1e-12);
+  g_assert_cmpfloat (upper[2], ==, 22);
+
+  /* Quantiles: three values per class. */
+  n = qrt_classify_breaks (clustered, G_N_ELEMENTS (clustered), QRT_CLASSIFY_QUANTILE, 3, upper);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpfloat (upper[0], ==, 3);
+  g_assert_cmpfloat (upper[1], ==, 12);
+
+  /* Manual bounds are sorted; the last class always reaches the maximum. */
+  upper[0] = 15;
+  upper[1] = 5;
+  n = qrt_classify_breaks (clustered, G_N_ELEMENTS (clustered), QRT_CLASSIFY_MANUAL, 2, upper);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpfloat (upper[0], ==, 5);
+  g_assert_cmpfloat (upper[1], ==, 22);
+}
+
+static void
+test_breaks_degenerate (void)
+{
+  const double same[] = { 4, 4, 4, 4 };
+  double upper[QRT_STYLE_MAX_CLASSES];
+  g_autofree double *many = g_new (double, 20000);
+
+  g_assert_cmpuint (qrt_classify_breaks (same, 4, QRT_CLASSIFY_QUANTILE, 5, upper), ==, 1);
+  g_assert_cmpfloat (upper[0], ==, 4);
+  g_assert_cmpuint (qrt_classify_breaks (same, 0, QRT_CLASSIFY_JENKS, 5, upper), ==, 0);
+
+  /* Jenks on a sample: two far-apart uniform blocks stay apart. */
+  for (guint i = 0; i < 20000; i++)
+    many[i] = i < 10000 ? i * 1e-4 : 100 + i * 1e-4;
+  g_assert_cmpuint (qrt_classify_breaks (many, 20000, QRT_CLASSIFY_JENKS, 2, upper), ==, 2);
+  g_assert_cmpfloat (upper[0], <, 1.0001);
+  g_assert_cmpfloat (upper[1], >, 100);
+}
+
+static void
+test_ramp (void)
+{
+  QrtColor low, high, mid;
+
+  qrt_ramp_colour (QRT_RAMP_SEQUENTIAL, 0, &low);
+  qrt_ramp_colour (QRT_RAMP_SEQUENTIAL, 1, &high);
+  /* viridis: dark purple to yellow, monotonically lighter. */
+  g_assert_cmpfloat_with_epsilon (low.red, 0x44 / 255.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (high.blue, 0x25 / 255.0, 1e-9);
+  g_assert_cmpfloat (low.green, <, high.green);
+  qrt_ramp_colour (QRT_RAMP_DIVERGING, 0.5, &mid);
+  /* The diverging ramp is neutral in the middle. */
+  g_assert_cmpfloat_with_epsilon (mid.red, mid.blue, 0.02);
+}
+
+static QrtLayer *
+make_squares (void)
+{
+  g_autoptr(QrtLayerBuilder) builder = qrt_layer_builder_new ("sq", QRT_GEOMETRY_POLYGON, 3857);
+  guint value = qrt_layer_builder_add_field (builder, "density", QRT_FIELD_REAL);
+  guint use = qrt_layer_builder_add_field (builder, "use", QRT_FIELD_STRING);
+  const char *uses[] = { "wohnen", "gewerbe", "wohnen", "park" };
+  QrtBBox tile;
+
+  qrt_tile_bbox (10, 530, 340, &tile);
+  /* Four squares side by side across the tile, densities 100, 200, 300, 4000. */
+  for (guint i = 0; i < 4; i++)
+    {
+      double w = (tile.max_x - tile.min_x) / 4;
+      double x0 = tile.min_x + i * w + w * 0.1, x1 = x0 + w * 0.8;
+      double y0 = tile.min_y + w, y1 = tile.max_y - w;
+
+      qrt_layer_builder_begin_feature (builder);
+      qrt_layer_builder_begin_part (builder);
+      qrt_layer_builder_begin_ring (builder);
+      qrt_layer_builder_add_point (builder, x0, y0);
+      qrt_layer_builder_add_point (builder, x1, y0);
+      qrt_layer_builder_add_point (builder, x1, y1);
+      qrt_layer_builder_add_point (builder, x0, y1);
+      qrt_layer_builder_add_point (builder, x0, y0);
+      qrt_layer_builder_set_real (builder, value, i < 3 ? 100.0 * (i + 1) : 4000);
+      qrt_layer_builder_set_string (builder, use, uses[i]);
+      qrt_layer_builder_end_feature (builder);
+    }
+  return qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
+}
+
+static guint32
+centre_pixel (QrtTileRender *renderer,
+              guint          square)
+{
+  gsize stride;
+  g_autoptr(GBytes) tile = qrt_tile_render_tile (renderer, 10, 530, 340, 256, NULL, &stride);
+  const guint8 *data = g_bytes_get_data (tile, NULL);
+
+  return *(const guint32 *) (data + 128 * stride + (32 + 64 * square) * 4) & 0xffffff;
+}
+
+static void
+test_graduated (void)
+{
+  g_autoptr(QrtLayer) layer = make_squares ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtTileRender) renderer = NULL;
+  int field = qrt_layer_find_field (layer, "density");
+  QrtStyle style, back;
+  g_autofree char *json = NULL;
+
+  qrt_style_init_default (&style, QRT_GEOMETRY_POLYGON, 0);
+  g_assert_true (qrt_style_make_graduated (&style, layer, "density", QRT_CLASSIFY_JENKS, 2, NULL,
+                                           QRT_RAMP_SEQUENTIAL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (style.n_classes, ==, 2);
+  g_assert_cmpint (qrt_style_class_of (&style, layer, field, 0), ==, 0);
+  g_assert_cmpint (qrt_style_class_of (&style, layer, field, 2), ==, 0);
+  g_assert_cmpint (qrt_style_class_of (&style, layer, field, 3), ==, 1);
+
+  /* The outlier square is drawn in another colour than the other three. */
+  style.classes[0].colour.alpha = style.classes[1].colour.alpha = 1;
+  renderer = qrt_tile_render_new (&layer, &style, 1);
+  g_assert_cmpuint (centre_pixel (renderer, 0), ==, centre_pixel (renderer, 1));
+  g_assert_cmpuint (centre_pixel (renderer, 0), !=, centre_pixel (renderer, 3));
+
+  /* Saved and read back, the classes survive. */
+  json = qrt_style_to_json (&style);
+  qrt_style_init_default (&back, QRT_GEOMETRY_POLYGON, 3);
+  g_assert_true (qrt_style_from_json (&back, json, &error));
+  g_assert_cmpint (back.mode, ==, QRT_STYLE_GRADUATED);
+  g_assert_cmpstr (back.field, ==, "density");
+  g_assert_cmpuint (back.n_classes, ==, 2);
+  g_assert_cmpfloat (back.classes[0].upper, ==, style.classes[0].upper);
+
+  g_assert_false (qrt_style_make_graduated (&style, layer, "use", QRT_CLASSIFY_QUANTILE, 3, NULL,
+                                            QRT_RAMP_SEQUENTIAL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
+static void
+test_categorized (void)
+{
+  g_autoptr(QrtLayer) layer = make_squares ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtTileRender) renderer = NULL;
+  int field = qrt_layer_find_field (layer, "use");
+  QrtStyle style;
+
+  qrt_style_init_default (&style, QRT_GEOMETRY_POLYGON, 0);
+  g_assert_true (qrt_style_make_categorized (&style, layer, "use", &error));
+  g_assert_cmpuint (style.n_classes, ==, 3);
+  /* Sorted by value: gewerbe, park, wohnen. */
+  g_assert_cmpstr (style.classes[0].value, ==, "gewerbe");
+  g_assert_cmpint (qrt_style_class_of (&style, layer, field, 0), ==, 2);
+  g_assert_cmpint (qrt_style_class_of (&style, layer, field, 1), ==, 0);
+
+  renderer = qrt_tile_render_new (&layer, &style, 1);
+  g_assert_cmpuint (centre_pixel (renderer, 0), ==, centre_pixel (renderer, 2));
+  g_assert_cmpuint (centre_pixel (renderer, 0), !=, centre_pixel (renderer, 1));
+  g_assert_cmpuint (centre_pixel (renderer, 1), !=, centre_pixel (renderer, 3));
+
+  g_assert_false (qrt_style_make_categorized (&style, layer, "nope", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+}
+
+static void
+test_json_errors (void)
+{
+  QrtStyle style;
+  g_autoptr(GError) error = NULL;
+
+  qrt_style_init_default (&style, QRT_GEOMETRY_LINE, 0);
+  g_assert_false (qrt_style_from_json (&style, "[1,2]", &error));
+  g_clear_error (&error);
+  g_assert_false (qrt_style_from_json (&style, "{\"mode\":\"rainbow\"}", &error));
+  g_clear_error (&error);
+  g_assert_false (qrt_style_from_json (&style, "{\"mode\":\"graduated\"}", &error));
+  g_clear_error (&error);
+  g_assert_true (qrt_style_from_json (&style, "{\"stroke-width\":1e9,\"fill\":\"#zz\"}", &error));
+  g_assert_cmpfloat (style.stroke_width, ==, 50);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  qrt_core_init ();
+
+  g_test_add_func ("/style/breaks", test_breaks);
+  g_test_add_func ("/style/breaks-degenerate", test_breaks_degenerate);
+  g_test_add_func ("/style/ramp", test_ramp);
+  g_test_add_func ("/style/graduated", test_graduated);
+  g_test_add_func ("/style/categorized", test_categorized);
+  g_test_add_func ("/style/json-errors", test_json_errors);
+
+  return g_test_run ();
+}
