@@ -139,6 +139,36 @@ write_png_atomically (cairo_surface_t  *surface,
   return TRUE;
 }
 
+/* The legend in the bottom-right corner, top layer first as a reader expects. */
+static void
+paint_legend (cairo_t    *cr,
+              QrtProject *project,
+              double      width,
+              double      height,
+              double      scale)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (project));
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree QrtLegendEntry *entries = g_new0 (QrtLegendEntry, MAX (1, n));
+  double w, h, margin = 12 * scale;
+
+  for (guint i = 0; i < n; i++)
+    {
+      QrtProjectLayer *item = g_list_model_get_item (G_LIST_MODEL (project), n - 1 - i);
+
+      g_ptr_array_add (items, item);
+      entries[i].title = qrt_project_layer_get_title (item);
+      entries[i].kind = qrt_layer_get_geometry_kind (qrt_project_layer_get_layer (item));
+      entries[i].style = qrt_project_layer_get_style (item);
+    }
+
+  qrt_legend_paint (cr, entries, n, scale, TRUE, &w, &h);
+  cairo_save (cr);
+  cairo_translate (cr, width - w - margin, height - h - margin);
+  qrt_legend_paint (cr, entries, n, scale, FALSE, &w, &h);
+  cairo_restore (cr);
+}
+
 static int
 command_render (int    argc,
                 char **argv)
@@ -147,6 +177,7 @@ command_render (int    argc,
   g_autofree char *size = NULL;
   g_autofree char *bbox_text = NULL;
   double scale = 1.0;
+  gboolean legend = FALSE;
   GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("PNG file to write"), N_("FILE") },
     { "size", 's', 0, G_OPTION_ARG_STRING, &size, N_("Image size in pixels (default 1600x1000)"),
@@ -156,6 +187,8 @@ command_render (int    argc,
       N_("MINX,MINY,MAXX,MAXY") },
     { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &scale,
       N_("Device pixels per point: 2 draws lines as on a HiDPI screen"), N_("FACTOR") },
+    { "legend", 0, 0, G_OPTION_ARG_NONE, &legend, N_("Draw a legend of the visible layers"),
+      NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (_("PROJECT.gpkg — draw the project’s map"));
@@ -205,6 +238,8 @@ command_render (int    argc,
   cr = cairo_create (surface);
   qrt_tile_render_paint (renderer, cr, &view, (int) (width * scale), (int) (height * scale), scale,
                          NULL);
+  if (legend)
+    paint_legend (cr, project, width * scale, height * scale, scale);
   cairo_destroy (cr);
 
   ok = write_png_atomically (surface, out, &error);

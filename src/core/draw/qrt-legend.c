@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <pango/pangocairo.h>
+
+#include "qrt-legend.h"
+
+#define PAD 10
+#define SWATCH 14
+#define GAP 6
+#define ROW 20
+
+static void
+paint_swatch (cairo_t         *cr,
+              QrtGeometryKind  kind,
+              const QrtStyle  *style,
+              const QrtColor  *colour,
+              double           x,
+              double           y,
+              double           scale)
+{
+  const QrtColor *fill = colour ? colour : &style->fill;
+  const QrtColor *stroke = kind == QRT_GEOMETRY_LINE && colour ? colour : &style->stroke;
+  double s = SWATCH * scale;
+
+  cairo_save (cr);
+  cairo_new_path (cr);
+  switch (kind)
+    {
+    case QRT_GEOMETRY_POINT:
+      cairo_arc (cr, x + s / 2, y + s / 2, MIN (s / 2, MAX (2, style->point_radius) * scale), 0,
+                 2 * G_PI);
+      break;
+    case QRT_GEOMETRY_LINE:
+      cairo_move_to (cr, x, y + s * 0.7);
+      cairo_curve_to (cr, x + s * 0.4, y, x + s * 0.6, y + s, x + s, y + s * 0.3);
+      break;
+    case QRT_GEOMETRY_POLYGON:
+    case QRT_GEOMETRY_NONE:
+    default:
+      cairo_rectangle (cr, x + 0.5, y + 0.5, s - 1, s - 1);
+      break;
+    }
+  if (kind != QRT_GEOMETRY_LINE && fill->alpha > 0)
+    {
+      cairo_set_source_rgba (cr, fill->red, fill->green, fill->blue, fill->alpha);
+      cairo_fill_preserve (cr);
+    }
+  cairo_set_source_rgba (cr, stroke->red, stroke->green, stroke->blue, stroke->alpha);
+  cairo_set_line_width (cr, MAX (1, MIN (style->stroke_width, 4)) * scale);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
+static char *
+class_label (const QrtStyle *style,
+             guint           i)
+{
+  return g_strdup (style->classes[i].value);
+}
+
+static char *
+format_number (double v)
+{
+  /* Locale-aware (a German legend reads "1.234,5"), without needless decimals. */
+  if (fabs (v) >= 100 || v == floor (v))
+    return g_strdup_printf ("%'.0f", v);
+  return g_strdup_printf ("%'.2g", v);
+}
+
+static char *
+graduated_label (const QrtStyle *style,
+                 guint           i)
+{
+  g_autofree char *upper = format_number (style->classes[i].upper);
+
+  if (i == 0)
+    /* TRANSLATORS: a legend class: values up to this number */
+    return g_strdup_printf (_("up to %s"), upper);
+  {
+    g_autofree char *lower = format_number (style->classes[i - 1].upper);
+
+    /* TRANSLATORS: a legend class between two numbers */
+    return g_strdup_printf (_("%s to %s"), lower, upper);
+  }
+}
+
+static double
+text (cairo_t     *cr,
+      PangoLayout *layout,
+      const char  *str,
+      gboolean     bold,
+      double       x,
+      double       y,
+      gboolean     draw)
+{
+  int w, h;
+
+  pango_layout_set_text (layout, str, -1);
+  pango_layout_set_attributes (layout, NULL);
+  if (bold)
+    {
+      PangoAttrList *attrs = pango_attr_list_new ();
+
+      pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+      pango_layout_set_attributes (layout, attrs);
+      pango_attr_list_unref (attrs);
+    }
+  pango_layout_get_pixel_size (layout, &w, &h);
+  if (draw)
+    {
+      cairo_move_to (cr, x, y);
+      pango_cairo_show_layout (cr, layout);
+    }
+  return w;
+}
+
+/**
+ * qrt_legend_paint:
+ * @cr: target; the legend is drawn with its top-left corner at the current origin
+ * @scale: device pixels per CSS pixel
+ * @measure_only: only compute @width and @height
+ * @width: (out): width of the legend box in device pixels
+ * @height: (out): height of the legend box in device pixels
+ *
+ * Paints a legend box: one row per layer, and one row per class of a classified layer. The
+ * same code serves the window, `quartier-cli render --legend` and (later) reports.
+ */
+void
+qrt_legend_paint (cairo_t              *cr,
+                  const QrtLegendEntry *entries,
+                  guint                 n_entries,
+                  double                scale,
+                  gboolean              measure_only,
+                  double               *width,
+                  double               *height)
+{
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *font = pango_font_description_from_string ("Cantarell, Sans 10");
+  double pad = PAD * scale, row = ROW * scale, swatch = SWATCH * scale, gap = GAP * scale;
+  double y, w = 0;
+
+  g_return_if_fail (cr != NULL && width != NULL && height != NULL);
+
+  pango_font_description_set_absolute_size (font, 11 * scale * PANGO_SCALE);
+  pango_layout_set_font_description (layout, font);
+
+  /* Measure first, then draw the background and the rows. */
+  for (int pass = 0; pass < (measure_only ? 1 : 2); pass++)
+    {
+      gboolean draw = pass == 1;
+
+      if (draw)
+        {
+          cairo_save (cr);
+          cairo_set_source_rgba (cr, 1, 1, 1, 0.92);
+          cairo_rectangle (cr, 0, 0, *width, *height);
+          cairo_fill_preserve (cr);
+          cairo_set_source_rgba (cr, 0, 0, 0, 0.25);
+          cairo_set_line_width (cr, scale);
+          cairo_stroke (cr);
+          cairo_restore (cr);
+          cairo_set_source_rgb (cr, 0.15, 0.15, 0.17);
+        }
+
+      y = pad;
+      for (guint i = 0; i < n_entries; i++)
+        {
+          const QrtLegendEntry *e = &entries[i];
+          gboolean classed = e->style->mode != QRT_STYLE_SINGLE && e->style->n_classes > 0;
+
+          if (!e->style->visible)
+            continue;
+          if (draw)
+            paint_swatch (cr, e->kind, e->style, NULL, pad, y + (row - swatch) / 2, scale);
+          if (draw)
+            cairo_set_source_rgb (cr, 0.15, 0.15, 0.17);
+          w = MAX (w, pad + swatch + gap + text (cr, layout, e->title, classed, pad + swatch + gap,
+                                                 y + scale, draw) + pad);
+          y += row;
+
+          for (guint c = 0; classed && c < e->style->n_classes; c++)
+            {
+              g_autofree char *label = e->style->mode == QRT_STYLE_GRADUATED
+                                         ? graduated_label (e->style, c)
+                                         : class_label (e->style, c);
+              double indent = pad + gap * 2;
+
+              if (draw)
+                paint_swatch (cr, e->kind, e->style, &e->style->classes[c].colour, indent,
+                              y + (row - swatch) / 2, scale);
+              if (draw)
+                cairo_set_source_rgb (cr, 0.15, 0.15, 0.17);
+              w = MAX (w, indent + swatch + gap +
+                          text (cr, layout, label, FALSE, indent + swatch + gap, y + scale, draw) +
+                          pad);
+              y += row;
+            }
+        }
+      *width = ceil (w);
+      *height = ceil (y + pad - (row - swatch) / 2);
+    }
+
+  pango_font_description_free (font);
+  g_object_unref (layout);
+}
