@@ -181,6 +181,69 @@ test_open_async (void)
 }
 
 static void
+save_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (qrt_project_save_finish (QRT_PROJECT (object), result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static void
+test_save (void)
+{
+  g_autofree char *path = write_project (TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtProject) project = qrt_project_open (path, NULL, &error);
+  g_autoptr(QrtProject) again = NULL;
+  g_autoptr(QrtProjectLayer) top = NULL;
+  QrtProjectLayer *zones = qrt_project_find_layer (project, "zones");
+  QrtStyle style = *qrt_project_layer_get_style (zones);
+  gboolean done = FALSE;
+  guint timeout = g_timeout_add_seconds (30, timeout_cb, NULL);
+
+  g_assert_no_error (error);
+  /* Points on top again, a new title, a graduated style, half opacity. */
+  qrt_project_move_layer (project, 1, 0);
+  qrt_project_layer_set_title (zones, "Stadtbezirke");
+  g_assert_true (qrt_style_make_graduated (&style, qrt_project_layer_get_layer (zones), "pop",
+                                           QRT_CLASSIFY_EQUAL_INTERVAL, 3, NULL,
+                                           QRT_RAMP_SEQUENTIAL, NULL));
+  qrt_project_layer_set_style (zones, &style);
+  qrt_project_layer_set_opacity (zones, 0.5);
+  qrt_project_save_async (project, NULL, save_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+
+  again = qrt_project_open (path, NULL, &error);
+  g_assert_no_error (error);
+  top = g_list_model_get_item (G_LIST_MODEL (again), 1);
+  g_assert_cmpstr (qrt_project_layer_get_name (top), ==, "places");
+  zones = qrt_project_find_layer (again, "zones");
+  g_assert_cmpstr (qrt_project_layer_get_title (zones), ==, "Stadtbezirke");
+  g_assert_cmpint (qrt_project_layer_get_style (zones)->mode, ==, QRT_STYLE_GRADUATED);
+  g_assert_cmpfloat (qrt_project_layer_get_style (zones)->opacity, ==, 0.5);
+  g_assert_cmpstr (qrt_project_layer_get_licence (zones), ==, "CC0-1.0");
+
+  /* Removing a layer drops its table. */
+  qrt_project_remove_layer (again, 1);
+  done = FALSE;
+  qrt_project_save_async (again, NULL, save_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_object (&project);
+  project = qrt_project_open (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (project)), ==, 1);
+  g_assert_null (qrt_project_find_layer (project, "places"));
+  g_source_remove (timeout);
+}
+
+static void
 assert_fails_unchanged (const char      *path,
                         QrtProjectError  code)
 {
@@ -276,6 +339,7 @@ main (int    argc,
 
   g_test_add_func ("/project/open", test_open);
   g_test_add_func ("/project/open-async", test_open_async);
+  g_test_add_func ("/project/save", test_save);
   g_test_add_func ("/project/bad-input", test_bad_input);
   g_test_add_func ("/project/cancelled", test_cancelled);
 

@@ -13,6 +13,7 @@ struct _QrtProjectLayer
   char     *source;
   char     *licence;
   char     *attribution;
+  char     *imported_at;
 };
 
 G_DEFINE_FINAL_TYPE (QrtProjectLayer, qrt_project_layer, G_TYPE_OBJECT)
@@ -24,10 +25,17 @@ enum {
   PROP_TITLE,
   PROP_VISIBLE,
   PROP_ICON_NAME,
+  PROP_OPACITY,
   N_PROPS
 };
 
+enum {
+  STYLE_CHANGED,
+  N_SIGNALS
+};
+
 static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
 
 static void
 qrt_project_layer_finalize (GObject *object)
@@ -39,6 +47,7 @@ qrt_project_layer_finalize (GObject *object)
   g_free (self->source);
   g_free (self->licence);
   g_free (self->attribution);
+  g_free (self->imported_at);
 
   G_OBJECT_CLASS (qrt_project_layer_parent_class)->finalize (object);
 }
@@ -68,6 +77,9 @@ qrt_project_layer_get_property (GObject    *object,
     case PROP_ICON_NAME:
       g_value_set_string (value, qrt_project_layer_get_icon_name (self));
       break;
+    case PROP_OPACITY:
+      g_value_set_double (value, self->style.opacity);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -85,6 +97,12 @@ qrt_project_layer_set_property (GObject      *object,
     {
     case PROP_VISIBLE:
       qrt_project_layer_set_visible (self, g_value_get_boolean (value));
+      break;
+    case PROP_TITLE:
+      qrt_project_layer_set_title (self, g_value_get_string (value));
+      break;
+    case PROP_OPACITY:
+      qrt_project_layer_set_opacity (self, g_value_get_double (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -108,7 +126,7 @@ qrt_project_layer_class_init (QrtProjectLayerClass *klass)
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_TITLE] =
     g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_VISIBLE] =
     g_param_spec_boolean ("visible", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -116,7 +134,21 @@ qrt_project_layer_class_init (QrtProjectLayerClass *klass)
     g_param_spec_string ("icon-name", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  properties[PROP_OPACITY] =
+    g_param_spec_double ("opacity", NULL, NULL, 0, 1, 1,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * QrtProjectLayer::style-changed:
+   *
+   * Emitted when anything that changes how the layer is drawn changed (style, visibility,
+   * opacity): the map renews its renderer.
+   */
+  signals[STYLE_CHANGED] =
+    g_signal_new ("style-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -198,6 +230,58 @@ qrt_project_layer_set_visible (QrtProjectLayer *self,
     return;
   self->style.visible = visible;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VISIBLE]);
+  g_signal_emit (self, signals[STYLE_CHANGED], 0);
+}
+
+void
+qrt_project_layer_set_title (QrtProjectLayer *self,
+                             const char      *title)
+{
+  g_return_if_fail (QRT_IS_PROJECT_LAYER (self));
+
+  if (title == NULL || *title == '\0' || g_strcmp0 (self->title, title) == 0)
+    return;
+  g_free (self->title);
+  self->title = g_strdup (title);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+}
+
+void
+qrt_project_layer_set_opacity (QrtProjectLayer *self,
+                               double           opacity)
+{
+  g_return_if_fail (QRT_IS_PROJECT_LAYER (self));
+
+  opacity = CLAMP (opacity, 0, 1);
+  if (self->style.opacity == opacity)
+    return;
+  self->style.opacity = opacity;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPACITY]);
+  g_signal_emit (self, signals[STYLE_CHANGED], 0);
+}
+
+/**
+ * qrt_project_layer_set_style:
+ *
+ * Replaces the whole style (a copy of @style is kept).
+ */
+void
+qrt_project_layer_set_style (QrtProjectLayer *self,
+                             const QrtStyle  *style)
+{
+  gboolean visible_changed, opacity_changed;
+
+  g_return_if_fail (QRT_IS_PROJECT_LAYER (self));
+  g_return_if_fail (style != NULL);
+
+  visible_changed = self->style.visible != style->visible;
+  opacity_changed = self->style.opacity != style->opacity;
+  self->style = *style;
+  if (visible_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VISIBLE]);
+  if (opacity_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPACITY]);
+  g_signal_emit (self, signals[STYLE_CHANGED], 0);
 }
 
 #define DEFINE_STRING_ACCESSORS(field)                                         \
@@ -220,6 +304,7 @@ qrt_project_layer_set_##field (QrtProjectLayer *self,                          \
 DEFINE_STRING_ACCESSORS (source)
 DEFINE_STRING_ACCESSORS (licence)
 DEFINE_STRING_ACCESSORS (attribution)
+DEFINE_STRING_ACCESSORS (imported_at)
 
 /**
  * qrt_project_layer_get_icon_name:

@@ -35,6 +35,15 @@ void             qrt_project_layer_set_licence     (QrtProjectLayer *self,
 const char      *qrt_project_layer_get_attribution (QrtProjectLayer *self);
 void             qrt_project_layer_set_attribution (QrtProjectLayer *self,
                                                     const char      *attribution);
+const char      *qrt_project_layer_get_imported_at (QrtProjectLayer *self);
+void             qrt_project_layer_set_imported_at (QrtProjectLayer *self,
+                                                    const char      *imported_at);
+void             qrt_project_layer_set_title       (QrtProjectLayer *self,
+                                                    const char      *title);
+void             qrt_project_layer_set_opacity     (QrtProjectLayer *self,
+                                                    double           opacity);
+void             qrt_project_layer_set_style       (QrtProjectLayer *self,
+                                                    const QrtStyle  *style);
 const char      *qrt_project_layer_get_icon_name   (QrtProjectLayer *self);
 
 G_END_DECLS

@@ -248,3 +248,91 @@ qrt_project_schema_set_style (GDALDatasetH     dataset,
   OGR_F_SetFieldString (feature, OGR_F_GetFieldIndex (feature, "style"), json);
   return store (layer, feature, exists, "qrt_styles", error);
 }
+
+/**
+ * qrt_project_schema_update_layer:
+ *
+ * Updates what the user can change about a layer (title, position, licence, attribution),
+ * keeping its provenance (source, import time, counts). Creates the row for a layer that has
+ * none (one that came from another program).
+ */
+gboolean
+qrt_project_schema_update_layer (GDALDatasetH   dataset,
+                                 const char    *layer_name,
+                                 const char    *title,
+                                 int            position,
+                                 const char    *licence,
+                                 const char    *attribution,
+                                 GError       **error)
+{
+  OGRLayerH layer;
+  g_auto(QrtOgrFeature) feature = NULL;
+  gboolean exists;
+
+  g_return_val_if_fail (dataset != NULL && layer_name != NULL, FALSE);
+
+  if ((layer = require_table (dataset, "qrt_layer_sources", error)) == NULL)
+    return FALSE;
+
+  feature = find_or_new (layer, "layer_name", layer_name, &exists);
+  set_string (feature, "title", title);
+  OGR_F_SetFieldInteger (feature, OGR_F_GetFieldIndex (feature, "position"), position);
+  set_string (feature, "licence", licence);
+  set_string (feature, "attribution", attribution);
+  return store (layer, feature, exists, "qrt_layer_sources", error);
+}
+
+static gboolean
+delete_rows (GDALDatasetH   dataset,
+             const char    *table,
+             const char    *layer_name,
+             GError       **error)
+{
+  OGRLayerH layer = GDALDatasetGetLayerByName (dataset, table);
+  OGRFeatureH feature;
+  gboolean exists;
+
+  if (layer == NULL)
+    return TRUE;
+  while ((feature = find_or_new (layer, "layer_name", layer_name, &exists)) != NULL && exists)
+    {
+      OGRErr err = OGR_L_DeleteFeature (layer, OGR_F_GetFID (feature));
+
+      OGR_F_Destroy (feature);
+      if (err != OGRERR_NONE)
+        return schema_error (error, table);
+    }
+  if (feature != NULL)
+    OGR_F_Destroy (feature);
+  return TRUE;
+}
+
+/**
+ * qrt_project_schema_remove_layer:
+ *
+ * Drops the layer's table and its rows in Quartier's tables.
+ */
+gboolean
+qrt_project_schema_remove_layer (GDALDatasetH   dataset,
+                                 const char    *layer_name,
+                                 GError       **error)
+{
+  int n = GDALDatasetGetLayerCount (dataset);
+
+  g_return_val_if_fail (dataset != NULL && layer_name != NULL, FALSE);
+  g_return_val_if_fail (!g_str_has_prefix (layer_name, "qrt_"), FALSE);
+
+  for (int i = 0; i < n; i++)
+    {
+      OGRLayerH layer = GDALDatasetGetLayer (dataset, i);
+
+      if (layer != NULL && g_strcmp0 (OGR_L_GetName (layer), layer_name) == 0)
+        {
+          if (GDALDatasetDeleteLayer (dataset, i) != OGRERR_NONE)
+            return schema_error (error, layer_name);
+          break;
+        }
+    }
+  return delete_rows (dataset, "qrt_layer_sources", layer_name, error) &&
+         delete_rows (dataset, "qrt_styles", layer_name, error);
+}

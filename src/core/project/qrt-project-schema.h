@@ -51,4 +51,15 @@ gboolean qrt_project_schema_set_style     (GDALDatasetH           dataset,
                                            const QrtStyle        *style,
                                            GError               **error);
 
+gboolean qrt_project_schema_update_layer  (GDALDatasetH           dataset,
+                                           const char            *layer_name,
+                                           const char            *title,
+                                           int                    position,
+                                           const char            *licence,
+                                           const char            *attribution,
+                                           GError               **error);
+gboolean qrt_project_schema_remove_layer  (GDALDatasetH           dataset,
+                                           const char            *layer_name,
+                                           GError               **error);
+
 G_END_DECLS

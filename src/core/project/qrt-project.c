@@ -9,6 +9,7 @@
 #include "qrt-gdal-private.h"
 #include "qrt-project.h"
 #include "qrt-project-layer.h"
+#include "qrt-project-schema.h"
 
 struct _QrtProject
 {
@@ -17,6 +18,7 @@ struct _QrtProject
   char       *path;
   GHashTable *metadata;   /* key -> value, from qrt_project */
   GPtrArray  *layers;     /* QrtProjectLayer, bottom first */
+  GPtrArray  *removed;    /* names of layers removed since the last save */
   int         epsg;
 };
 
@@ -43,6 +45,7 @@ typedef struct
   char     *source;
   char     *licence;
   char     *attribution;
+  char     *imported_at;
 } LoadedLayer;
 
 static void
@@ -53,6 +56,7 @@ loaded_layer_free (LoadedLayer *loaded)
   g_free (loaded->source);
   g_free (loaded->licence);
   g_free (loaded->attribution);
+  g_free (loaded->imported_at);
   g_free (loaded);
 }
 
@@ -64,6 +68,7 @@ qrt_project_finalize (GObject *object)
   g_free (self->path);
   g_clear_pointer (&self->metadata, g_hash_table_unref);
   g_clear_pointer (&self->layers, g_ptr_array_unref);
+  g_clear_pointer (&self->removed, g_ptr_array_unref);
 
   G_OBJECT_CLASS (qrt_project_parent_class)->finalize (object);
 }
@@ -79,6 +84,7 @@ qrt_project_init (QrtProject *self)
 {
   self->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->layers = g_ptr_array_new_with_free_func (g_object_unref);
+  self->removed = g_ptr_array_new_with_free_func (g_free);
   self->epsg = QRT_EPSG_DEFAULT_ANALYSIS;
 }
 
@@ -435,6 +441,7 @@ read_sources (GDALDatasetH  dataset,
               loaded->source = dup_field (feature, "source");
               loaded->licence = dup_field (feature, "licence");
               loaded->attribution = dup_field (feature, "attribution");
+              loaded->imported_at = dup_field (feature, "imported_at");
               if (position >= 0 && OGR_F_IsFieldSetAndNotNull (feature, position))
                 loaded->position = OGR_F_GetFieldAsInteger (feature, position);
             }
@@ -580,6 +587,7 @@ qrt_project_open (const char    *path,
       qrt_project_layer_set_source (item, entry->source);
       qrt_project_layer_set_licence (item, entry->licence);
       qrt_project_layer_set_attribution (item, entry->attribution);
+      qrt_project_layer_set_imported_at (item, entry->imported_at);
       g_ptr_array_add (self->layers, item);
     }
 
@@ -766,4 +774,208 @@ qrt_project_create_renderer (QrtProject *self)
       styles[i] = *qrt_project_layer_get_style (item);
     }
   return qrt_tile_render_new (layers, styles, self->layers->len);
+}
+
+/* Changing the layer list: main thread only, like every other use of the object. */
+
+/**
+ * qrt_project_move_layer:
+ * @from: current position (0 = bottom)
+ * @to: new position
+ *
+ * Changes the drawing order; saved by the next qrt_project_save_async().
+ */
+void
+qrt_project_move_layer (QrtProject *self,
+                        guint       from,
+                        guint       to)
+{
+  gpointer item;
+
+  g_return_if_fail (QRT_IS_PROJECT (self));
+  g_return_if_fail (from < self->layers->len && to < self->layers->len);
+
+  if (from == to)
+    return;
+  item = g_ptr_array_steal_index (self->layers, from);
+  g_ptr_array_insert (self->layers, (int) to, item);
+  g_list_model_items_changed (G_LIST_MODEL (self), MIN (from, to), MAX (from, to) - MIN (from, to) + 1,
+                              MAX (from, to) - MIN (from, to) + 1);
+}
+
+/**
+ * qrt_project_remove_layer:
+ *
+ * Takes the layer out of the project; its table is dropped by the next save.
+ */
+void
+qrt_project_remove_layer (QrtProject *self,
+                          guint       position)
+{
+  QrtProjectLayer *item;
+
+  g_return_if_fail (QRT_IS_PROJECT (self));
+  g_return_if_fail (position < self->layers->len);
+
+  item = g_ptr_array_index (self->layers, position);
+  g_ptr_array_add (self->removed, g_strdup (qrt_project_layer_get_name (item)));
+  g_ptr_array_remove_index (self->layers, position);
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+}
+
+typedef struct
+{
+  char     *name;
+  char     *title;
+  char     *licence;
+  char     *attribution;
+  QrtStyle  style;
+} SavedLayer;
+
+typedef struct
+{
+  char   *path;
+  GArray *layers;     /* SavedLayer */
+  GStrv   removed;
+} Save;
+
+static void
+saved_layer_clear (SavedLayer *saved)
+{
+  g_free (saved->name);
+  g_free (saved->title);
+  g_free (saved->licence);
+  g_free (saved->attribution);
+}
+
+static void
+save_free (Save *save)
+{
+  g_free (save->path);
+  g_array_unref (save->layers);
+  g_strfreev (save->removed);
+  g_free (save);
+}
+
+static gboolean
+write_save (Save          *save,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  const char *drivers[] = { "GPKG", NULL };
+  g_autofree char *display = g_filename_display_basename (save->path);
+  g_auto(QrtGdalDataset) dataset = NULL;
+
+  CPLErrorReset ();
+  dataset = GDALOpenEx (save->path, GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers, NULL, NULL);
+  if (dataset == NULL)
+    {
+      g_set_error (error, QRT_PROJECT_ERROR, QRT_PROJECT_ERROR_FAILED,
+                   _("The project “%s” cannot be opened for writing."), display);
+      return FALSE;
+    }
+  if (GDALDatasetStartTransaction (dataset, FALSE) != OGRERR_NONE)
+    {
+      g_set_error (error, QRT_PROJECT_ERROR, QRT_PROJECT_ERROR_FAILED,
+                   _("Cannot write to the project “%s”: %s"), display, qrt_gdal_last_error ());
+      return FALSE;
+    }
+
+  if (!qrt_project_schema_create (dataset, error))
+    goto fail;
+  for (guint i = 0; save->removed[i] != NULL; i++)
+    if (!qrt_project_schema_remove_layer (dataset, save->removed[i], error))
+      goto fail;
+  for (guint i = 0; i < save->layers->len; i++)
+    {
+      SavedLayer *saved = &g_array_index (save->layers, SavedLayer, i);
+
+      if (!qrt_project_schema_update_layer (dataset, saved->name, saved->title, (int) i,
+                                            saved->licence, saved->attribution, error) ||
+          !qrt_project_schema_set_style (dataset, saved->name, &saved->style, error))
+        goto fail;
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    goto fail;
+  if (GDALDatasetCommitTransaction (dataset) != OGRERR_NONE)
+    {
+      g_set_error (error, QRT_PROJECT_ERROR, QRT_PROJECT_ERROR_FAILED,
+                   _("Cannot write to the project “%s”: %s"), display, qrt_gdal_last_error ());
+      return FALSE;
+    }
+  return TRUE;
+
+fail:
+  GDALDatasetRollbackTransaction (dataset);
+  return FALSE;
+}
+
+static void
+save_worker (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (write_save (task_data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * qrt_project_save_async:
+ *
+ * Writes the layer list as it is now — order, titles, styles, visibility, licence and
+ * attribution, removed layers — into the project file in one transaction, in a worker thread.
+ * The layer data itself is never rewritten.
+ */
+void
+qrt_project_save_async (QrtProject          *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Save *save;
+
+  g_return_if_fail (QRT_IS_PROJECT (self));
+
+  /* Copied here, on the main thread: the worker never touches the project object. */
+  save = g_new0 (Save, 1);
+  save->path = g_strdup (self->path);
+  save->layers = g_array_sized_new (FALSE, TRUE, sizeof (SavedLayer), self->layers->len);
+  g_array_set_clear_func (save->layers, (GDestroyNotify) saved_layer_clear);
+  for (guint i = 0; i < self->layers->len; i++)
+    {
+      QrtProjectLayer *item = g_ptr_array_index (self->layers, i);
+      SavedLayer saved = {
+        g_strdup (qrt_project_layer_get_name (item)),
+        g_strdup (qrt_project_layer_get_title (item)),
+        g_strdup (qrt_project_layer_get_licence (item)),
+        g_strdup (qrt_project_layer_get_attribution (item)),
+        *qrt_project_layer_get_style (item),
+      };
+
+      g_array_append_val (save->layers, saved);
+    }
+  g_ptr_array_add (self->removed, NULL);
+  save->removed = g_strdupv ((char **) self->removed->pdata);
+  g_ptr_array_set_size (self->removed, 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qrt_project_save_async);
+  g_task_set_task_data (task, save, (GDestroyNotify) save_free);
+  g_task_run_in_thread (task, save_worker);
+}
+
+gboolean
+qrt_project_save_finish (QrtProject    *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -52,4 +52,17 @@ QrtProjectLayer *qrt_project_find_layer    (QrtProject          *self,
                                             const char          *name);
 QrtTileRender *qrt_project_create_renderer (QrtProject          *self);
 
+void           qrt_project_move_layer      (QrtProject          *self,
+                                            guint                from,
+                                            guint                to);
+void           qrt_project_remove_layer    (QrtProject          *self,
+                                            guint                position);
+void           qrt_project_save_async      (QrtProject          *self,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean       qrt_project_save_finish     (QrtProject          *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
+
 G_END_DECLS
