@@ -235,12 +235,14 @@ command_render (int    argc,
 
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) (width * scale),
                                         (int) (height * scale));
-  cr = cairo_create (surface);
-  qrt_tile_render_paint (renderer, cr, &view, (int) (width * scale), (int) (height * scale), scale,
-                         NULL);
+  qrt_tile_render_paint_image (renderer, surface, &view, (int) (width * scale),
+                               (int) (height * scale), scale, 0, NULL);
   if (legend)
-    paint_legend (cr, project, width * scale, height * scale, scale);
-  cairo_destroy (cr);
+    {
+      cr = cairo_create (surface);
+      paint_legend (cr, project, width * scale, height * scale, scale);
+      cairo_destroy (cr);
+    }
 
   ok = write_png_atomically (surface, out, &error);
   cairo_surface_destroy (surface);

@@ -443,3 +443,83 @@ qrt_tile_render_tile (QrtTileRender *self,
                                      (GDestroyNotify) cairo_surface_destroy,
                                      surface);
 }
+
+typedef struct
+{
+  QrtTileRender   *renderer;
+  cairo_surface_t *target;
+  QrtBBox          view;
+  int              width;
+  int              y0;
+  int              y1;
+  double           scale;
+  GCancellable    *cancellable;
+} Band;
+
+static void
+band_worker (gpointer data,
+             gpointer user_data)
+{
+  Band *band = data;
+  int height = band->y1 - band->y0;
+  double m_per_px = (band->view.max_x - band->view.min_x) / band->width;
+  QrtBBox view = band->view;
+  cairo_surface_t *sub;
+  cairo_t *cr;
+
+  /* The band's own slice of the view, drawn into its own rows of the shared surface: bands
+   * never overlap, so the threads never write the same pixels. */
+  view.max_y = band->view.max_y - band->y0 * m_per_px;
+  view.min_y = view.max_y - height * m_per_px;
+  sub = cairo_surface_create_for_rectangle (band->target, 0, band->y0, band->width, height);
+  cr = cairo_create (sub);
+  qrt_tile_render_paint (band->renderer, cr, &view, band->width, height, band->scale,
+                         band->cancellable);
+  cairo_destroy (cr);
+  cairo_surface_destroy (sub);
+}
+
+/**
+ * qrt_tile_render_paint_image:
+ * @target: an image surface of @width × @height device pixels
+ * @n_threads: bands painted at once; 0 for one per processor
+ *
+ * Paints @mercator_view into @target like qrt_tile_render_paint(), split into horizontal
+ * bands that are drawn in parallel. Used for large images (the CLI's `render`, reports).
+ */
+void
+qrt_tile_render_paint_image (QrtTileRender   *self,
+                             cairo_surface_t *target,
+                             const QrtBBox   *mercator_view,
+                             int              width,
+                             int              height,
+                             double           scale,
+                             guint            n_threads,
+                             GCancellable    *cancellable)
+{
+  g_autofree Band *bands = NULL;
+  GThreadPool *pool;
+  guint n_bands;
+
+  g_return_if_fail (QRT_IS_TILE_RENDER (self));
+  g_return_if_fail (target != NULL && mercator_view != NULL);
+  g_return_if_fail (width > 0 && height > 0);
+
+  if (n_threads == 0)
+    n_threads = g_get_num_processors ();
+  /* More bands than threads balances dense and empty parts of the map. */
+  n_bands = MIN ((guint) height, n_threads * 4);
+  bands = g_new0 (Band, n_bands);
+  pool = g_thread_pool_new (band_worker, NULL, (int) n_threads, FALSE, NULL);
+  for (guint i = 0; i < n_bands; i++)
+    {
+      bands[i] = (Band) {
+        self, target, *mercator_view, width,
+        (int) ((gint64) height * i / n_bands), (int) ((gint64) height * (i + 1) / n_bands),
+        scale, cancellable,
+      };
+      g_thread_pool_push (pool, &bands[i], NULL);
+    }
+  g_thread_pool_free (pool, FALSE, TRUE);
+  cairo_surface_mark_dirty (target);
+}
