@@ -9,6 +9,7 @@
 #include "draw/qrt-style.h"
 #include "draw/qrt-classify.h"
 #include "draw/qrt-legend.h"
+#include "draw/qrt-tile-cache.h"
 #include "draw/qrt-tile-render.h"
 #include "project/qrt-project-layer.h"
 #include "project/qrt-project.h"

@@ -227,6 +227,113 @@ test_tile_bbox (void)
                                   3, 1e-9);
 }
 
+static void
+test_signature (void)
+{
+  g_autoptr(QrtLayer) here = make_square (0.25, 0.75);
+  g_autoptr(QrtLayer) elsewhere = NULL;
+  g_autoptr(QrtLayerBuilder) builder = qrt_layer_builder_new ("far", QRT_GEOMETRY_POINT, 3857);
+  QrtLayer *layers[2];
+  QrtStyle styles[2];
+  g_autoptr(QrtTileRender) a = NULL;
+  g_autoptr(QrtTileRender) b = NULL;
+  g_autoptr(QrtTileRender) c = NULL;
+  g_autoptr(QrtTileRender) d = NULL;
+
+  /* A point far away from tile 10/530/340. */
+  qrt_layer_builder_begin_feature (builder);
+  qrt_layer_builder_begin_part (builder);
+  qrt_layer_builder_add_point (builder, 0, 0);
+  qrt_layer_builder_end_feature (builder);
+  elsewhere = qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
+
+  layers[0] = here;
+  layers[1] = elsewhere;
+  solid_style (&styles[0], "#cc3300", "#cc3300", 1);
+  qrt_style_init_default (&styles[1], QRT_GEOMETRY_POINT, 1);
+  a = qrt_tile_render_new (layers, styles, 2);
+  b = qrt_tile_render_new (layers, styles, 2);
+  g_assert_cmpuint (qrt_tile_render_signature (a, Z, TX, TY), ==,
+                    qrt_tile_render_signature (b, Z, TX, TY));
+
+  /* Restyling the far layer leaves this tile's signature alone ... */
+  styles[1].point_radius = 9;
+  c = qrt_tile_render_new (layers, styles, 2);
+  g_assert_cmpuint (qrt_tile_render_signature (a, Z, TX, TY), ==,
+                    qrt_tile_render_signature (c, Z, TX, TY));
+  /* ... but not the one of the tile holding the point. */
+  g_assert_cmpuint (qrt_tile_render_signature (a, 1, 1, 0), !=,
+                    qrt_tile_render_signature (c, 1, 1, 0));
+
+  /* Restyling the square changes this tile. */
+  styles[0].fill.red = 0.1;
+  d = qrt_tile_render_new (layers, styles, 2);
+  g_assert_cmpuint (qrt_tile_render_signature (a, Z, TX, TY), !=,
+                    qrt_tile_render_signature (d, Z, TX, TY));
+}
+
+static void
+test_cache_lru (void)
+{
+  g_autoptr(QrtTileCache) cache = qrt_tile_cache_new (2 * 1024);
+  QrtTileKey ka = { 1, 0, 0, 256, 7 }, kb = { 1, 1, 0, 256, 7 }, kc = { 1, 0, 1, 256, 7 };
+  QrtTileKey other_signature = { 1, 0, 0, 256, 8 };
+  g_autoptr(GBytes) pa = g_bytes_new_take (g_malloc0 (1024), 1024);
+  g_autoptr(GBytes) pb = g_bytes_new_take (g_malloc0 (1024), 1024);
+  g_autoptr(GBytes) pc = g_bytes_new_take (g_malloc0 (1024), 1024);
+  g_autoptr(GBytes) hit = NULL;
+  gsize stride = 0;
+
+  qrt_tile_cache_insert (cache, &ka, pa, 32);
+  qrt_tile_cache_insert (cache, &kb, pb, 32);
+  g_assert_cmpuint (qrt_tile_cache_get_n_tiles (cache), ==, 2);
+  g_assert_null (qrt_tile_cache_lookup (cache, &other_signature, &stride));
+
+  /* Touch A, then C pushes out B, the least recently used. */
+  hit = qrt_tile_cache_lookup (cache, &ka, &stride);
+  g_assert_true (hit == pa);
+  g_assert_cmpuint (stride, ==, 32);
+  qrt_tile_cache_insert (cache, &kc, pc, 32);
+  g_assert_cmpuint (qrt_tile_cache_get_size (cache), <=, 2 * 1024);
+  g_assert_null (qrt_tile_cache_lookup (cache, &kb, &stride));
+  g_bytes_unref (qrt_tile_cache_lookup (cache, &ka, &stride));
+  g_bytes_unref (qrt_tile_cache_lookup (cache, &kc, &stride));
+}
+
+static void
+test_paint_image_bands (void)
+{
+  g_autoptr(QrtLayer) square = make_square (0.1, 0.9);
+  g_autoptr(QrtLayer) line = make_line (0.37);
+  QrtLayer *layers[] = { square, line };
+  QrtStyle styles[2];
+  g_autoptr(QrtTileRender) renderer = NULL;
+  cairo_surface_t *one = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 300, 200);
+  cairo_surface_t *many = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 300, 200);
+  cairo_t *cr;
+  QrtBBox view, wanted;
+
+  solid_style (&styles[0], "#cc330080", "#331100", 2);
+  solid_style (&styles[1], "#000000", "#0033cc", 3);
+  renderer = qrt_tile_render_new (layers, styles, 2);
+  qrt_tile_bbox (Z, TX, TY, &wanted);
+  qrt_fit_view (&wanted, 300, 200, &view);
+
+  cr = cairo_create (one);
+  qrt_tile_render_paint (renderer, cr, &view, 300, 200, 1, NULL);
+  cairo_destroy (cr);
+  qrt_tile_render_paint_image (renderer, many, &view, 300, 200, 1, 3, NULL);
+  cairo_surface_flush (one);
+  cairo_surface_flush (many);
+
+  /* Painting in parallel bands gives the same picture as one pass. */
+  g_assert_cmpint (cairo_image_surface_get_stride (one), ==, cairo_image_surface_get_stride (many));
+  g_assert_cmpmem (cairo_image_surface_get_data (one), 200 * cairo_image_surface_get_stride (one),
+                   cairo_image_surface_get_data (many), 200 * cairo_image_surface_get_stride (many));
+  cairo_surface_destroy (one);
+  cairo_surface_destroy (many);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -240,6 +347,9 @@ main (int    argc,
   g_test_add_func ("/tile-render/hidden-and-min-zoom", test_hidden_and_min_zoom);
   g_test_add_func ("/tile-render/subpixel-dot", test_subpixel_dot);
   g_test_add_func ("/tile-render/cancelled", test_cancelled);
+  g_test_add_func ("/tile-render/signature", test_signature);
+  g_test_add_func ("/tile-render/cache-lru", test_cache_lru);
+  g_test_add_func ("/tile-render/paint-image-bands", test_paint_image_bands);
 
   return g_test_run ();
 }

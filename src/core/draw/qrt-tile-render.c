@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "qrt-classify.h"
 #include "qrt-tile-render.h"
@@ -522,4 +523,89 @@ qrt_tile_render_paint_image (QrtTileRender   *self,
     }
   g_thread_pool_free (pool, FALSE, TRUE);
   cairo_surface_mark_dirty (target);
+}
+
+static guint64
+mix (guint64 h,
+     guint64 v)
+{
+  return (h ^ v) * 1099511628211u;
+}
+
+static guint64
+hash_double (guint64 h,
+             double  v)
+{
+  guint64 bits;
+
+  memcpy (&bits, &v, sizeof bits);
+  return mix (h, bits);
+}
+
+static guint64
+hash_colour (guint64         h,
+             const QrtColor *c)
+{
+  return hash_double (hash_double (hash_double (hash_double (h, c->red), c->green), c->blue),
+                      c->alpha);
+}
+
+/* Over the fields that change the picture; padding bytes never take part. */
+static guint64
+hash_style (const QrtStyle *style)
+{
+  guint64 h = 14695981039346656037u;
+
+  h = hash_colour (h, &style->fill);
+  h = hash_colour (h, &style->stroke);
+  h = hash_double (h, style->stroke_width);
+  h = hash_double (h, style->point_radius);
+  h = hash_double (h, style->opacity);
+  h = mix (h, (guint64) style->mode);
+  h = mix (h, g_str_hash (style->field));
+  h = mix (h, style->n_classes);
+  for (guint i = 0; i < style->n_classes; i++)
+    {
+      h = hash_colour (h, &style->classes[i].colour);
+      h = hash_double (h, style->classes[i].upper);
+      h = mix (h, g_str_hash (style->classes[i].value));
+    }
+  return h;
+}
+
+/**
+ * qrt_tile_render_signature:
+ *
+ * Returns: a hash of what tile @zoom/@x/@y shows with this renderer: the layers that draw on
+ *   it and their styles, in order. Two renderers give the same signature for a tile exactly
+ *   when a change between them does not touch it (barring hash collisions), which makes it
+ *   the key of a tile cache that survives style changes elsewhere.
+ */
+guint64
+qrt_tile_render_signature (QrtTileRender *self,
+                           guint          zoom,
+                           guint          x,
+                           guint          y)
+{
+  guint64 h = 1469598103934665603u;
+  QrtBBox tile;
+
+  g_return_val_if_fail (QRT_IS_TILE_RENDER (self), 0);
+
+  qrt_tile_bbox (zoom, x, y, &tile);
+  for (guint i = 0; i < self->n_layers; i++)
+    {
+      const QrtStyle *style = &self->styles[i];
+      double margin = (style->stroke_width + style->point_radius + 1) *
+                      (tile.max_x - tile.min_x) / 256;
+      QrtBBox near = { tile.min_x - margin, tile.min_y - margin, tile.max_x + margin,
+                       tile.max_y + margin };
+
+      if (!style->visible || zoom < (guint) MAX (0, style->min_zoom) ||
+          !qrt_bbox_intersects (qrt_layer_get_extent (self->layers[i], QRT_COORDS_MERCATOR), &near))
+        continue;
+      h = mix (h, qrt_layer_get_serial (self->layers[i]));
+      h = mix (h, hash_style (style));
+    }
+  return h;
 }

@@ -45,6 +45,10 @@ GBytes        *qrt_tile_render_tile         (QrtTileRender   *self,
                                              guint            size,
                                              GCancellable    *cancellable,
                                              gsize           *stride);
+guint64        qrt_tile_render_signature    (QrtTileRender   *self,
+                                             guint            zoom,
+                                             guint            x,
+                                             guint            y);
 void           qrt_tile_bbox                (guint            zoom,
                                              guint            x,
                                              guint            y,

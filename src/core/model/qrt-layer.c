@@ -30,6 +30,7 @@ struct _QrtLayer
   QrtGeometryKind  kind;
   int              epsg;
   guint            n_features;
+  guint64          serial;           /* unique per layer in this process */
 
   double          *coords[2];        /* by QrtCoords */
   guint            n_points;
@@ -48,6 +49,8 @@ struct _QrtLayer
 };
 
 G_DEFINE_FINAL_TYPE (QrtLayer, qrt_layer, G_TYPE_OBJECT)
+
+static int next_serial;
 
 struct _QrtLayerBuilder
 {
@@ -124,6 +127,19 @@ qrt_layer_get_epsg (QrtLayer *self)
 {
   g_return_val_if_fail (QRT_IS_LAYER (self), 0);
   return self->epsg;
+}
+
+/**
+ * qrt_layer_get_serial:
+ *
+ * Returns: a number no other layer of this process has: a layer's identity for caches (a
+ *   pointer could be reused once the layer is freed).
+ */
+guint64
+qrt_layer_get_serial (QrtLayer *self)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), 0);
+  return self->serial;
 }
 
 guint
@@ -962,6 +978,7 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   g_return_val_if_fail (!builder->in_feature, NULL);
 
   self = g_object_new (QRT_TYPE_LAYER, NULL);
+  self->serial = (guint64) g_atomic_int_add (&next_serial, 1) + 1;
   self->name = g_steal_pointer (&builder->name);
   self->kind = builder->kind;
   self->epsg = builder->epsg;

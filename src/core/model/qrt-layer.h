@@ -50,6 +50,7 @@ const char      *qrt_layer_get_name            (QrtLayer    *self);
 QrtGeometryKind  qrt_layer_get_geometry_kind   (QrtLayer    *self);
 int              qrt_layer_get_epsg            (QrtLayer    *self);
 guint            qrt_layer_get_n_features      (QrtLayer    *self);
+guint64          qrt_layer_get_serial          (QrtLayer    *self);
 const QrtBBox   *qrt_layer_get_extent          (QrtLayer    *self,
                                                 QrtCoords    coords);
 const double    *qrt_layer_get_coords          (QrtLayer    *self,

@@ -1,0 +1,997 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <cpl_error.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include "qrt-core.h"
+#include "qrt-demo.h"
+#include "qrt-demo-private.h"
+
+/*
+ * Writes Musterstadt (see qrt-demo-town.c) into a GeoPackage. The file is built under a
+ * temporary name next to the target and renamed over it at the end, so a reader never
+ * sees half a file and a failed or cancelled run leaves the target as it was.
+ *
+ * Every layer, row and qrt_* table is written inside one GDAL transaction (one SQLite
+ * transaction). GDAL 3.6's GPKG driver accepts CreateLayer inside a transaction — the
+ * tables, triggers and gpkg_contents rows become part of it — and builds the deferred
+ * R-tree spatial indexes when the transaction commits, which is also the fast way.
+ */
+
+G_DEFINE_QUARK (qrt-demo-error-quark, qrt_demo_error)
+
+#define DEMO_GENERATOR "quartier-demo 1"
+#define DEMO_LICENCE   "CC0-1.0"
+#define DEMO_EPSG      25832
+
+/* Share of the progress bar for computing the town; writing takes the rest. */
+#define COMPUTE_SHARE 0.7
+
+typedef struct
+{
+  QrtDemoTown         *town;
+  GDALDatasetH         dataset;
+  OGRSpatialReferenceH srs;
+  GEOSWKBWriter       *wkb_writer;
+  QrtProgressFunc      progress;
+  gpointer             progress_data;
+  GCancellable        *cancellable;
+  const char          *path;
+  double               done;      /* progress so far, 0–1 */
+} Writer;
+
+static void
+report (Writer *w,
+        double  fraction)
+{
+  w->done = CLAMP (fraction, w->done, 1.0);
+  if (w->progress != NULL)
+    w->progress (w->done, w->progress_data);
+}
+
+static gboolean
+gdal_failed (Writer     *w,
+             const char *what,
+             GError    **error)
+{
+  const char *message = CPLGetLastErrorMsg ();
+
+  g_set_error (error, QRT_DEMO_ERROR, QRT_DEMO_ERROR_FAILED,
+               /* Translators: the first %s is a layer or table name, the second GDAL's message */
+               _("Could not write “%s” to the demo file: %s"),
+               what, message != NULL && *message != '\0' ? message : _("unknown error"));
+  return FALSE;
+}
+
+static OGRLayerH
+create_layer (Writer              *w,
+              const char          *name,
+              OGRwkbGeometryType   type,
+              GError             **error)
+{
+  OGRLayerH layer;
+
+  CPLErrorReset ();
+  layer = GDALDatasetCreateLayer (w->dataset, name, type == wkbNone ? NULL : w->srs, type, NULL);
+  if (layer == NULL)
+    gdal_failed (w, name, error);
+
+  return layer;
+}
+
+static gboolean
+add_fields (Writer      *w,
+            OGRLayerH    layer,
+            GError     **error,
+            ...)
+{
+  va_list args;
+  const char *name;
+  gboolean ok = TRUE;
+
+  va_start (args, error);
+  while (ok && (name = va_arg (args, const char *)) != NULL)
+    {
+      OGRFieldType type = va_arg (args, OGRFieldType);
+      OGRFieldDefnH field = OGR_Fld_Create (name, type);
+
+      ok = OGR_L_CreateField (layer, field, TRUE) == OGRERR_NONE;
+      OGR_Fld_Destroy (field);
+    }
+  va_end (args);
+
+  if (!ok)
+    return gdal_failed (w, OGR_L_GetName (layer), error);
+  return TRUE;
+}
+
+static OGRGeometryH
+to_ogr (Writer             *w,
+        const GEOSGeometry *geometry)
+{
+  GEOSContextHandle_t ctx = w->town->ctx;
+  OGRGeometryH result = NULL;
+  size_t size = 0;
+  unsigned char *wkb = GEOSWKBWriter_write_r (ctx, w->wkb_writer, geometry, &size);
+
+  if (wkb == NULL)
+    return NULL;
+  if (OGR_G_CreateFromWkb (wkb, NULL, &result, (int) size) != OGRERR_NONE)
+    result = NULL;
+  GEOSFree_r (ctx, wkb);
+
+  return result;
+}
+
+/* Hands @geometry (may be NULL for attribute tables) to @feature and stores it. */
+static gboolean
+commit_feature (Writer       *w,
+                OGRLayerH     layer,
+                OGRFeatureH   feature,
+                OGRGeometryH  geometry,
+                GError      **error)
+{
+  OGRErr err;
+
+  if (geometry != NULL)
+    OGR_F_SetGeometryDirectly (feature, geometry);
+  err = OGR_L_CreateFeature (layer, feature);
+  OGR_F_Destroy (feature);
+
+  if (err != OGRERR_NONE)
+    return gdal_failed (w, OGR_L_GetName (layer), error);
+  return TRUE;
+}
+
+static gboolean
+cancelled (Writer  *w,
+           GError **error)
+{
+  return g_cancellable_set_error_if_cancelled (w->cancellable, error);
+}
+
+/* Writes every polygon of @geometry as one feature, with one string attribute. */
+static gboolean
+write_polygons (Writer             *w,
+                OGRLayerH           layer,
+                const GEOSGeometry *geometry,
+                int                 field,
+                const char         *value,
+                GError            **error)
+{
+  GEOSContextHandle_t ctx = w->town->ctx;
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  gboolean ok = TRUE;
+
+  _qrt_demo_geos_split_polygons (ctx, geometry, 0.0, parts);
+  for (guint i = 0; i < parts->len; i++)
+    {
+      GEOSGeometry *part = g_ptr_array_index (parts, i);
+
+      if (ok)
+        {
+          OGRFeatureH feature = OGR_F_Create (OGR_L_GetLayerDefn (layer));
+          OGRGeometryH g = to_ogr (w, part);
+
+          if (field >= 0)
+            OGR_F_SetFieldString (feature, field, value);
+          ok = g != NULL ? commit_feature (w, layer, feature, g, error)
+                         : (OGR_F_Destroy (feature), gdal_failed (w, OGR_L_GetName (layer), error));
+        }
+      GEOSGeom_destroy_r (ctx, part);
+    }
+
+  return ok;
+}
+
+/* --- the layers -------------------------------------------------------------------------- */
+
+static gboolean
+write_town (Writer  *w,
+            GError **error)
+{
+  OGRLayerH layer = create_layer (w, "town", wkbMultiPolygon, error);
+  OGRFeatureH feature;
+  OGRGeometryH g;
+
+  if (layer == NULL || !add_fields (w, layer, error, "name", OFTString, NULL))
+    return FALSE;
+
+  feature = OGR_F_Create (OGR_L_GetLayerDefn (layer));
+  OGR_F_SetFieldString (feature, 0, "Musterstadt");
+  g = to_ogr (w, w->town->town);
+  if (g == NULL)
+    {
+      OGR_F_Destroy (feature);
+      return gdal_failed (w, "town", error);
+    }
+  return commit_feature (w, layer, feature, OGR_G_ForceToMultiPolygon (g), error);
+}
+
+static gboolean
+write_districts (Writer  *w,
+                 GError **error)
+{
+  OGRLayerH layer = create_layer (w, "districts", wkbMultiPolygon, error);
+
+  if (layer == NULL
+      || !add_fields (w, layer, error, "district_id", OFTInteger, "name", OFTString,
+                      "code", OFTString, "area_km2", OFTReal, NULL))
+    return FALSE;
+
+  for (int year = QRT_DEMO_FIRST_YEAR; year <= QRT_DEMO_LAST_YEAR; year++)
+    {
+      g_autofree char *name = g_strdup_printf ("pop_%d", year);
+
+      if (!add_fields (w, layer, error, name, OFTInteger, NULL))
+        return FALSE;
+    }
+
+  for (guint i = 0; i < w->town->districts->len; i++)
+    {
+      const QrtDemoDistrict *d = &g_array_index (w->town->districts, QrtDemoDistrict, i);
+      OGRFeatureH feature = OGR_F_Create (OGR_L_GetLayerDefn (layer));
+      OGRGeometryH g = to_ogr (w, d->geometry);
+
+      if (g == NULL)
+        {
+          OGR_F_Destroy (feature);
+          return gdal_failed (w, "districts", error);
+        }
+      OGR_F_SetFieldInteger (feature, 0, (int) d->id);
+      OGR_F_SetFieldString (feature, 1, d->name);
+      OGR_F_SetFieldString (feature, 2, d->code);
+      OGR_F_SetFieldDouble (feature, 3, d->area / 1e6);
+      for (guint y = 0; y < QRT_DEMO_N_YEARS; y++)
+        OGR_F_SetFieldInteger (feature, 4 + (int) y, (int) d->population[y]);
+      if (!commit_feature (w, layer, feature, OGR_G_ForceToMultiPolygon (g), error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+write_district_population (Writer  *w,
+                           GError **error)
+{
+  OGRLayerH layer = create_layer (w, "district_population", wkbNone, error);
+
+  if (layer == NULL
+      || !add_fields (w, layer, error, "district_id", OFTInteger, "year", OFTInteger,
+                      "age_group", OFTString, "residents", OFTInteger, "kind", OFTString, NULL))
+    return FALSE;
+
+  for (guint i = 0; i < w->town->districts->len; i++)
+    {
+      const QrtDemoDistrict *d = &g_array_index (w->town->districts, QrtDemoDistrict, i);
+
+      for (guint y = 0; y < QRT_DEMO_N_YEARS; y++)
+        for (guint g = 0; g < QRT_DEMO_N_AGE_GROUPS; g++)
+          {
+            OGRFeatureH feature = OGR_F_Create (OGR_L_GetLayerDefn (layer));
+            int year = QRT_DEMO_FIRST_YEAR + (int) y;
+
+            OGR_F_SetFieldInteger (feature, 0, (int) d->id);
+            OGR_F_SetFieldInteger (feature, 1, year);
+            OGR_F_SetFieldString (feature, 2, _qrt_demo_age_groups[g]);
+            OGR_F_SetFieldInteger (feature, 3, (int) d->by_age[y][g]);
+            OGR_F_SetFieldString (feature, 4, year <= QRT_DEMO_BASE_YEAR ? "history" : "forecast");
+            if (!commit_feature (w, layer, feature, NULL, error))
+              return FALSE;
+          }
+    }
+
+  return TRUE;
+}
+
+static gboolean
+write_water (Writer  *w,
+             GError **error)
+{
+  OGRLayerH layer = create_layer (w, "water", wkbPolygon, error);
+
+  if (layer == NULL || !add_fields (w, layer, error, "name", OFTString, NULL))
+    return FALSE;
+
+  return write_polygons (w, layer, w->town->water, 0, "Muster", error);
+}
+
+static gboolean
+write_waterways (Writer  *w,
+                 GError **error)
+{
+  OGRLayerH layer = create_layer (w, "waterways", wkbMultiLineString, error);
+
+  if (layer == NULL || !add_fields (w, layer, error, "name", OFTString, NULL))
+    return FALSE;
+
+  for (guint i = 0; i < w->town->waterways->len; i++)
+    {
+      const QrtDemoNamedLine *line = g_ptr_array_index (w->town->waterways, i);
+      OGRFeatureH feature;
+      OGRGeometryH g;
+
+      if (GEOSisEmpty_r (w->town->ctx, line->geometry))
+        continue;
+      feature = OGR_F_Create (OGR_L_GetLayerDefn (layer));
+      g = to_ogr (w, line->geometry);
+      if (g == NULL)
+        {
+          OGR_F_Destroy (feature);
+          return gdal_failed (w, "waterways", error);
+        }
+      OGR_F_SetFieldString (feature, 0, line->name);
+      if (!commit_feature (w, layer, feature, OGR_G_ForceToMultiLineString (g), error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+write_flood (Writer  *w,
+             GError **error)
+{
+  OGRLayerH layer = create_layer (w, "flood_hq100", wkbPolygon, error);
+  GEOSContextHandle_t ctx = w->town->ctx;
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  gboolean ok = TRUE;
+
+  if (layer == NULL || !add_fields (w, layer, error, "return_period", OFTInteger, NULL))
+    return FALSE;
+
+  _qrt_demo_geos_split_polygons (ctx, w->town->flood, 0.0, parts);
+  for (guint i = 0; i < parts->len; i++)
+    {
+      if (ok)
+        {
+          OGRFeatureH feature = OGR_F_Create (OGR_L_GetLayerDefn (layer));
+          OGRGeometryH g = to_ogr (w, g_ptr_array_index (parts, i));
+
+          OGR_F_SetFieldInteger (feature, 0, 100);
+          ok = g != NULL ? commit_feature (w, layer, feature, g, error)
+                         : (OGR_F_Destroy (feature), gdal_failed (w, "flood_hq100", error));
+        }
+      GEOSGeom_destroy_r (ctx, g_ptr_array_index (parts, i));
+    }
+
+  return ok;
+}
+
+static gboolean
+write_heavy_rain (Writer  *w,
+                  GError **error)
+{
+  static const struct
+  {
+    const char *label;
+    double      min;
+    double      max;      /* < 0: open-ended */
+  } classes[QRT_DEMO_N_RAIN_CLASSES] = {
+    { "0.10-0.30 m", 0.10, 0.30 },
+    { "0.30-0.50 m", 0.30, 0.50 },
+    { "0.50-1.00 m", 0.50, 1.00 },
+    { "> 1.00 m", 1.00, -1.0 },
+  };
+  OGRLayerH layer = create_layer (w, "heavy_rain", wkbPolygon, error);
+  GEOSContextHandle_t ctx = w->town->ctx;
+
+  if (layer == NULL
+      || !add_fields (w, layer, error, "depth_class", OFTString, "min_depth_m", OFTReal,
+                      "max_depth_m", OFTReal, NULL))
+    return FALSE;
+
+  for (guint k = 0; k < QRT_DEMO_N_RAIN_CLASSES; k++)
+    {
+      g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+      gboolean ok = TRUE;
+
+      _qrt_demo_geos_split_polygons (ctx, w->town->rain[k], 0.0, parts);
+      for (guint i = 0; i < parts->len; i++)
+        {
+          if (ok)
+            {
+              OGRFeatureH feature = OGR_F_Create (OGR_L_GetLayerDefn (layer));
+              OGRGeometryH g = to_ogr (w, g_ptr_array_index (parts, i));
+
+              OGR_F_SetFieldString (feature, 0, classes[k].label);
+              OGR_F_SetFieldDouble (feature, 1, classes[k].min);
+              /* The deepest class has no upper bound: NULL, not a made-up number. */
+              if (classes[k].max >= 0)
+                OGR_F_SetFieldDouble (feature, 2, classes[k].max);
+              else
+                OGR_F_SetFieldNull (feature, 2);
+              ok = g != NULL ? commit_feature (w, layer, feature, g, error)
+                             : (OGR_F_Destroy (feature), gdal_failed (w, "heavy_rain", error));
+            }
+          GEOSGeom_destroy_r (ctx, g_ptr_array_index (parts, i));
+        }
+      if (!ok)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+write_streets (Writer  *w,
+               GError **error)
+{
+  OGRLayerH layer = create_layer (w, "streets", wkbLineString, error);
+
+  if (layer == NULL
+      || !add_fields (w, layer, error, "name", OFTString, "class", OFTString, NULL))
+    return FALSE;
+
+  for (guint i = 0; i < w->town->streets->len; i++)
+    {
+      const QrtDemoStreet *street = &g_array_index (w->town->streets, QrtDemoStreet, i);
+      OGRFeatureH feature = OGR_F_Create (OGR_L_GetLayerDefn (layer));
+      OGRGeometryH g = OGR_G_CreateGeometry (wkbLineString);
+
+      for (guint k = 0; k < street->points->len; k++)
+        {
+          const QrtDemoXY *p = &g_array_index (street->points, QrtDemoXY, k);
+
+          OGR_G_AddPoint_2D (g, p->x, p->y);
+        }
+      OGR_F_SetFieldString (feature, 0, street->name);
+      OGR_F_SetFieldString (feature, 1, _qrt_demo_street_class_names[street->klass]);
+      if (!commit_feature (w, layer, feature, g, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+write_buildings (Writer  *w,
+                 GError **error)
+{
+  OGRLayerH layer = create_layer (w, "buildings", wkbPolygon, error);
+  GArray *buildings = w->town->buildings;
+
+  if (layer == NULL
+      || !add_fields (w, layer, error, "building_id", OFTInteger, "use", OFTString,
+                      "floors", OFTInteger, "dwellings", OFTInteger, "residents", OFTInteger,
+                      "year_built", OFTInteger, "district_id", OFTInteger, NULL))
+    return FALSE;
+
+  for (guint i = 0; i < buildings->len; i++)
+    {
+      const QrtDemoBuilding *b = &g_array_index (buildings, QrtDemoBuilding, i);
+      const QrtDemoDistrict *d = &g_array_index (w->town->districts, QrtDemoDistrict, b->district);
+      OGRFeatureH feature = OGR_F_Create (OGR_L_GetLayerDefn (layer));
+      OGRGeometryH polygon = OGR_G_CreateGeometry (wkbPolygon);
+      OGRGeometryH ring = OGR_G_CreateGeometry (wkbLinearRing);
+
+      for (guint k = 0; k <= b->n_points; k++)
+        OGR_G_AddPoint_2D (ring, b->x[k % b->n_points], b->y[k % b->n_points]);
+      OGR_G_AddGeometryDirectly (polygon, ring);
+
+      OGR_F_SetFieldInteger (feature, 0, (int) i + 1);
+      OGR_F_SetFieldString (feature, 1, _qrt_demo_use_names[b->use]);
+      OGR_F_SetFieldInteger (feature, 2, b->floors);
+      OGR_F_SetFieldInteger (feature, 3, b->dwellings);
+      OGR_F_SetFieldInteger (feature, 4, b->residents);
+      OGR_F_SetFieldInteger (feature, 5, b->year_built);
+      OGR_F_SetFieldInteger (feature, 6, (int) d->id);
+      if (!commit_feature (w, layer, feature, polygon, error))
+        return FALSE;
+
+      if (i % 10000 == 9999 && cancelled (w, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+write_landcover (Writer  *w,
+                 GError **error)
+{
+  OGRLayerH layer = create_layer (w, "landcover", wkbPolygon, error);
+
+  if (layer == NULL || !add_fields (w, layer, error, "class", OFTString, NULL))
+    return FALSE;
+
+  for (guint k = 0; k < QRT_DEMO_N_LANDCOVER; k++)
+    if (!write_polygons (w, layer, w->town->landcover[k], 0, _qrt_demo_landcover_names[k], error))
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+write_parks (Writer  *w,
+             GError **error)
+{
+  OGRLayerH layer = create_layer (w, "parks", wkbPolygon, error);
+
+  if (layer == NULL || !add_fields (w, layer, error, "name", OFTString, NULL))
+    return FALSE;
+
+  for (guint i = 0; i < w->town->parks->len; i++)
+    {
+      const QrtDemoNamedArea *park = g_ptr_array_index (w->town->parks, i);
+      OGRFeatureH feature = OGR_F_Create (OGR_L_GetLayerDefn (layer));
+      OGRGeometryH g = to_ogr (w, park->geometry);
+
+      if (g == NULL)
+        {
+          OGR_F_Destroy (feature);
+          return gdal_failed (w, "parks", error);
+        }
+      OGR_F_SetFieldString (feature, 0, park->name);
+      if (!commit_feature (w, layer, feature, g, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+write_trees (Writer  *w,
+             GError **error)
+{
+  OGRLayerH layer = create_layer (w, "trees", wkbPoint, error);
+
+  if (layer == NULL
+      || !add_fields (w, layer, error, "species", OFTString, "planted", OFTInteger, NULL))
+    return FALSE;
+
+  for (guint i = 0; i < w->town->trees->len; i++)
+    {
+      const QrtDemoTree *tree = &g_array_index (w->town->trees, QrtDemoTree, i);
+      OGRFeatureH feature = OGR_F_Create (OGR_L_GetLayerDefn (layer));
+      OGRGeometryH g = OGR_G_CreateGeometry (wkbPoint);
+
+      OGR_G_SetPoint_2D (g, 0, tree->x, tree->y);
+      OGR_F_SetFieldString (feature, 0, tree->species);
+      OGR_F_SetFieldInteger (feature, 1, tree->planted);
+      if (!commit_feature (w, layer, feature, g, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+write_facilities (Writer     *w,
+                  const char *name,
+                  GArray     *facilities,
+                  gboolean    with_type,
+                  GError    **error)
+{
+  OGRLayerH layer = create_layer (w, name, wkbPoint, error);
+  gboolean ok;
+
+  if (layer == NULL)
+    return FALSE;
+  ok = with_type
+       ? add_fields (w, layer, error, "name", OFTString, "type", OFTString, "capacity", OFTInteger, NULL)
+       : add_fields (w, layer, error, "name", OFTString, "capacity", OFTInteger, NULL);
+  if (!ok)
+    return FALSE;
+
+  for (guint i = 0; i < facilities->len; i++)
+    {
+      const QrtDemoFacility *f = &g_array_index (facilities, QrtDemoFacility, i);
+      OGRFeatureH feature = OGR_F_Create (OGR_L_GetLayerDefn (layer));
+      OGRGeometryH g = OGR_G_CreateGeometry (wkbPoint);
+      int field = 0;
+
+      OGR_G_SetPoint_2D (g, 0, f->x, f->y);
+      OGR_F_SetFieldString (feature, field++, f->name);
+      if (with_type)
+        OGR_F_SetFieldString (feature, field++, f->type);
+      OGR_F_SetFieldInteger (feature, field, f->capacity);
+      if (!commit_feature (w, layer, feature, g, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+write_schools (Writer  *w,
+               GError **error)
+{
+  return write_facilities (w, "schools", w->town->schools, TRUE, error);
+}
+
+static gboolean
+write_daycare (Writer  *w,
+               GError **error)
+{
+  return write_facilities (w, "daycare", w->town->daycare, FALSE, error);
+}
+
+/* --- project tables -------------------------------------------------------------------- */
+
+static QrtColor
+rgba (double r,
+      double g,
+      double b,
+      double a)
+{
+  QrtColor color = { r, g, b, a };
+
+  return color;
+}
+
+typedef struct
+{
+  const char *name;
+  const char *title;
+  QrtStyle    style;
+} LayerInfo;
+
+/* Drawing order, bottom first; the styles are calm defaults a planner can present as is. */
+static void
+layer_infos (LayerInfo *infos,
+             guint     *n_infos)
+{
+  const QrtColor none = rgba (0, 0, 0, 0);
+  const LayerInfo all[] = {
+    { "landcover", N_("Land cover"),
+      { rgba (0.91, 0.92, 0.85, 1.0), rgba (0.83, 0.85, 0.76, 1.0), 0.5, 0, 1.0, TRUE, 0 } },
+    { "parks", N_("Parks"),
+      { rgba (0.74, 0.85, 0.64, 1.0), rgba (0.56, 0.73, 0.47, 1.0), 0.8, 0, 1.0, TRUE, 0 } },
+    { "water", N_("Water bodies"),
+      { rgba (0.67, 0.80, 0.91, 1.0), rgba (0.50, 0.69, 0.85, 1.0), 0.8, 0, 1.0, TRUE, 0 } },
+    { "heavy_rain", N_("Heavy rain hazard"),
+      { rgba (0.23, 0.48, 0.84, 0.35), rgba (0.17, 0.37, 0.66, 0.6), 0.5, 0, 1.0, FALSE, 0 } },
+    { "flood_hq100", N_("Flood zone HQ100"),
+      { rgba (0.36, 0.56, 0.85, 0.25), rgba (0.24, 0.44, 0.72, 0.7), 1.0, 0, 1.0, FALSE, 0 } },
+    { "waterways", N_("Rivers and brooks"),
+      { none, rgba (0.36, 0.61, 0.84, 1.0), 2.0, 0, 1.0, TRUE, 0 } },
+    { "streets", N_("Streets"),
+      { rgba (0.72, 0.72, 0.72, 1.0), rgba (0.99, 0.99, 0.97, 1.0), 2.5, 0, 1.0, TRUE, 12 } },
+    { "buildings", N_("Buildings"),
+      { rgba (0.79, 0.75, 0.70, 1.0), rgba (0.66, 0.62, 0.57, 1.0), 0.5, 0, 1.0, TRUE, 14 } },
+    { "trees", N_("Trees"),
+      { rgba (0.35, 0.60, 0.29, 0.9), rgba (0.25, 0.48, 0.21, 1.0), 0.5, 2.5, 1.0, TRUE, 15 } },
+    { "districts", N_("Districts"),
+      { none, rgba (0.29, 0.25, 0.39, 1.0), 1.5, 0, 1.0, TRUE, 0 } },
+    { "schools", N_("Schools"),
+      { rgba (0.85, 0.51, 0.17, 1.0), rgba (1.0, 1.0, 1.0, 1.0), 1.0, 5.0, 1.0, TRUE, 11 } },
+    { "daycare", N_("Day care centres"),
+      { rgba (0.71, 0.37, 0.62, 1.0), rgba (1.0, 1.0, 1.0, 1.0), 1.0, 4.0, 1.0, TRUE, 12 } },
+    /* Not in the brief's drawing order: the outline (hidden, the districts show it) and the
+     * population table, which has no geometry and therefore no style. */
+    { "town", N_("Municipal boundary"),
+      { none, rgba (0.23, 0.20, 0.28, 1.0), 2.5, 0, 1.0, FALSE, 0 } },
+    { "district_population", N_("Population by district and age"),
+      { none, none, 0, 0, 1.0, FALSE, 0 } },
+  };
+
+  g_assert (*n_infos >= G_N_ELEMENTS (all));
+  memcpy (infos, all, sizeof all);
+  *n_infos = G_N_ELEMENTS (all);
+}
+
+static gboolean
+write_project_tables (Writer  *w,
+                      GError **error)
+{
+  LayerInfo infos[16];
+  guint n_infos = G_N_ELEMENTS (infos);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *imported_at = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *seed = g_strdup_printf ("%" G_GUINT64_FORMAT, w->town->seed);
+  const struct
+  {
+    const char *key;
+    const char *value;
+  } metadata[] = {
+    { "title", _("Musterstadt (Demo)") },
+    { "synthetic", "true" },
+    { "description", _("Synthetic demo data for trying out Quartier. Musterstadt is not a real "
+                       "place; its districts, buildings, population and hazard zones are "
+                       "generated and must not be used for planning.") },
+    { "crs", "EPSG:25832" },
+    { "seed", seed },
+    { "generator", DEMO_GENERATOR },
+    { "licence", DEMO_LICENCE },
+  };
+
+  if (!qrt_project_schema_create (w->dataset, error))
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (metadata); i++)
+    if (!qrt_project_schema_set_metadata (w->dataset, metadata[i].key, metadata[i].value, error))
+      return FALSE;
+
+  layer_infos (infos, &n_infos);
+  for (guint i = 0; i < n_infos; i++)
+    {
+      OGRLayerH layer = GDALDatasetGetLayerByName (w->dataset, infos[i].name);
+      QrtLayerSource source = {
+        .layer_name = infos[i].name,
+        .title = _(infos[i].title),
+        .position = (int) i,
+        .source = _("Quartier demo generator (synthetic)"),
+        .licence = DEMO_LICENCE,
+        .attribution = _("Synthetic demo data – not a real place"),
+        .imported_at = imported_at,
+        .feature_count = layer != NULL ? OGR_L_GetFeatureCount (layer, TRUE) : 0,
+        .repaired_count = 0,
+      };
+
+      if (!qrt_project_schema_add_source (w->dataset, &source, error))
+        return FALSE;
+      if (g_strcmp0 (infos[i].name, "district_population") != 0
+          && !qrt_project_schema_set_style (w->dataset, infos[i].name, &infos[i].style, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* --- driving it ------------------------------------------------------------------------- */
+
+typedef gboolean (*LayerFunc) (Writer *w, GError **error);
+
+static gboolean
+write_all (Writer  *w,
+           GError **error)
+{
+  static const LayerFunc layers[] = {
+    write_town, write_districts, write_district_population, write_water, write_waterways,
+    write_flood, write_heavy_rain, write_streets, write_buildings, write_landcover,
+    write_parks, write_trees, write_schools, write_daycare,
+  };
+  GDALDriverH driver = GDALGetDriverByName ("GPKG");
+  double start = w->done;
+
+  if (driver == NULL)
+    {
+      g_set_error (error, QRT_DEMO_ERROR, QRT_DEMO_ERROR_FAILED,
+                   _("GDAL has no GeoPackage driver; the demo cannot be written"));
+      return FALSE;
+    }
+
+  CPLErrorReset ();
+  w->dataset = GDALCreate (driver, w->path, 0, 0, 0, GDT_Unknown, NULL);
+  if (w->dataset == NULL)
+    return gdal_failed (w, w->path, error);
+
+  if (GDALDatasetStartTransaction (w->dataset, FALSE) != OGRERR_NONE)
+    return gdal_failed (w, w->path, error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
+    {
+      if (cancelled (w, error) || !layers[i] (w, error))
+        return FALSE;
+      report (w, start + (0.97 - start) * (i + 1) / G_N_ELEMENTS (layers));
+    }
+
+  if (cancelled (w, error) || !write_project_tables (w, error))
+    return FALSE;
+
+  CPLErrorReset ();
+  if (GDALDatasetCommitTransaction (w->dataset) != OGRERR_NONE)
+    return gdal_failed (w, w->path, error);
+
+  return TRUE;
+}
+
+static void
+remove_with_sidecars (const char *path)
+{
+  static const char * const suffixes[] = { "", "-journal", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_remove (file);
+    }
+}
+
+/**
+ * qrt_demo_write:
+ * @path: where to write the GeoPackage; replaced atomically if it exists
+ * @seed: the town to build; the same seed gives the same features
+ * @progress: (nullable): called from this thread with the fraction done
+ * @progress_data: closure for @progress
+ * @cancellable: (nullable): checked between steps
+ * @error: return location for a #GError
+ *
+ * Generates Musterstadt, a fictional town in the Sauerland (EPSG:25832), and writes it as a
+ * GeoPackage project. Blocks for a few seconds: call it from a worker thread. On error or
+ * cancellation (%G_IO_ERROR_CANCELLED) @path is left untouched and no temporary file stays
+ * behind.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+qrt_demo_write (const char      *path,
+                guint64          seed,
+                QrtProgressFunc  progress,
+                gpointer         progress_data,
+                GCancellable    *cancellable,
+                GError         **error)
+{
+  g_autoptr(QrtDemoTown) town = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *tmp_path = NULL;
+  Writer w = { NULL, };
+  const QrtDemoStep *steps;
+  guint n_steps;
+  double total_weight = 0.0, weight_done = 0.0;
+  gboolean ok = TRUE;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  qrt_core_init ();
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  /* Reserve a unique name in the target's directory, so the final rename is atomic. */
+  dir = g_path_get_dirname (path);
+  base = g_path_get_basename (path);
+  tmp_path = g_strdup_printf ("%s%c.%s-XXXXXX.gpkg", dir, G_DIR_SEPARATOR, base);
+  fd = g_mkstemp (tmp_path);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not create a file in “%s”: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+  g_close (fd, NULL);
+
+  town = _qrt_demo_town_new (seed);
+  town->cancellable = cancellable;
+  w.town = town;
+  w.path = tmp_path;
+  w.progress = progress;
+  w.progress_data = progress_data;
+  w.cancellable = cancellable;
+  report (&w, 0.0);
+
+  steps = _qrt_demo_town_get_steps (&n_steps);
+  for (guint i = 0; i < n_steps; i++)
+    total_weight += steps[i].weight;
+
+  for (guint i = 0; ok && i < n_steps; i++)
+    {
+      gint64 started = g_get_monotonic_time ();
+
+      ok = !g_cancellable_set_error_if_cancelled (cancellable, error)
+           && steps[i].func (town, error);
+      g_debug ("demo: %s took %.0f ms", steps[i].name, (g_get_monotonic_time () - started) / 1000.0);
+      weight_done += steps[i].weight;
+      report (&w, COMPUTE_SHARE * weight_done / total_weight);
+    }
+
+  if (ok)
+    {
+      gint64 started = g_get_monotonic_time ();
+
+      w.srs = OSRNewSpatialReference (NULL);
+      OSRImportFromEPSG (w.srs, DEMO_EPSG);
+      OSRSetAxisMappingStrategy (w.srs, OAMS_TRADITIONAL_GIS_ORDER);
+      w.wkb_writer = GEOSWKBWriter_create_r (town->ctx);
+      ok = write_all (&w, error);
+      g_debug ("demo: writing took %.0f ms", (g_get_monotonic_time () - started) / 1000.0);
+    }
+
+  if (w.dataset != NULL)
+    {
+      /* A failed run: drop the transaction before closing; the file goes anyway. */
+      if (!ok)
+        GDALDatasetRollbackTransaction (w.dataset);
+      GDALClose (w.dataset);
+    }
+  if (w.wkb_writer != NULL)
+    GEOSWKBWriter_destroy_r (town->ctx, w.wkb_writer);
+  if (w.srs != NULL)
+    OSRDestroySpatialReference (w.srs);
+
+  if (ok && g_rename (tmp_path, path) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not move the demo file into place at “%s”: %s"),
+                   path, g_strerror (saved));
+      ok = FALSE;
+    }
+
+  if (!ok)
+    {
+      remove_with_sidecars (tmp_path);
+      return FALSE;
+    }
+
+  report (&w, 1.0);
+  return TRUE;
+}
+
+/**
+ * qrt_demo_get_default_path:
+ *
+ * Returns: (transfer full): where the demo project lives,
+ *   `$XDG_DATA_HOME/quartier/musterstadt-demo.gpkg`
+ */
+char *
+qrt_demo_get_default_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "quartier", "musterstadt-demo.gpkg", NULL);
+}
+
+/* A demo file of ours that GDAL opens as a GeoPackage with districts in it. */
+static gboolean
+demo_file_usable (const char *path)
+{
+  const char *const drivers[] = { "GPKG", NULL };
+  GDALDatasetH dataset;
+  gboolean usable;
+
+  dataset = GDALOpenEx (path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+  if (dataset == NULL)
+    return FALSE;
+
+  usable = GDALDatasetGetLayerByName (dataset, "districts") != NULL
+        && GDALDatasetGetLayerByName (dataset, "buildings") != NULL;
+  GDALClose (dataset);
+
+  return usable;
+}
+
+/**
+ * qrt_demo_ensure_default:
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Returns the default demo project's path, generating the file first (with
+ * %QRT_DEMO_DEFAULT_SEED) if it is missing or not a usable GeoPackage. May block for a few
+ * seconds: call it from a worker thread.
+ *
+ * Returns: (transfer full) (nullable): the path, or %NULL with @error set
+ */
+char *
+qrt_demo_ensure_default (GCancellable  *cancellable,
+                         GError       **error)
+{
+  g_autofree char *path = qrt_demo_get_default_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  qrt_core_init ();
+
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR) && demo_file_usable (path))
+    return g_steal_pointer (&path);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not create the folder “%s”: %s"), dir, g_strerror (saved));
+      return NULL;
+    }
+
+  if (!qrt_demo_write (path, QRT_DEMO_DEFAULT_SEED, NULL, NULL, cancellable, error))
+    return NULL;
+
+  return g_steal_pointer (&path);
+}
