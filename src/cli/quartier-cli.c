@@ -399,6 +399,175 @@ command_import (int    argc,
   return 0;
 }
 
+static void
+saved_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  GError **error = user_data;
+
+  qrt_project_save_finish (QRT_PROJECT (object), result, error);
+  if (*error == NULL)
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "");   /* "done" marker */
+}
+
+static gboolean
+parse_breaks (const char *text,
+              double     *bounds,
+              guint      *n)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+
+  *n = g_strv_length (parts);
+  if (*n == 0 || *n > QRT_STYLE_MAX_CLASSES)
+    return FALSE;
+  for (guint i = 0; i < *n; i++)
+    {
+      char *end;
+
+      bounds[i] = g_ascii_strtod (parts[i], &end);
+      if (end == parts[i] || *end != '\0' || !isfinite (bounds[i]))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+command_style (int    argc,
+               char **argv)
+{
+  g_autofree char *layer_name = NULL;
+  g_autofree char *categorized = NULL;
+  g_autofree char *graduated = NULL;
+  g_autofree char *method = NULL;
+  g_autofree char *breaks = NULL;
+  g_autofree char *ramp = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *fill = NULL;
+  g_autofree char *stroke = NULL;
+  gboolean single = FALSE, hide = FALSE, show = FALSE;
+  double opacity = -1;
+  int classes = 5;
+  GOptionEntry entries[] = {
+    { "layer", 'l', 0, G_OPTION_ARG_STRING, &layer_name, N_("Layer to style"), N_("NAME") },
+    { "single", 0, 0, G_OPTION_ARG_NONE, &single, N_("One symbol for all features"), NULL },
+    { "categorized", 0, 0, G_OPTION_ARG_STRING, &categorized, N_("One colour per value of FIELD"),
+      N_("FIELD") },
+    { "graduated", 0, 0, G_OPTION_ARG_STRING, &graduated,
+      N_("Colours by classes of the numeric FIELD"), N_("FIELD") },
+    { "method", 0, 0, G_OPTION_ARG_STRING, &method,
+      N_("Classes by quantile, equal (intervals), jenks (natural breaks) or manual"),
+      N_("METHOD") },
+    { "classes", 0, 0, G_OPTION_ARG_INT, &classes, N_("Number of classes"), N_("N") },
+    { "breaks", 0, 0, G_OPTION_ARG_STRING, &breaks, N_("Upper bounds for --method manual"),
+      N_("A,B,…") },
+    { "ramp", 0, 0, G_OPTION_ARG_STRING, &ramp, N_("Colour ramp: sequential or diverging"),
+      N_("RAMP") },
+    { "label", 0, 0, G_OPTION_ARG_STRING, &label, N_("Label features with FIELD (\"\" for none)"),
+      N_("FIELD") },
+    { "fill", 0, 0, G_OPTION_ARG_STRING, &fill, N_("Fill colour"), N_("#RRGGBB[AA]") },
+    { "stroke", 0, 0, G_OPTION_ARG_STRING, &stroke, N_("Outline colour"), N_("#RRGGBB[AA]") },
+    { "opacity", 0, 0, G_OPTION_ARG_DOUBLE, &opacity, N_("Layer opacity, 0 to 1"), N_("X") },
+    { "hide", 0, 0, G_OPTION_ARG_NONE, &hide, N_("Hide the layer"), NULL },
+    { "show", 0, 0, G_OPTION_ARG_NONE, &show, N_("Show the layer"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("PROJECT.gpkg — change how a layer is drawn"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtProject) project = NULL;
+  QrtProjectLayer *item;
+  QrtStyle style;
+  QrtClassifyMethod how = QRT_CLASSIFY_QUANTILE;
+  double bounds[QRT_STYLE_MAX_CLASSES];
+  guint n_bounds = 0;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail_usage (context, error->message);
+  if (argc != 2)
+    return fail_usage (context, _("Name exactly one project file."));
+  if (layer_name == NULL)
+    return fail_usage (context, _("Say which layer to style with --layer NAME."));
+  if ((single ? 1 : 0) + (categorized ? 1 : 0) + (graduated ? 1 : 0) > 1)
+    return fail_usage (context, _("Choose one of --single, --categorized and --graduated."));
+  if (method != NULL)
+    {
+      if (g_str_equal (method, "quantile"))
+        how = QRT_CLASSIFY_QUANTILE;
+      else if (g_str_equal (method, "equal"))
+        how = QRT_CLASSIFY_EQUAL_INTERVAL;
+      else if (g_str_equal (method, "jenks"))
+        how = QRT_CLASSIFY_JENKS;
+      else if (g_str_equal (method, "manual"))
+        how = QRT_CLASSIFY_MANUAL;
+      else
+        return fail_usage (context, _("--method takes quantile, equal, jenks or manual."));
+    }
+  if (how == QRT_CLASSIFY_MANUAL && (breaks == NULL || !parse_breaks (breaks, bounds, &n_bounds)))
+    return fail_usage (context, _("--method manual needs --breaks with up to 16 numbers."));
+  if (classes < 1 || classes > QRT_STYLE_MAX_CLASSES)
+    return fail_usage (context, _("--classes takes a number from 1 to 16."));
+  if (ramp != NULL && !g_str_equal (ramp, "sequential") && !g_str_equal (ramp, "diverging"))
+    return fail_usage (context, _("--ramp takes sequential or diverging."));
+
+  project = qrt_project_open (argv[1], NULL, &error);
+  if (project == NULL)
+    return fail (error);
+  item = qrt_project_find_layer (project, layer_name);
+  if (item == NULL)
+    {
+      g_printerr ("quartier-cli: ");
+      g_printerr (_("The project has no layer “%s”."), layer_name);
+      g_printerr ("\n");
+      return 1;
+    }
+
+  style = *qrt_project_layer_get_style (item);
+  if ((fill != NULL && !qrt_color_parse (&style.fill, fill)) ||
+      (stroke != NULL && !qrt_color_parse (&style.stroke, stroke)))
+    return fail_usage (context, _("Colours are written #RRGGBB or #RRGGBBAA."));
+  if (single)
+    {
+      style.mode = QRT_STYLE_SINGLE;
+      style.n_classes = 0;
+    }
+  if (categorized != NULL && !qrt_style_make_categorized (&style, qrt_project_layer_get_layer (item),
+                                                          categorized, &error))
+    return fail (error);
+  if (graduated != NULL &&
+      !qrt_style_make_graduated (&style, qrt_project_layer_get_layer (item), graduated, how,
+                                 how == QRT_CLASSIFY_MANUAL ? n_bounds : (guint) classes, bounds,
+                                 ramp != NULL && g_str_equal (ramp, "diverging")
+                                   ? QRT_RAMP_DIVERGING : QRT_RAMP_SEQUENTIAL,
+                                 &error))
+    return fail (error);
+  if (label != NULL)
+    {
+      if (*label != '\0' && qrt_layer_find_field (qrt_project_layer_get_layer (item), label) < 0)
+        {
+          g_printerr ("quartier-cli: ");
+          g_printerr (_("Layer “%s” has no attribute “%s”."), layer_name, label);
+          g_printerr ("\n");
+          return 1;
+        }
+      g_strlcpy (style.label_field, label, sizeof style.label_field);
+    }
+  if (opacity >= 0)
+    style.opacity = CLAMP (opacity, 0, 1);
+  if (hide || show)
+    style.visible = show;
+  qrt_project_layer_set_style (item, &style);
+
+  qrt_project_save_async (project, NULL, saved_cb, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    return fail (error);
+  return 0;
+}
+
 static const char *
 kind_name (QrtGeometryKind kind)
 {
@@ -466,6 +635,7 @@ static const struct
   { "import", command_import, N_("Copy a vector file into a project") },
   { "layers", command_layers, N_("List a project’s layers") },
   { "render", command_render, N_("Draw a project’s map into a PNG file") },
+  { "style", command_style, N_("Change how a project’s layer is drawn") },
 };
 
 static void

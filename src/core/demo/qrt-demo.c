@@ -825,13 +825,13 @@ qrt_demo_write (const char      *path,
   g_autoptr(QrtDemoTown) town = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *base = NULL;
+  g_autofree char *tmp_dir = NULL;
   g_autofree char *tmp_path = NULL;
   Writer w = { NULL, };
   const QrtDemoStep *steps;
   guint n_steps;
   double total_weight = 0.0, weight_done = 0.0;
   gboolean ok = TRUE;
-  int fd;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
@@ -842,12 +842,13 @@ qrt_demo_write (const char      *path,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
-  /* Reserve a unique name in the target's directory, so the final rename is atomic. */
+  /* Build in a private directory beside the target: on the same file system, so the final
+   * rename is atomic, and ours alone (GDAL's GPKG driver will not create over an existing
+   * file, so a reserved temporary file name would not do). */
   dir = g_path_get_dirname (path);
   base = g_path_get_basename (path);
-  tmp_path = g_strdup_printf ("%s%c.%s-XXXXXX.gpkg", dir, G_DIR_SEPARATOR, base);
-  fd = g_mkstemp (tmp_path);
-  if (fd < 0)
+  tmp_dir = g_strdup_printf ("%s%c.%s-XXXXXX", dir, G_DIR_SEPARATOR, base);
+  if (g_mkdtemp_full (tmp_dir, 0700) == NULL)
     {
       int saved = errno;
 
@@ -855,7 +856,7 @@ qrt_demo_write (const char      *path,
                    _("Could not create a file in “%s”: %s"), dir, g_strerror (saved));
       return FALSE;
     }
-  g_close (fd, NULL);
+  tmp_path = g_build_filename (tmp_dir, base, NULL);
 
   town = _qrt_demo_town_new (seed);
   town->cancellable = cancellable;
@@ -915,11 +916,10 @@ qrt_demo_write (const char      *path,
       ok = FALSE;
     }
 
+  remove_with_sidecars (tmp_path);
+  g_rmdir (tmp_dir);
   if (!ok)
-    {
-      remove_with_sidecars (tmp_path);
-      return FALSE;
-    }
+    return FALSE;
 
   report (&w, 1.0);
   return TRUE;

@@ -165,6 +165,11 @@ qrt_style_to_json (const QrtStyle *style)
   json_builder_add_boolean_value (builder, style->visible);
   json_builder_set_member_name (builder, "min-zoom");
   json_builder_add_int_value (builder, style->min_zoom);
+  if (style->label_field[0] != '\0')
+    {
+      json_builder_set_member_name (builder, "label");
+      json_builder_add_string_value (builder, style->label_field);
+    }
   if (style->mode != QRT_STYLE_SINGLE)
     {
       json_builder_set_member_name (builder, "mode");
@@ -302,6 +307,9 @@ qrt_style_from_json (QrtStyle    *style,
   style->opacity = member_double (object, "opacity", style->opacity, 0, 1);
   style->visible = json_object_get_boolean_member_with_default (object, "visible", style->visible);
   style->min_zoom = (int) member_double (object, "min-zoom", style->min_zoom, 0, 24);
+  g_strlcpy (style->label_field,
+             json_object_get_string_member_with_default (object, "label", style->label_field),
+             sizeof style->label_field);
 
   return read_classes (style, object, error);
 }

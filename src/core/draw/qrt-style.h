@@ -49,6 +49,8 @@ struct _QrtStyle
   gboolean      visible;
   int           min_zoom;
 
+  char          label_field[QRT_STYLE_MAX_TEXT];   /* "" for no labels */
+
   QrtStyleMode  mode;
   char          field[QRT_STYLE_MAX_TEXT];
   guint         n_classes;

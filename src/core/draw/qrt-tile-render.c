@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "qrt-classify.h"
+#include "qrt-labels.h"
 #include "qrt-tile-render.h"
 
 /*
@@ -19,6 +20,7 @@ struct _QrtTileRender
   QrtLayer **layers;
   QrtStyle  *styles;
   guint      n_layers;
+  QrtLabels *labels;     /* thread-safe itself */
 };
 
 G_DEFINE_FINAL_TYPE (QrtTileRender, qrt_tile_render, G_TYPE_OBJECT)
@@ -35,6 +37,7 @@ qrt_tile_render_finalize (GObject *object)
     g_object_unref (self->layers[i]);
   g_free (self->layers);
   g_free (self->styles);
+  qrt_labels_free (self->labels);
 
   G_OBJECT_CLASS (qrt_tile_render_parent_class)->finalize (object);
 }
@@ -70,6 +73,7 @@ qrt_tile_render_new (QrtLayer *const *layers,
   self->n_layers = n_layers;
   self->layers = g_new (QrtLayer *, MAX (1, n_layers));
   self->styles = g_new (QrtStyle, MAX (1, n_layers));
+  self->labels = qrt_labels_new ();
   for (guint i = 0; i < n_layers; i++)
     {
       self->layers[i] = g_object_ref (layers[i]);
@@ -395,6 +399,16 @@ qrt_tile_render_paint (QrtTileRender *self,
         break;
     }
 
+  /* Labels last, above every layer, in layer order. */
+  for (guint i = 0; i < self->n_layers && !g_cancellable_is_cancelled (cancellable); i++)
+    {
+      const QrtStyle *style = &self->styles[i];
+
+      if (style->visible && zoom + 1e-9 >= style->min_zoom && style->label_field[0] != '\0')
+        qrt_labels_paint (self->labels, cr, i, self->layers[i], style, mercator_view, p.px_per_m,
+                          scale);
+    }
+
   cairo_restore (cr);
 }
 
@@ -563,6 +577,7 @@ hash_style (const QrtStyle *style)
   h = hash_double (h, style->opacity);
   h = mix (h, (guint64) style->mode);
   h = mix (h, g_str_hash (style->field));
+  h = mix (h, g_str_hash (style->label_field));
   h = mix (h, style->n_classes);
   for (guint i = 0; i < style->n_classes; i++)
     {
@@ -596,8 +611,9 @@ qrt_tile_render_signature (QrtTileRender *self,
   for (guint i = 0; i < self->n_layers; i++)
     {
       const QrtStyle *style = &self->styles[i];
-      double margin = (style->stroke_width + style->point_radius + 1) *
-                      (tile.max_x - tile.min_x) / 256;
+      double reach = style->stroke_width + style->point_radius + 1 +
+                     (style->label_field[0] ? QRT_LABEL_MAX_REACH : 0);
+      double margin = reach * (tile.max_x - tile.min_x) / 256;
       QrtBBox near = { tile.min_x - margin, tile.min_y - margin, tile.max_x + margin,
                        tile.max_y + margin };
 
