@@ -38,8 +38,11 @@ write_project (gboolean with_layers)
       OGRFieldDefnH pop = OGR_Fld_Create ("pop", OFTInteger64);
       OGRFeatureH f;
       OGRGeometryH g = NULL;
-      char *wkt = "POLYGON ((433000 5694000,434000 5694000,434000 5695000,433000 5695000,433000 5694000))";
-      char *pt = "POINT (8.05 51.40)";
+      char wkt_text[] = "POLYGON ((433000 5694000,434000 5694000,434000 5695000,433000 5695000,"
+                        "433000 5694000))";
+      char pt_text[] = "POINT (8.05 51.40)";
+      char *wkt = wkt_text;
+      char *pt = pt_text;
 
       OGR_L_CreateField (zones, name, TRUE);
       OGR_L_CreateField (zones, pop, TRUE);
