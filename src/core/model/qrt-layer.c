@@ -7,6 +7,7 @@
 #include <ogr_srs_api.h>
 
 #include "qrt-layer.h"
+#include "qrt-layer-private.h"
 
 /*
  * QrtLayer is immutable once qrt_layer_builder_finish() returns it: every field below is
@@ -714,6 +715,14 @@ qrt_layer_builder_add_ogr_geometry (QrtLayerBuilder *builder,
   if (geometry == NULL)
     return FALSE;
   return add_ogr_part (builder, geometry);
+}
+
+double *
+_qrt_layer_builder_peek_coords (QrtLayerBuilder *builder,
+                                guint           *n_points)
+{
+  *n_points = builder->coords->len / 2;
+  return (double *) builder->coords->data;
 }
 
 static Column *

@@ -10,10 +10,10 @@
 #define NODE_SIZE 16
 
 /*
- * Sort-Tile-Recursive packing: items are sorted into vertical slices by centre x, each slice
- * by centre y, and grouped NODE_SIZE at a time. Upper levels group consecutive nodes of the
- * level below, which STR has already laid out in spatial order. Nothing changes after
- * qrt_rtree_new(), so queries need no locking.
+ * A packed Hilbert R-tree: items are ordered along a Hilbert curve through their centres (a
+ * linear-time radix sort, stable, so the order is the same on every run) and grouped
+ * NODE_SIZE at a time; upper levels group consecutive nodes of the level below. Nothing
+ * changes after qrt_rtree_new(), so queries need no locking.
  */
 struct _QrtRTree
 {
@@ -25,30 +25,68 @@ struct _QrtRTree
   QrtBBox **levels;
 };
 
-typedef struct
+/* Position of (x, y), each 0..65535, along the Hilbert curve of order 16. */
+static guint32
+hilbert_index (guint32 x,
+               guint32 y)
 {
-  const QrtBBox *boxes;
-  gboolean       by_x;
-} SortContext;
+  guint32 d = 0;
 
-static int
-compare_centres (gconstpointer a,
-                 gconstpointer b,
-                 gpointer      user_data)
+  for (guint32 s = 1u << 15; s > 0; s >>= 1)
+    {
+      guint32 rx = (x & s) > 0;
+      guint32 ry = (y & s) > 0;
+
+      d += s * s * ((3 * rx) ^ ry);
+      if (ry == 0)
+        {
+          if (rx == 1)
+            {
+              x = s - 1 - x;
+              y = s - 1 - y;
+            }
+          /* Only the low bits below s matter from here on. */
+          {
+            guint32 t = x;
+
+            x = y;
+            y = t;
+          }
+        }
+      x &= s - 1;
+      y &= s - 1;
+    }
+  return d;
+}
+
+/* Stable LSD radix sort of @order by @keys, four passes of a byte. */
+static void
+radix_sort (guint32       *order,
+            const guint32 *keys,
+            guint          n)
 {
-  const SortContext *ctx = user_data;
-  const QrtBBox *ba = &ctx->boxes[*(const guint32 *) a];
-  const QrtBBox *bb = &ctx->boxes[*(const guint32 *) b];
-  double ca = ctx->by_x ? ba->min_x + ba->max_x : ba->min_y + ba->max_y;
-  double cb = ctx->by_x ? bb->min_x + bb->max_x : bb->min_y + bb->max_y;
+  g_autofree guint32 *tmp = g_new (guint32, MAX (1, n));
+  guint32 *from = order, *to = tmp;
 
-  if (ca < cb)
-    return -1;
-  if (ca > cb)
-    return 1;
-  /* Ties by index keep the packing deterministic whatever the sort algorithm does. */
-  return (int) (*(const guint32 *) a > *(const guint32 *) b) -
-         (int) (*(const guint32 *) a < *(const guint32 *) b);
+  for (guint shift = 0; shift < 32; shift += 8)
+    {
+      guint count[257] = { 0 };
+
+      for (guint i = 0; i < n; i++)
+        count[((keys[from[i]] >> shift) & 0xff) + 1]++;
+      for (guint b = 0; b < 256; b++)
+        count[b + 1] += count[b];
+      for (guint i = 0; i < n; i++)
+        to[count[(keys[from[i]] >> shift) & 0xff]++] = from[i];
+      {
+        guint32 *t = from;
+
+        from = to;
+        to = t;
+      }
+    }
+  /* Four passes: the result is back in @order. */
+  g_assert (from == order);
 }
 
 static QrtBBox *
@@ -86,31 +124,31 @@ qrt_rtree_new (const QrtBBox *boxes,
   QrtRTree *tree = g_new0 (QrtRTree, 1);
   g_autoptr(GPtrArray) levels = g_ptr_array_new ();
   g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (guint));
-  SortContext ctx = { boxes, TRUE };
-  guint n_leaves, n_slices, slice_len;
+  g_autofree guint32 *keys = g_new (guint32, MAX (n_boxes, 1));
+  QrtBBox extent;
   QrtBBox *level;
   guint level_n;
+  double sx, sy;
 
   g_return_val_if_fail (boxes != NULL || n_boxes == 0, NULL);
+
+  qrt_bbox_init_empty (&extent);
+  for (guint i = 0; i < n_boxes; i++)
+    qrt_bbox_union (&extent, &boxes[i]);
+  sx = extent.max_x > extent.min_x ? 65535.0 / (extent.max_x - extent.min_x) : 0;
+  sy = extent.max_y > extent.min_y ? 65535.0 / (extent.max_y - extent.min_y) : 0;
 
   tree->n_items = n_boxes;
   tree->order = g_new (guint32, MAX (n_boxes, 1));
   for (guint i = 0; i < n_boxes; i++)
-    tree->order[i] = i;
-
-  n_leaves = (n_boxes + NODE_SIZE - 1) / NODE_SIZE;
-  n_slices = MAX (1, (guint) ceil (sqrt ((double) n_leaves)));
-  slice_len = n_slices * NODE_SIZE;
-
-  g_qsort_with_data (tree->order, n_boxes, sizeof (guint32), compare_centres, &ctx);
-  ctx.by_x = FALSE;
-  for (guint s = 0; s * slice_len < n_boxes; s++)
     {
-      guint start = s * slice_len;
-      guint len = MIN (slice_len, n_boxes - start);
+      double cx = ((boxes[i].min_x + boxes[i].max_x) / 2 - extent.min_x) * sx;
+      double cy = ((boxes[i].min_y + boxes[i].max_y) / 2 - extent.min_y) * sy;
 
-      g_qsort_with_data (tree->order + start, len, sizeof (guint32), compare_centres, &ctx);
+      tree->order[i] = i;
+      keys[i] = hilbert_index ((guint32) CLAMP (cx, 0, 65535), (guint32) CLAMP (cy, 0, 65535));
     }
+  radix_sort (tree->order, keys, n_boxes);
 
   tree->item_boxes = g_new (QrtBBox, MAX (n_boxes, 1));
   for (guint i = 0; i < n_boxes; i++)

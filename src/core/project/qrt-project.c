@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "qrt-arrow-read.h"
 #include "qrt-gdal-private.h"
 #include "qrt-project.h"
 #include "qrt-project-layer.h"
@@ -328,6 +329,17 @@ read_layer (OGRLayerH      layer,
           return NULL;
         }
     }
+
+  {
+    gboolean unsupported = FALSE;
+    QrtLayer *fast = qrt_read_layer_arrow (layer, kind, ct, epsg, cancellable, &unsupported,
+                                           error);
+
+    if (fast != NULL || !unsupported)
+      return fast;
+    g_debug ("Layer %s: no Arrow fast path, reading feature by feature", name);
+    OGR_L_ResetReading (layer);
+  }
 
   builder = qrt_layer_builder_new (name, kind, epsg);
   for (int i = 0; i < n_fields; i++)

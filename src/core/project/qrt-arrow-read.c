@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <ogr_recordbatch.h>
+#include <string.h>
+
+#include "model/qrt-layer-private.h"
+#include "qrt-arrow-read.h"
+#include "qrt-gdal-private.h"
+
+/*
+ * The fast way to read a layer: GDAL's Arrow stream (OGR_L_GetArrowStream, GDAL 3.6) hands out
+ * record batches with the geometry as WKB and the attributes as typed columns, without building
+ * an OGRFeature per row. The WKB is parsed straight into the layer builder. Anything this
+ * reader does not know (curves, dates, nested types) makes it step aside: the caller then
+ * reads the layer feature by feature.
+ */
+
+typedef enum
+{
+  COLUMN_SKIP,
+  COLUMN_INT8,
+  COLUMN_INT16,
+  COLUMN_INT32,
+  COLUMN_INT64,
+  COLUMN_FLOAT,
+  COLUMN_DOUBLE,
+  COLUMN_BOOL,
+  COLUMN_UTF8,
+  COLUMN_LARGE_UTF8,
+} ColumnKind;
+
+typedef struct
+{
+  ColumnKind kind;
+  guint      field;    /* builder field */
+} Column;
+
+typedef struct
+{
+  const guint8 *p;
+  const guint8 *end;
+} Wkb;
+
+static gboolean
+is_valid (const struct ArrowArray *array,
+          gint64                   row)
+{
+  const guint8 *validity = array->buffers[0];
+  gint64 i = row + array->offset;
+
+  return validity == NULL || (validity[i >> 3] >> (i & 7)) & 1;
+}
+
+static gboolean
+read_u32 (Wkb     *w,
+          gboolean swap,
+          guint32 *out)
+{
+  guint32 v;
+
+  if (w->end - w->p < 4)
+    return FALSE;
+  memcpy (&v, w->p, 4);
+  w->p += 4;
+  *out = swap ? GUINT32_SWAP_LE_BE (v) : v;
+  return TRUE;
+}
+
+static gboolean
+read_xy (Wkb             *w,
+         gboolean         swap,
+         guint            dims,
+         QrtLayerBuilder *builder)
+{
+  guint64 v[2];
+  double xy[2];
+
+  if (w->end - w->p < (gssize) (8 * dims))
+    return FALSE;
+  memcpy (v, w->p, 16);
+  w->p += 8 * dims;
+  if (swap)
+    {
+      v[0] = GUINT64_SWAP_LE_BE (v[0]);
+      v[1] = GUINT64_SWAP_LE_BE (v[1]);
+    }
+  memcpy (xy, v, 16);
+  qrt_layer_builder_add_point (builder, xy[0], xy[1]);
+  return TRUE;
+}
+
+static gboolean
+read_points (Wkb             *w,
+             gboolean         swap,
+             guint            dims,
+             QrtLayerBuilder *builder)
+{
+  guint32 n;
+
+  if (!read_u32 (w, swap, &n) || (guint64) n * 8 * dims > (guint64) (w->end - w->p))
+    return FALSE;
+  for (guint32 i = 0; i < n; i++)
+    if (!read_xy (w, swap, dims, builder))
+      return FALSE;
+  return TRUE;
+}
+
+/* Parses one WKB geometry into the builder's current feature. FALSE: malformed or a type the
+ * fast path does not handle. */
+static gboolean
+read_geometry (Wkb             *w,
+               QrtGeometryKind  kind,
+               QrtLayerBuilder *builder)
+{
+  gboolean swap;
+  guint32 type, base, dims = 2, n;
+
+  if (w->p >= w->end)
+    return FALSE;
+  swap = (*w->p == 0) == (G_BYTE_ORDER == G_LITTLE_ENDIAN);
+  w->p++;
+  if (!read_u32 (w, swap, &type))
+    return FALSE;
+
+  /* EWKB flags, then ISO's thousands for Z, M and ZM. */
+  if (type & 0x80000000u)
+    dims++;
+  if (type & 0x40000000u)
+    dims++;
+  if (type & 0x20000000u)
+    {
+      guint32 srid;
+
+      if (!read_u32 (w, swap, &srid))
+        return FALSE;
+    }
+  base = type & 0x0fffffffu;
+  if (base >= 1000 && base < 4000)
+    {
+      dims += base / 1000 == 3 ? 2 : 1;
+      base %= 1000;
+    }
+
+  switch (base)
+    {
+    case 1:   /* Point */
+      {
+        const guint8 *at = w->p;
+        double x;
+
+        if (kind != QRT_GEOMETRY_POINT || w->end - w->p < (gssize) (8 * dims))
+          return FALSE;
+        memcpy (&x, at, 8);
+        if (swap)
+          {
+            guint64 bits;
+
+            memcpy (&bits, at, 8);
+            bits = GUINT64_SWAP_LE_BE (bits);
+            memcpy (&x, &bits, 8);
+          }
+        if (isnan (x))   /* POINT EMPTY */
+          {
+            w->p += 8 * dims;
+            return TRUE;
+          }
+        qrt_layer_builder_begin_part (builder);
+        return read_xy (w, swap, dims, builder);
+      }
+
+    case 2:   /* LineString */
+      if (kind != QRT_GEOMETRY_LINE)
+        return FALSE;
+      qrt_layer_builder_begin_part (builder);
+      return read_points (w, swap, dims, builder);
+
+    case 3:   /* Polygon */
+      if (kind != QRT_GEOMETRY_POLYGON || !read_u32 (w, swap, &n))
+        return FALSE;
+      if (n == 0)
+        return TRUE;
+      qrt_layer_builder_begin_part (builder);
+      for (guint32 r = 0; r < n; r++)
+        {
+          qrt_layer_builder_begin_ring (builder);
+          if (!read_points (w, swap, dims, builder))
+            return FALSE;
+        }
+      return TRUE;
+
+    case 4:   /* MultiPoint */
+    case 5:   /* MultiLineString */
+    case 6:   /* MultiPolygon */
+    case 7:   /* GeometryCollection */
+      if (!read_u32 (w, swap, &n))
+        return FALSE;
+      for (guint32 i = 0; i < n; i++)
+        if (!read_geometry (w, kind, builder))
+          return FALSE;
+      return TRUE;
+
+    default:  /* curves and surfaces: the slow path linearises them */
+      return FALSE;
+    }
+}
+
+static ColumnKind
+column_kind (const char *format)
+{
+  if (g_str_equal (format, "c") || g_str_equal (format, "C"))
+    return COLUMN_INT8;
+  if (g_str_equal (format, "s") || g_str_equal (format, "S"))
+    return COLUMN_INT16;
+  if (g_str_equal (format, "i") || g_str_equal (format, "I"))
+    return COLUMN_INT32;
+  if (g_str_equal (format, "l") || g_str_equal (format, "L"))
+    return COLUMN_INT64;
+  if (g_str_equal (format, "f"))
+    return COLUMN_FLOAT;
+  if (g_str_equal (format, "g"))
+    return COLUMN_DOUBLE;
+  if (g_str_equal (format, "b"))
+    return COLUMN_BOOL;
+  if (g_str_equal (format, "u"))
+    return COLUMN_UTF8;
+  if (g_str_equal (format, "U"))
+    return COLUMN_LARGE_UTF8;
+  return COLUMN_SKIP;
+}
+
+static void
+set_value (QrtLayerBuilder         *builder,
+           const Column            *column,
+           const struct ArrowArray *array,
+           gint64                   row)
+{
+  gint64 i = row + array->offset;
+
+  if (!is_valid (array, row))
+    return;
+  switch (column->kind)
+    {
+    case COLUMN_INT8:
+      qrt_layer_builder_set_int (builder, column->field, ((const gint8 *) array->buffers[1])[i]);
+      break;
+    case COLUMN_INT16:
+      qrt_layer_builder_set_int (builder, column->field, ((const gint16 *) array->buffers[1])[i]);
+      break;
+    case COLUMN_INT32:
+      qrt_layer_builder_set_int (builder, column->field, ((const gint32 *) array->buffers[1])[i]);
+      break;
+    case COLUMN_INT64:
+      qrt_layer_builder_set_int (builder, column->field, ((const gint64 *) array->buffers[1])[i]);
+      break;
+    case COLUMN_FLOAT:
+      qrt_layer_builder_set_real (builder, column->field, ((const float *) array->buffers[1])[i]);
+      break;
+    case COLUMN_DOUBLE:
+      qrt_layer_builder_set_real (builder, column->field, ((const double *) array->buffers[1])[i]);
+      break;
+    case COLUMN_BOOL:
+      qrt_layer_builder_set_int (builder, column->field,
+                                 (((const guint8 *) array->buffers[1])[i >> 3] >> (i & 7)) & 1);
+      break;
+    case COLUMN_UTF8:
+    case COLUMN_LARGE_UTF8:
+      {
+        gint64 start, end;
+        g_autofree char *text = NULL;
+
+        if (column->kind == COLUMN_UTF8)
+          {
+            start = ((const gint32 *) array->buffers[1])[i];
+            end = ((const gint32 *) array->buffers[1])[i + 1];
+          }
+        else
+          {
+            start = ((const gint64 *) array->buffers[1])[i];
+            end = ((const gint64 *) array->buffers[1])[i + 1];
+          }
+        text = g_strndup ((const char *) array->buffers[2] + start, end - start);
+        qrt_layer_builder_set_string (builder, column->field, text);
+        break;
+      }
+    case COLUMN_SKIP:
+    default:
+      break;
+    }
+}
+
+static const char *
+geometry_column_name (OGRLayerH layer)
+{
+  const char *name = OGR_L_GetGeometryColumn (layer);
+
+  return name != NULL && *name ? name : "wkb_geometry";
+}
+
+/**
+ * qrt_read_layer_arrow:
+ * @ct: (nullable): transformation to the analysis CRS
+ * @unsupported: (out): set when the layer needs the feature-by-feature reader instead
+ *
+ * Returns: (transfer full) (nullable): the layer, or %NULL with @error set on a read error, or
+ *   %NULL with *@unsupported set.
+ */
+QrtLayer *
+qrt_read_layer_arrow (OGRLayerH                      layer,
+                      QrtGeometryKind                kind,
+                      OGRCoordinateTransformationH   ct,
+                      int                            epsg,
+                      GCancellable                  *cancellable,
+                      gboolean                      *unsupported,
+                      GError                       **error)
+{
+  const char *options[] = { "INCLUDE_FID=NO", "MAX_FEATURES_IN_BATCH=65536", NULL };
+  struct ArrowArrayStream stream = { 0 };
+  struct ArrowSchema schema = { 0 };
+  g_autoptr(QrtLayerBuilder) builder = NULL;
+  g_autofree Column *columns = NULL;
+  int geometry_index = -1;
+  gboolean ok = FALSE;
+
+  *unsupported = FALSE;
+  if (!OGR_L_GetArrowStream (layer, &stream, (char **) options))
+    {
+      *unsupported = TRUE;
+      return NULL;
+    }
+  if (stream.get_schema (&stream, &schema) != 0)
+    {
+      stream.release (&stream);
+      *unsupported = TRUE;
+      return NULL;
+    }
+
+  builder = qrt_layer_builder_new (OGR_L_GetName (layer), kind, epsg);
+  columns = g_new0 (Column, MAX (1, schema.n_children));
+  for (gint64 c = 0; c < schema.n_children; c++)
+    {
+      const struct ArrowSchema *child = schema.children[c];
+
+      if (g_strcmp0 (child->name, geometry_column_name (layer)) == 0 &&
+          (g_str_equal (child->format, "z") || g_str_equal (child->format, "Z")))
+        {
+          geometry_index = (int) c;
+          continue;
+        }
+      columns[c].kind = column_kind (child->format);
+      if (columns[c].kind == COLUMN_SKIP)
+        {
+          /* A date or another type the slow path turns into text. */
+          *unsupported = TRUE;
+          goto out;
+        }
+      columns[c].field = qrt_layer_builder_add_field (builder, child->name,
+                                                      columns[c].kind == COLUMN_FLOAT ||
+                                                      columns[c].kind == COLUMN_DOUBLE
+                                                        ? QRT_FIELD_REAL
+                                                        : columns[c].kind >= COLUMN_UTF8
+                                                          ? QRT_FIELD_STRING
+                                                          : QRT_FIELD_INTEGER);
+    }
+  if (geometry_index < 0 || g_str_equal (schema.children[geometry_index]->format, "Z"))
+    {
+      *unsupported = TRUE;
+      goto out;
+    }
+
+  for (;;)
+    {
+      struct ArrowArray batch = { 0 };
+      const struct ArrowArray *geometry;
+      guint first_point, n_points;
+
+      if (stream.get_next (&stream, &batch) != 0)
+        {
+          const char *msg = stream.get_last_error (&stream);
+
+          g_debug ("Arrow stream of %s failed: %s", OGR_L_GetName (layer), msg ? msg : "?");
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       _("Layer “%s” could not be read completely; the file is damaged."),
+                       OGR_L_GetName (layer));
+          goto out;
+        }
+      if (batch.release == NULL)
+        break;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          batch.release (&batch);
+          goto out;
+        }
+
+      _qrt_layer_builder_peek_coords (builder, &first_point);
+      geometry = batch.children[geometry_index];
+      for (gint64 row = 0; row < batch.length; row++)
+        {
+          const gint32 *offsets = geometry->buffers[1];
+          gint64 i = row + geometry->offset;
+          Wkb w;
+
+          if (!is_valid (geometry, row))
+            continue;
+          w.p = (const guint8 *) geometry->buffers[2] + offsets[i];
+          w.end = (const guint8 *) geometry->buffers[2] + offsets[i + 1];
+
+          qrt_layer_builder_begin_feature (builder);
+          if (!read_geometry (&w, kind, builder))
+            {
+              qrt_layer_builder_discard_feature (builder);
+              batch.release (&batch);
+              *unsupported = TRUE;
+              goto out;
+            }
+          for (gint64 c = 0; c < schema.n_children; c++)
+            if (c != geometry_index)
+              set_value (builder, &columns[c], batch.children[c], row);
+          qrt_layer_builder_end_feature (builder);
+        }
+      batch.release (&batch);
+
+      if (ct != NULL)
+        {
+          double *xy = _qrt_layer_builder_peek_coords (builder, &n_points);
+          guint n = n_points - first_point;
+          g_autofree double *xs = g_new (double, MAX (1, n));
+          g_autofree double *ys = g_new (double, MAX (1, n));
+
+          for (guint k = 0; k < n; k++)
+            {
+              xs[k] = xy[2 * (first_point + k)];
+              ys[k] = xy[2 * (first_point + k) + 1];
+            }
+          if (n > 0 && !OCTTransform (ct, (int) n, xs, ys, NULL))
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("Layer “%s” has coordinates that cannot be converted."),
+                           OGR_L_GetName (layer));
+              goto out;
+            }
+          for (guint k = 0; k < n; k++)
+            {
+              xy[2 * (first_point + k)] = xs[k];
+              xy[2 * (first_point + k) + 1] = ys[k];
+            }
+        }
+    }
+  ok = TRUE;
+
+out:
+  if (schema.release)
+    schema.release (&schema);
+  stream.release (&stream);
+  if (!ok)
+    return NULL;
+  return qrt_layer_builder_finish (g_steal_pointer (&builder), error);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include "model/qrt-layer.h"
+
+G_BEGIN_DECLS
+
+QrtLayer *qrt_read_layer_arrow (OGRLayerH                      layer,
+                                QrtGeometryKind                kind,
+                                OGRCoordinateTransformationH   ct,
+                                int                            epsg,
+                                GCancellable                  *cancellable,
+                                gboolean                      *unsupported,
+                                GError                       **error);
+
+G_END_DECLS
