@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define QRT_TYPE_APPLICATION (qrt_application_get_type ())
+G_DECLARE_FINAL_TYPE (QrtApplication, qrt_application, QRT, APPLICATION, AdwApplication)
+
+QrtApplication *qrt_application_new            (gint64          start_time);
+gint64          qrt_application_get_start_time (QrtApplication *self);
+
+G_END_DECLS

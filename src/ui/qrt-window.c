@@ -1,0 +1,1060 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "qrt-application.h"
+#include "qrt-layer-row.h"
+#include "qrt-reversed-model.h"
+#include "qrt-ui.h"
+#include "qrt-window-private.h"
+
+#define N_RECENT_MAX 10
+
+G_DEFINE_FINAL_TYPE (QrtWindow, qrt_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* One open (of a file or the demo) in flight. The worker's result is applied only if this is
+ * still the window's current open; the window's dispose cancels it. */
+typedef struct
+{
+  QrtWindow    *self;
+  GCancellable *cancellable;
+  char         *path;
+  char         *display_name;
+  gint64        begin_time;
+} Open;
+
+static void
+open_free (Open *open)
+{
+  g_clear_object (&open->self);
+  g_clear_object (&open->cancellable);
+  g_clear_pointer (&open->path, g_free);
+  g_clear_pointer (&open->display_name, g_free);
+  g_free (open);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Open, open_free)
+
+static GSettings *
+create_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, "io.github.quartier.Quartier", TRUE);
+
+  if (schema == NULL)
+    {
+      g_warning ("The GSettings schema io.github.quartier.Quartier is not installed; "
+                 "window state and recent projects will not be remembered");
+      return NULL;
+    }
+
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static gboolean
+is_current_open (QrtWindow *self,
+                 Open      *open)
+{
+  return self->open_cancellable != NULL &&
+         self->open_cancellable == open->cancellable &&
+         !g_cancellable_is_cancelled (open->cancellable);
+}
+
+static void
+show_page (QrtWindow  *self,
+           const char *name)
+{
+  gtk_stack_set_visible_child_name (self->stack, name);
+}
+
+static void
+show_error (QrtWindow  *self,
+            const char *message)
+{
+  g_autofree char *markup = g_markup_escape_text (message, -1);
+  AdwToast *toast;
+
+  g_debug ("%s", message);
+  g_free (self->last_error);
+  self->last_error = g_strdup (message);
+  self->n_errors++;
+
+  toast = adw_toast_new (markup);
+  adw_toast_set_timeout (toast, 10);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static Open *
+begin_open (QrtWindow  *self,
+            const char *path,
+            const char *display_name,
+            const char *loading_title)
+{
+  Open *open;
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+
+  /* A newer open replaces the one in progress. */
+  if (self->open_cancellable != NULL)
+    g_cancellable_cancel (self->open_cancellable);
+  g_clear_object (&self->open_cancellable);
+  self->open_cancellable = g_cancellable_new ();
+
+  if (g_strcmp0 (page, "loading") != 0)
+    self->previous_page = g_strcmp0 (page, "map") == 0 ? "map" : "welcome";
+
+  adw_status_page_set_title (self->loading_page, loading_title);
+  gtk_spinner_start (self->loading_spinner);
+  show_page (self, "loading");
+  _qrt_window_update_actions (self);
+
+  open = g_new0 (Open, 1);
+  open->self = g_object_ref (self);
+  open->cancellable = g_object_ref (self->open_cancellable);
+  open->path = g_strdup (path);
+  open->display_name = g_strdup (display_name);
+  open->begin_time = g_get_monotonic_time ();
+
+  return open;
+}
+
+static void
+end_open (QrtWindow *self)
+{
+  g_clear_object (&self->open_cancellable);
+  gtk_spinner_stop (self->loading_spinner);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0)
+    show_page (self, self->project != NULL ? self->previous_page : "welcome");
+
+  _qrt_window_update_actions (self);
+}
+
+static char *
+display_folder (const char *path)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  const char *home = g_get_home_dir ();
+  gsize home_len = strlen (home);
+
+  if (home_len > 1 &&
+      g_str_has_prefix (folder, home) &&
+      (folder[home_len] == '\0' || folder[home_len] == G_DIR_SEPARATOR))
+    return g_strconcat ("~", folder + home_len, NULL);
+
+  return g_steal_pointer (&folder);
+}
+
+static GtkWidget *
+create_recent_row (gpointer item,
+                   gpointer user_data)
+{
+  const char *path = gtk_string_object_get_string (GTK_STRING_OBJECT (item));
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *folder = display_folder (path);
+  GtkWidget *row;
+
+  row = adw_action_row_new ();
+  /* File names may contain '&' or '<'. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), folder);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                             gtk_image_new_from_icon_name ("go-next-symbolic"));
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  gtk_widget_set_tooltip_text (row, path);
+  g_object_set_data_full (G_OBJECT (row), "path", g_strdup (path), g_free);
+
+  return row;
+}
+
+static void
+reload_recent (QrtWindow *self)
+{
+  g_auto(GStrv) paths = NULL;
+  guint n_old;
+
+  n_old = g_list_model_get_n_items (G_LIST_MODEL (self->recent_model));
+
+  if (self->settings != NULL)
+    paths = g_settings_get_strv (self->settings, "recent-projects");
+
+  gtk_string_list_splice (self->recent_model, 0, n_old, (const char * const *) paths);
+  gtk_widget_set_visible (self->recent_box,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->recent_model)) > 0);
+}
+
+static void
+add_recent (QrtWindow  *self,
+            const char *path)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) old = NULL;
+  g_auto(GStrv) paths = NULL;
+  guint n = 1;
+
+  if (self->settings == NULL || path == NULL)
+    return;
+
+  builder = g_strv_builder_new ();
+  g_strv_builder_add (builder, path);
+
+  old = g_settings_get_strv (self->settings, "recent-projects");
+  for (guint i = 0; old[i] != NULL && n < N_RECENT_MAX; i++)
+    {
+      if (g_strcmp0 (old[i], path) != 0)
+        {
+          g_strv_builder_add (builder, old[i]);
+          n++;
+        }
+    }
+
+  paths = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "recent-projects", (const char * const *) paths);
+}
+
+static void
+remove_recent (QrtWindow  *self,
+               const char *path)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) old = NULL;
+  g_auto(GStrv) paths = NULL;
+
+  if (self->settings == NULL || path == NULL)
+    return;
+
+  builder = g_strv_builder_new ();
+  old = g_settings_get_strv (self->settings, "recent-projects");
+  if (!g_strv_contains ((const char * const *) old, path))
+    return;
+
+  for (guint i = 0; old[i] != NULL; i++)
+    if (g_strcmp0 (old[i], path) != 0)
+      g_strv_builder_add (builder, old[i]);
+
+  paths = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "recent-projects", (const char * const *) paths);
+}
+
+static char *
+build_license (QrtProject *project)
+{
+  g_autoptr(GPtrArray) parts = NULL;
+  guint n_layers;
+
+  /* Only the demo generator marks a project synthetic, and its town is always Musterstadt. */
+  if (qrt_project_get_synthetic (project))
+    return g_strdup (_("Musterstadt – synthetic demo data"));
+
+  parts = g_ptr_array_new ();
+  n_layers = g_list_model_get_n_items (G_LIST_MODEL (project));
+
+  for (guint i = 0; i < n_layers; i++)
+    {
+      g_autoptr(QrtProjectLayer) layer = g_list_model_get_item (G_LIST_MODEL (project), i);
+      const char *text = qrt_project_layer_get_attribution (layer);
+      gboolean seen = FALSE;
+
+      if (text == NULL || *text == '\0')
+        text = qrt_project_layer_get_licence (layer);
+      if (text == NULL || *text == '\0')
+        continue;
+
+      for (guint j = 0; j < parts->len && !seen; j++)
+        seen = g_str_equal (g_ptr_array_index (parts, j), text);
+      if (!seen)
+        g_ptr_array_add (parts, (gpointer) text);
+    }
+
+  if (parts->len == 0)
+    return NULL;
+
+  g_ptr_array_add (parts, NULL);
+  return g_strjoinv ("; ", (char **) parts->pdata);
+}
+
+static void
+mercator_to_lat_lon (double  x,
+                     double  y,
+                     double *latitude,
+                     double *longitude)
+{
+  *longitude = x / QRT_MERCATOR_HALF_WORLD * 180.0;
+  *latitude = atan (sinh (y / QRT_MERCATOR_HALF_WORLD * G_PI)) * 180.0 / G_PI;
+}
+
+/* The largest whole zoom level (crisp tiles, no scaling) at which @extent fits in a widget of
+ * @width × @height with a small margin. */
+static double
+zoom_for_extent (const QrtBBox *extent,
+                 int            width,
+                 int            height)
+{
+  double span_x = MAX (extent->max_x - extent->min_x, 1.0);
+  double span_y = MAX (extent->max_y - extent->min_y, 1.0);
+  double metres_per_pixel = MAX (span_x / (0.9 * width), span_y / (0.9 * height));
+  double zoom = log2 (2.0 * QRT_MERCATOR_HALF_WORLD / (256.0 * metres_per_pixel));
+
+  return floor (CLAMP (zoom, 0.0, 18.0));
+}
+
+static void
+fit_extent (QrtWindow *self,
+            int        width,
+            int        height)
+{
+  ShumateViewport *viewport = shumate_simple_map_get_viewport (self->map);
+  QrtBBox extent;
+  double latitude;
+  double longitude;
+
+  qrt_project_get_extent (self->project, QRT_COORDS_MERCATOR, &extent);
+  if (qrt_bbox_is_empty (&extent))
+    return;
+
+  mercator_to_lat_lon ((extent.min_x + extent.max_x) / 2.0,
+                       (extent.min_y + extent.max_y) / 2.0,
+                       &latitude, &longitude);
+
+  shumate_viewport_set_zoom_level (viewport, zoom_for_extent (&extent, width, height));
+  shumate_location_set_location (SHUMATE_LOCATION (viewport), latitude, longitude);
+}
+
+static void
+report_first_paint (QrtWindow *self)
+{
+  GApplication *app = g_application_get_default ();
+  const char *screenshot = g_getenv ("QUARTIER_SCREENSHOT");
+  gint64 start_time = 0;
+
+  if (QRT_IS_APPLICATION (app))
+    start_time = qrt_application_get_start_time (QRT_APPLICATION (app));
+
+  if (screenshot != NULL && *screenshot != '\0')
+    {
+      g_autoptr(GdkTexture) texture = NULL;
+      g_autoptr(GError) error = NULL;
+
+      texture = qrt_ui_render_widget (GTK_WIDGET (self), &error);
+      if (texture == NULL || !gdk_texture_save_to_png (texture, screenshot))
+        g_warning ("Could not save the screenshot to %s: %s", screenshot,
+                   error != NULL ? error->message : "write failed");
+    }
+
+  g_print ("first-map-paint-ms: %" G_GINT64_FORMAT "\n",
+           (g_get_monotonic_time () - start_time) / G_TIME_SPAN_MILLISECOND);
+  fflush (stdout);
+
+  if (app != NULL)
+    g_application_quit (app);
+  else
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+stop_waiting_for_paint (QrtWindow *self)
+{
+  if (self->paint_clock != NULL)
+    g_clear_signal_handler (&self->after_paint_handler, self->paint_clock);
+  g_clear_object (&self->paint_clock);
+}
+
+static void
+map_painted (QrtWindow *self)
+{
+  self->settle_pending = FALSE;
+  self->n_map_paints++;
+
+  g_debug ("Map painted %" G_GINT64_FORMAT " ms after the project was opened, %u tiles",
+           (g_get_monotonic_time () - self->open_time) / G_TIME_SPAN_MILLISECOND,
+           qrt_map_source_get_n_rendered (self->map_source));
+
+  if (self->n_map_paints == 1 &&
+      g_strcmp0 (g_getenv ("QUARTIER_EXIT_AFTER_FIRST_PAINT"), "1") == 0)
+    report_first_paint (self);
+}
+
+static gboolean
+map_is_settled (QrtWindow *self)
+{
+  return self->settle_pending &&
+         self->fitted &&
+         self->map_source != NULL &&
+         !qrt_map_source_get_busy (self->map_source) &&
+         qrt_map_source_get_n_requested (self->map_source) > self->settle_baseline;
+}
+
+static void
+after_paint_cb (QrtWindow     *self,
+                GdkFrameClock *clock)
+{
+  stop_waiting_for_paint (self);
+
+  /* If the map asked for more tiles meanwhile, the source's next "not busy" brings us back. */
+  if (map_is_settled (self))
+    map_painted (self);
+}
+
+static void
+check_settled (QrtWindow *self)
+{
+  GdkFrameClock *clock;
+
+  if (!map_is_settled (self) || self->paint_clock != NULL)
+    return;
+
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->map));
+  if (clock == NULL)
+    return;
+
+  /* Every tile is in; count the view as shown once the frame drawing them is painted. */
+  self->paint_clock = g_object_ref (clock);
+  self->after_paint_handler =
+    g_signal_connect_object (clock, "after-paint",
+                             G_CALLBACK (after_paint_cb), self,
+                             G_CONNECT_SWAPPED);
+  gtk_widget_queue_draw (GTK_WIDGET (self->map));
+}
+
+static void
+map_source_notify_busy_cb (QrtWindow    *self,
+                           GParamSpec   *pspec,
+                           QrtMapSource *source)
+{
+  if (source == self->map_source)
+    check_settled (self);
+}
+
+static void
+install_map_source (QrtWindow *self)
+{
+  g_autoptr(QrtTileRender) renderer = NULL;
+  g_autoptr(QrtMapSource) source = NULL;
+
+  g_assert (QRT_IS_PROJECT (self->project));
+
+  renderer = qrt_project_create_renderer (self->project);
+  source = qrt_map_source_new (renderer, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+  shumate_map_source_set_license (SHUMATE_MAP_SOURCE (source), self->license);
+
+  if (self->map_source != NULL)
+    g_signal_handlers_disconnect_by_func (self->map_source, map_source_notify_busy_cb, self);
+  g_set_object (&self->map_source, source);
+  g_signal_connect_object (source, "notify::busy",
+                           G_CALLBACK (map_source_notify_busy_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  shumate_simple_map_set_map_source (self->map, SHUMATE_MAP_SOURCE (source));
+
+  self->settle_pending = TRUE;
+  self->settle_baseline = 0;
+  stop_waiting_for_paint (self);
+  check_settled (self);
+}
+
+static gboolean
+fit_tick_cb (GtkWidget     *widget,
+             GdkFrameClock *clock,
+             gpointer       user_data)
+{
+  QrtWindow *self = QRT_WINDOW (user_data);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  /* The map page was hidden until now: wait for the first allocation to know the size. */
+  if (width <= 0 || height <= 0 || self->project == NULL)
+    return G_SOURCE_CONTINUE;
+
+  self->fit_tick_id = 0;
+  fit_extent (self, width, height);
+
+  self->fitted = TRUE;
+  self->settle_pending = TRUE;
+  self->settle_baseline = qrt_map_source_get_n_requested (self->map_source);
+  check_settled (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+layer_notify_visible_cb (QrtWindow       *self,
+                         GParamSpec      *pspec,
+                         QrtProjectLayer *layer)
+{
+  if (self->project != NULL)
+    _qrt_window_queue_refresh_map (self);
+}
+
+static void
+set_project (QrtWindow  *self,
+             QrtProject *project)
+{
+  g_autoptr(GtkNoSelection) selection = NULL;
+  g_autofree char *file_name = NULL;
+  const char *title;
+
+  g_assert (QRT_IS_PROJECT (project));
+
+  g_set_object (&self->project, project);
+  g_clear_handle_id (&self->refresh_idle_id, g_source_remove);
+
+  /* Whoever hides a layer (the sidebar's check buttons, a test), the map follows. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (project)); i++)
+    {
+      g_autoptr(QrtProjectLayer) layer = g_list_model_get_item (G_LIST_MODEL (project), i);
+
+      g_signal_connect_object (layer, "notify::visible",
+                               G_CALLBACK (layer_notify_visible_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
+
+  file_name = g_path_get_basename (qrt_project_get_path (project));
+  title = qrt_project_get_title (project);
+  if (title == NULL || *title == '\0')
+    title = file_name;
+
+  adw_window_title_set_title (self->window_title, title);
+  adw_window_title_set_subtitle (self->window_title, file_name);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+
+  /* Topmost layer first, as in other GIS. */
+  selection = gtk_no_selection_new (G_LIST_MODEL (qrt_reversed_model_new (G_LIST_MODEL (project))));
+  gtk_list_view_set_model (self->layer_list, GTK_SELECTION_MODEL (selection));
+
+  g_free (self->license);
+  self->license = build_license (project);
+
+  self->fitted = FALSE;
+  install_map_source (self);
+
+  show_page (self, "map");
+  _qrt_window_update_actions (self);
+
+  if (self->fit_tick_id == 0)
+    self->fit_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->map),
+                                                      fit_tick_cb, self, NULL);
+}
+
+static void
+project_opened_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(Open) open = user_data;
+  QrtWindow *self = open->self;
+  g_autoptr(QrtProject) project = NULL;
+  g_autoptr(GError) error = NULL;
+
+  project = qrt_project_open_finish (result, &error);
+
+  /* Cancelled, superseded by a newer open or the window is gone: whoever cancelled has
+   * already put the window in its next state. */
+  if (!is_current_open (self, open) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  end_open (self);
+
+  if (project == NULL)
+    {
+      g_autofree char *message = NULL;
+
+      /* The core's messages mostly name the file already; say it only once. */
+      if (strstr (error->message, open->display_name) != NULL)
+        message = g_strdup (error->message);
+      else
+        /* Translators: the first %s is a file name, the second the reason */
+        message = g_strdup_printf (_("Could not open “%s”: %s"),
+                                   open->display_name, error->message);
+      show_error (self, message);
+
+      /* A project that was moved or deleted should not stay on the welcome page. */
+      if (g_error_matches (error, QRT_PROJECT_ERROR, QRT_PROJECT_ERROR_NOT_FOUND))
+        remove_recent (self, open->path);
+      return;
+    }
+
+  g_debug ("Opened %s in %" G_GINT64_FORMAT " ms", open->path,
+           (g_get_monotonic_time () - open->begin_time) / G_TIME_SPAN_MILLISECOND);
+  self->open_time = g_get_monotonic_time ();
+
+  set_project (self, project);
+  add_recent (self, qrt_project_get_path (project));
+}
+
+static void
+open_path (QrtWindow  *self,
+           const char *path,
+           const char *display_name)
+{
+  g_autofree char *title = NULL;
+  Open *open;
+
+  /* Translators: %s is a file name */
+  title = g_strdup_printf (_("Opening “%s”…"), display_name);
+  open = begin_open (self, path, display_name, title);
+  qrt_project_open_async (path, open->cancellable, project_opened_cb, open);
+}
+
+static void
+ensure_demo_worker (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  char *path;
+
+  path = qrt_demo_ensure_default (cancellable, &error);
+  if (path == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, path, g_free);
+}
+
+static void
+demo_ready_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(Open) open = user_data;
+  QrtWindow *self = open->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *title = NULL;
+
+  path = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (!is_current_open (self, open) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (path == NULL)
+    {
+      g_autofree char *message = NULL;
+
+      end_open (self);
+      /* Translators: %s is the reason */
+      message = g_strdup_printf (_("Could not create the demo municipality: %s"),
+                                 error->message);
+      show_error (self, message);
+      return;
+    }
+
+  /* Same open, next step: keep the cancellable so that Cancel still stops it. */
+  adw_status_page_set_title (self->loading_page, _("Opening the demo municipality…"));
+  g_free (open->path);
+  open->path = g_steal_pointer (&path);
+  qrt_project_open_async (open->path, open->cancellable, project_opened_cb, open);
+  open = NULL;
+}
+
+static void
+recent_changed_cb (QrtWindow  *self,
+                   const char *key,
+                   GSettings  *settings)
+{
+  reload_recent (self);
+}
+
+static void
+recent_list_row_activated_cb (QrtWindow     *self,
+                              GtkListBoxRow *row,
+                              GtkListBox    *list)
+{
+  const char *path = g_object_get_data (G_OBJECT (row), "path");
+  g_autoptr(GFile) file = NULL;
+
+  if (path == NULL)
+    return;
+
+  file = g_file_new_for_path (path);
+  qrt_window_open_file (self, file);
+}
+
+static void
+stack_notify_visible_child_cb (QrtWindow  *self,
+                               GParamSpec *pspec,
+                               GtkStack   *stack)
+{
+  gboolean on_map = g_strcmp0 (gtk_stack_get_visible_child_name (stack), "map") == 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->sidebar_button), on_map);
+
+  if (!on_map && self->project == NULL)
+    {
+      adw_window_title_set_title (self->window_title, "Quartier");
+      adw_window_title_set_subtitle (self->window_title, NULL);
+    }
+}
+
+static void
+scale_factor_changed_cb (QrtWindow  *self,
+                         GParamSpec *pspec,
+                         gpointer    user_data)
+{
+  /* Tiles must be drawn again with the new number of device pixels. */
+  if (self->project != NULL)
+    _qrt_window_queue_refresh_map (self);
+}
+
+static gboolean
+qrt_window_close_request (GtkWindow *window)
+{
+  QrtWindow *self = QRT_WINDOW (window);
+
+  if (self->settings != NULL)
+    {
+      gboolean maximized = gtk_window_is_maximized (window);
+      int width;
+      int height;
+
+      g_settings_delay (self->settings);
+      g_settings_set_boolean (self->settings, "window-maximized", maximized);
+      if (!maximized)
+        {
+          gtk_window_get_default_size (window, &width, &height);
+          if (width > 0 && height > 0)
+            {
+              g_settings_set_int (self->settings, "window-width", width);
+              g_settings_set_int (self->settings, "window-height", height);
+            }
+        }
+      /* A folded flap hides itself; that is not the user's choice. */
+      if (self->project != NULL && !adw_flap_get_folded (self->flap))
+        g_settings_set_boolean (self->settings, "sidebar-visible",
+                                adw_flap_get_reveal_flap (self->flap));
+      g_settings_apply (self->settings);
+    }
+
+  return GTK_WINDOW_CLASS (qrt_window_parent_class)->close_request (window);
+}
+
+static void
+qrt_window_dispose (GObject *object)
+{
+  QrtWindow *self = QRT_WINDOW (object);
+
+  if (self->open_cancellable != NULL)
+    g_cancellable_cancel (self->open_cancellable);
+  g_clear_object (&self->open_cancellable);
+
+  stop_waiting_for_paint (self);
+  if (self->fit_tick_id != 0 && self->map != NULL)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->map), self->fit_tick_id);
+  self->fit_tick_id = 0;
+  g_clear_handle_id (&self->refresh_idle_id, g_source_remove);
+
+  if (self->file_chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->file_chooser));
+  g_clear_object (&self->file_chooser);
+
+  if (self->map_source != NULL)
+    g_signal_handlers_disconnect_by_func (self->map_source, map_source_notify_busy_cb, self);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), QRT_TYPE_WINDOW);
+
+  g_clear_object (&self->map_source);
+  g_clear_object (&self->project);
+  g_clear_object (&self->recent_model);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (qrt_window_parent_class)->dispose (object);
+}
+
+static void
+qrt_window_finalize (GObject *object)
+{
+  QrtWindow *self = QRT_WINDOW (object);
+
+  g_clear_pointer (&self->license, g_free);
+  g_clear_pointer (&self->last_error, g_free);
+
+  G_OBJECT_CLASS (qrt_window_parent_class)->finalize (object);
+}
+
+static void
+qrt_window_class_init (QrtWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = qrt_window_dispose;
+  object_class->finalize = qrt_window_finalize;
+
+  window_class->close_request = qrt_window_close_request;
+
+  qrt_ui_ensure_resources ();
+  g_type_ensure (SHUMATE_TYPE_SIMPLE_MAP);
+  g_type_ensure (QRT_TYPE_LAYER_ROW);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/qrt-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, sidebar_button);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, welcome_page);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, recent_box);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, recent_list);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, loading_page);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, layer_list);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, map);
+  gtk_widget_class_bind_template_callback (widget_class, recent_list_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, stack_notify_visible_child_cb);
+
+  _qrt_window_class_add_actions (widget_class);
+}
+
+static void
+ensure_icon_path (GtkWidget *widget)
+{
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (widget));
+  g_auto(GStrv) paths = gtk_icon_theme_get_resource_path (theme);
+
+  /* GtkApplication adds our icons' path itself; a window without one (the UI tests) must
+   * find the layer icons too. */
+  if (paths == NULL || !g_strv_contains ((const char * const *) paths, RESOURCE_BASE "/icons"))
+    gtk_icon_theme_add_resource_path (theme, RESOURCE_BASE "/icons");
+}
+
+static void
+qrt_window_init (QrtWindow *self)
+{
+  GtkIconTheme *theme;
+
+  ensure_icon_path (GTK_WIDGET (self));
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->previous_page = "welcome";
+
+  /* An uninstalled development build has only the release icon (from the resources). */
+  theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (self)));
+  if (gtk_icon_theme_has_icon (theme, APP_ID))
+    adw_status_page_set_icon_name (self->welcome_page, APP_ID);
+  else
+    adw_status_page_set_icon_name (self->welcome_page, "io.github.quartier.Quartier");
+
+  self->recent_model = gtk_string_list_new (NULL);
+  gtk_list_box_bind_model (self->recent_list, G_LIST_MODEL (self->recent_model),
+                           create_recent_row, NULL, NULL);
+
+  self->settings = create_settings ();
+  if (self->settings != NULL)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (self),
+                                   g_settings_get_int (self->settings, "window-width"),
+                                   g_settings_get_int (self->settings, "window-height"));
+      if (g_settings_get_boolean (self->settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+      adw_flap_set_reveal_flap (self->flap,
+                                g_settings_get_boolean (self->settings, "sidebar-visible"));
+
+      g_signal_connect_object (self->settings, "changed::recent-projects",
+                               G_CALLBACK (recent_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
+
+  reload_recent (self);
+
+  g_signal_connect (self, "notify::scale-factor", G_CALLBACK (scale_factor_changed_cb), NULL);
+
+  if (DEVELOPMENT_BUILD)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+
+  _qrt_window_update_actions (self);
+}
+
+/**
+ * qrt_window_new:
+ * @application: (nullable): the application, or %NULL (tests)
+ *
+ * Returns: (transfer full): a new window showing the welcome page
+ */
+QrtWindow *
+qrt_window_new (GtkApplication *application)
+{
+  g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
+
+  return g_object_new (QRT_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+}
+
+/**
+ * qrt_window_open_file:
+ * @self: a #QrtWindow
+ * @file: a project GeoPackage
+ *
+ * Starts reading @file in a worker thread and shows it once read. On failure the window
+ * keeps what it showed and reports the reason in a toast.
+ */
+void
+qrt_window_open_file (QrtWindow *self,
+                      GFile     *file)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *display_name = NULL;
+
+  g_return_if_fail (QRT_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  display_name = g_file_get_basename (file);
+  path = g_file_get_path (file);
+
+  if (path == NULL)
+    {
+      g_autofree char *message = NULL;
+
+      message = g_strdup_printf (_("Could not open “%s”: %s"), display_name,
+                                 _("Only files on this computer can be opened"));
+      show_error (self, message);
+      return;
+    }
+
+  open_path (self, path, display_name);
+}
+
+/**
+ * qrt_window_open_demo:
+ * @self: a #QrtWindow
+ *
+ * Opens the demo municipality, generating it in the user's data folder first if needed
+ * (in a worker thread; the window shows a cancellable progress page meanwhile).
+ */
+void
+qrt_window_open_demo (QrtWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+  Open *open;
+
+  g_return_if_fail (QRT_IS_WINDOW (self));
+
+  open = begin_open (self, NULL, _("the demo municipality"),
+                     _("Preparing the demo municipality…"));
+
+  task = g_task_new (NULL, open->cancellable, demo_ready_cb, open);
+  g_task_set_source_tag (task, qrt_window_open_demo);
+  g_task_run_in_thread (task, ensure_demo_worker);
+}
+
+/**
+ * qrt_window_get_project:
+ * @self: a #QrtWindow
+ *
+ * Returns: (transfer none) (nullable): the project shown
+ */
+QrtProject *
+qrt_window_get_project (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), NULL);
+
+  return self->project;
+}
+
+/**
+ * qrt_window_is_empty:
+ * @self: a #QrtWindow
+ *
+ * Returns: %TRUE if the window shows no project and is not opening one, so that it can take
+ * the next file the application is asked to open
+ */
+gboolean
+qrt_window_is_empty (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), FALSE);
+
+  return self->project == NULL && self->open_cancellable == NULL;
+}
+
+void
+_qrt_window_cancel_open (QrtWindow *self)
+{
+  g_assert (QRT_IS_WINDOW (self));
+
+  if (self->open_cancellable == NULL)
+    return;
+
+  g_cancellable_cancel (self->open_cancellable);
+  end_open (self);
+}
+
+static gboolean
+refresh_map_idle_cb (gpointer user_data)
+{
+  QrtWindow *self = QRT_WINDOW (user_data);
+
+  self->refresh_idle_id = 0;
+  if (self->project != NULL)
+    install_map_source (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+void
+_qrt_window_queue_refresh_map (QrtWindow *self)
+{
+  g_assert (QRT_IS_WINDOW (self));
+
+  /* Several check buttons toggled in a row make one new source. */
+  if (self->refresh_idle_id == 0)
+    self->refresh_idle_id = g_idle_add (refresh_map_idle_cb, self);
+}
+
+const char *
+_qrt_window_get_last_error (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), NULL);
+
+  return self->last_error;
+}
+
+const char *
+_qrt_window_get_page (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+GtkWidget *
+_qrt_window_get_map_widget (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->map);
+}
+
+guint
+_qrt_window_get_n_map_paints (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), 0);
+
+  return self->n_map_paints;
+}
+
+guint
+_qrt_window_get_n_errors (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), 0);
+
+  return self->n_errors;
+}
+
+gboolean
+_qrt_window_get_map_busy (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), FALSE);
+
+  return self->map_source != NULL && qrt_map_source_get_busy (self->map_source);
+}
