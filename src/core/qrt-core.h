@@ -6,6 +6,8 @@
 #include "model/qrt-bbox.h"
 #include "model/qrt-rtree.h"
 #include "model/qrt-layer.h"
+#include "model/qrt-pick.h"
+#include "model/qrt-selection.h"
 #include "draw/qrt-style.h"
 #include "draw/qrt-classify.h"
 #include "draw/qrt-legend.h"

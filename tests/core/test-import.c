@@ -381,6 +381,70 @@ test_cancel_keeps_project (void)
   g_assert_cmpmem (before, before_len, after, after_len);
 }
 
+typedef struct
+{
+  GThread        *main_thread;
+  guint           progress_calls;
+  gboolean        done;
+  QrtImportResult result;
+} AsyncImport;
+
+static void
+async_progress (double   fraction,
+                gpointer user_data)
+{
+  AsyncImport *state = user_data;
+
+  /* Progress arrives in the caller's thread, where widgets may be touched. */
+  g_assert_true (g_thread_self () == state->main_thread);
+  g_assert_cmpfloat (fraction, >=, 0);
+  g_assert_cmpfloat (fraction, <=, 1);
+  state->progress_calls++;
+}
+
+static void
+async_done (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  AsyncImport *state = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (qrt_import_file_finish (result, &state->result, &error));
+  g_assert_no_error (error);
+  state->done = TRUE;
+}
+
+static void
+test_async (void)
+{
+  g_autofree char *project = work_file ("async.gpkg");
+  g_autofree char *source = work_file ("points.geojson");
+  g_autoptr(GString) json = g_string_new ("{\"type\":\"FeatureCollection\",\"features\":[");
+  AsyncImport state = { g_thread_self () };
+  QrtImportOptions options = { .licence = "dl-de/by-2-0" };
+
+  for (int i = 0; i < 3000; i++)
+    g_string_append_printf (json, "%s{\"type\":\"Feature\",\"properties\":{},\"geometry\":"
+                            "{\"type\":\"Point\",\"coordinates\":[8.%04d,51.4]}}",
+                            i ? "," : "", i);
+  g_string_append (json, "]}");
+  g_assert_true (g_file_set_contents (source, json->str, json->len, NULL));
+
+  qrt_import_file_async (source, project, &options, async_progress, &state, NULL, async_done,
+                         &state);
+  while (!state.done)
+    g_main_context_iteration (NULL, TRUE);
+  /* Progress events still queued when the task finished are delivered too. */
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+
+  g_assert_cmpint (state.result.feature_count, ==, 3000);
+  g_assert_cmpstr (state.result.layer_name, ==, "points");
+  g_assert_cmpuint (state.progress_calls, >=, 2);
+  qrt_import_result_clear (&state.result);
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -407,6 +471,7 @@ main (int    argc,
   g_test_add_func ("/import/shapefile-parts", test_shapefile_parts);
   g_test_add_func ("/import/koeln", test_koeln);
   g_test_add_func ("/import/cancel-keeps-project", test_cancel_keeps_project);
+  g_test_add_func ("/import/async", test_async);
 
   status = g_test_run ();
   remove_tree (work_dir);

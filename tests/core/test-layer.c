@@ -203,6 +203,73 @@ test_rtree_empty (void)
   g_assert_cmpuint (hits->len, ==, 0);
 }
 
+static void
+test_pick (void)
+{
+  g_autoptr(QrtLayer) layer = build_polygons ();
+  g_autoptr(GArray) in_rect = NULL;
+  QrtBBox rect = { 433950, 5694790, 434150, 5694810 };
+  QrtBBox hole = { 433945, 5694745, 433955, 5694755 };
+
+  /* Inside the square, inside its hole, inside the second feature's second part, outside. */
+  g_assert_cmpint (qrt_layer_pick (layer, QRT_COORDS_ANALYSIS, 433910, 5694710, 0), ==, 0);
+  g_assert_cmpint (qrt_layer_pick (layer, QRT_COORDS_ANALYSIS, 433950, 5694750, 0), ==, -1);
+  g_assert_cmpint (qrt_layer_pick (layer, QRT_COORDS_ANALYSIS, 434220, 5694720, 0), ==, 1);
+  g_assert_cmpint (qrt_layer_pick (layer, QRT_COORDS_ANALYSIS, 434050, 5694720, 0), ==, -1);
+  /* Near an edge, within the tolerance. */
+  g_assert_cmpint (qrt_layer_pick (layer, QRT_COORDS_ANALYSIS, 434003, 5694720, 5), ==, 0);
+
+  /* The rectangle touches feature 0's edge and part one of feature 1 (x 434100..434150). */
+  in_rect = qrt_layer_query_rect (layer, QRT_COORDS_ANALYSIS, &rect);
+  g_assert_cmpuint (in_rect->len, ==, 1);
+  g_assert_cmpuint (g_array_index (in_rect, guint, 0), ==, 0);
+  g_array_unref (in_rect);
+  rect.max_y = 5694760;
+  rect.min_y = 5694720;
+  rect.max_x = 434120;
+  in_rect = qrt_layer_query_rect (layer, QRT_COORDS_ANALYSIS, &rect);
+  g_assert_cmpuint (in_rect->len, ==, 2);
+  g_array_unref (in_rect);
+  /* A box inside the hole touches nothing, though it lies within the square's bbox. */
+  in_rect = qrt_layer_query_rect (layer, QRT_COORDS_ANALYSIS, &hole);
+  g_assert_cmpuint (in_rect->len, ==, 0);
+}
+
+static void
+count_changed (QrtSelection *selection,
+               guint        *count)
+{
+  (*count)++;
+}
+
+static void
+test_selection (void)
+{
+  g_autoptr(QrtSelection) selection = qrt_selection_new ();
+  g_autoptr(GArray) features = NULL;
+  guint changed = 0;
+  const guint some[] = { 4, 2 };
+
+  g_signal_connect (selection, "changed", G_CALLBACK (count_changed), &changed);
+  qrt_selection_select (selection, "districts", some, 2, FALSE);
+  g_assert_true (qrt_selection_contains (selection, "districts", 2));
+  g_assert_false (qrt_selection_contains (selection, "buildings", 2));
+  qrt_selection_toggle (selection, "districts", 2);
+  qrt_selection_toggle (selection, "districts", 7);
+  features = qrt_selection_get_features (selection);
+  g_assert_cmpuint (features->len, ==, 2);
+  g_assert_cmpuint (g_array_index (features, guint, 0), ==, 4);
+  g_assert_cmpuint (g_array_index (features, guint, 1), ==, 7);
+  /* Another layer starts over. */
+  qrt_selection_select (selection, "buildings", some, 1, TRUE);
+  g_assert_cmpstr (qrt_selection_get_layer_name (selection), ==, "buildings");
+  g_assert_cmpuint (qrt_selection_get_n_features (selection), ==, 1);
+  qrt_selection_clear (selection);
+  qrt_selection_clear (selection);
+  g_assert_null (qrt_selection_get_layer_name (selection));
+  g_assert_cmpuint (changed, ==, 5);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -215,6 +282,8 @@ main (int    argc,
   g_test_add_func ("/layer/mercator", test_mercator);
   g_test_add_func ("/layer/rtree", test_rtree);
   g_test_add_func ("/layer/rtree-empty", test_rtree_empty);
+  g_test_add_func ("/layer/pick", test_pick);
+  g_test_add_func ("/layer/selection", test_selection);
 
   return g_test_run ();
 }

@@ -5,7 +5,7 @@
 
 #include "qrt-demo-private.h"
 
-/* --- star-shaped blobs --------------------------------------------------------------------- */
+/* --- star-shaped blobs ------------------------------------------------------------------------ */
 
 /* Vertex coordinates relative to the centre, cached next to the radii. */
 typedef struct
@@ -50,8 +50,9 @@ blob_alloc (double cx,
 /*
  * A random, irregular, star-shaped outline of the given area: an ellipse of the given aspect
  * ratio (area preserving) turned by @angle, its radius modulated by random harmonics whose
- * amplitude falls with their order, so the outline is lumpy but not spiky. Because the radius
- * is positive at every angle the polygon is always simple, hence valid.
+ * amplitude falls with the 1.5th power of their order (a roughly fractal spectrum, as of
+ * natural boundaries), so the outline is lumpy and ragged but neither wavy nor spiky.
+ * Because the radius is positive at every angle the polygon is always simple, hence valid.
  */
 QrtDemoBlob *
 _qrt_demo_blob_new (QrtDemoRng *rng,
@@ -64,7 +65,7 @@ _qrt_demo_blob_new (QrtDemoRng *rng,
                     guint       n)
 {
   Blob *self;
-  guint n_harmonics = MAX (8, n / 12);
+  guint n_harmonics = MAX (8, n / 6);
   g_autofree double *amplitude = g_new0 (double, n_harmonics + 1);
   g_autofree double *phase = g_new0 (double, n_harmonics + 1);
   double a = sqrt (aspect);
@@ -76,7 +77,7 @@ _qrt_demo_blob_new (QrtDemoRng *rng,
 
   for (guint k = 2; k <= n_harmonics; k++)
     {
-      amplitude[k] = roughness * _qrt_demo_rng_normal (rng) * 2.0 / k;
+      amplitude[k] = roughness * _qrt_demo_rng_normal (rng) * pow (2.0 / k, 1.5);
       phase[k] = _qrt_demo_rng_range (rng, 0.0, 2.0 * G_PI);
     }
 
@@ -227,7 +228,7 @@ _qrt_demo_blob_to_geos (GEOSContextHandle_t ctx,
   return GEOSGeom_createPolygon_r (ctx, ring, NULL, 0);
 }
 
-/* --- polylines ----------------------------------------------------------------------------- */
+/* --- polylines -------------------------------------------------------------------------------- */
 
 double
 _qrt_demo_line_length (const GArray *line)
@@ -349,7 +350,7 @@ _qrt_demo_segment_distance (double px,
   return hypot (px - (ax + t * dx), py - (ay + t * dy));
 }
 
-/* --- oriented boxes -------------------------------------------------------------------------- */
+/* --- oriented boxes --------------------------------------------------------------------------- */
 
 static inline double
 box_radius (const QrtDemoBox *box,
@@ -545,7 +546,7 @@ _qrt_demo_grid_query (QrtDemoGrid *grid,
       }
 }
 
-/* --- segment sets -------------------------------------------------------------------------- */
+/* --- segment sets ----------------------------------------------------------------------------- */
 
 QrtDemoSegments *
 _qrt_demo_segments_new (double min_x,
@@ -622,7 +623,7 @@ _qrt_demo_segments_distance (QrtDemoSegments *segs,
   return best;
 }
 
-/* --- GEOS helpers ------------------------------------------------------------------------------ */
+/* --- GEOS helpers ----------------------------------------------------------------------------- */
 
 /* Wraps the geometries in a collection, taking them out of @geometries. */
 GEOSGeometry *

@@ -3,6 +3,7 @@
 
 #include <geos_c.h>
 #include <gio/gio.h>
+#include <math.h>
 
 G_BEGIN_DECLS
 
@@ -437,5 +438,101 @@ void               _qrt_demo_town_free       (QrtDemoTown  *town);
 const QrtDemoStep *_qrt_demo_town_get_steps  (guint        *n_steps);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QrtDemoTown, _qrt_demo_town_free)
+
+/* The town centre, 51.40 N 8.05 E, in EPSG:25832. */
+#define QRT_DEMO_CENTRE_X 433914.0
+#define QRT_DEMO_CENTRE_Y 5694736.0
+
+/* Helpers shared by the steps (qrt-demo-town.c). */
+gboolean      _qrt_demo_geos_failed         (QrtDemoTown        *town,
+                                             const char         *step,
+                                             GError            **error);
+gboolean      _qrt_demo_check_cancelled     (QrtDemoTown        *town,
+                                             GError            **error);
+gboolean      _qrt_demo_in_town             (QrtDemoTown        *town,
+                                             double              x,
+                                             double              y);
+double        _qrt_demo_radial_excess       (const QrtDemoBlob  *blob,
+                                             double              x,
+                                             double              y);
+QrtDemoZone   _qrt_demo_zone_at             (QrtDemoTown        *town,
+                                             double              x,
+                                             double              y);
+gboolean      _qrt_demo_in_park             (QrtDemoTown        *town,
+                                             double              x,
+                                             double              y);
+gboolean      _qrt_demo_water_clear         (QrtDemoTown        *town,
+                                             double              x,
+                                             double              y,
+                                             double              clearance,
+                                             GArray             *scratch);
+int           _qrt_demo_nearest_district    (QrtDemoTown        *town,
+                                             double              x,
+                                             double              y,
+                                             double             *margin);
+void          _qrt_demo_geos_to_lines       (GEOSContextHandle_t ctx,
+                                             const GEOSGeometry *geometry,
+                                             GPtrArray          *out);
+double        _qrt_demo_geos_area           (GEOSContextHandle_t ctx,
+                                             const GEOSGeometry *geometry);
+void          _qrt_demo_line_tangent        (const GArray       *line,
+                                             guint               i,
+                                             QrtDemoXY          *tangent);
+guint         _qrt_demo_nearest_vertex      (const GArray       *line,
+                                             double              x,
+                                             double              y);
+guint         _qrt_demo_add_street          (QrtDemoTown        *town,
+                                             GArray             *points,
+                                             QrtDemoStreetClass  klass,
+                                             const char         *name,
+                                             int                 district);
+
+static inline QrtDemoDistrict *
+_qrt_demo_district_at (QrtDemoTown *town,
+                       guint        index)
+{
+  return &g_array_index (town->districts, QrtDemoDistrict, index);
+}
+
+static inline QrtDemoStreet *
+_qrt_demo_street_at (QrtDemoTown *town,
+                     guint        index)
+{
+  return &g_array_index (town->streets, QrtDemoStreet, index);
+}
+
+static inline double
+_qrt_demo_distance (double ax,
+                    double ay,
+                    double bx,
+                    double by)
+{
+  return hypot (bx - ax, by - ay);
+}
+
+static inline void
+_qrt_demo_unit_normal (const QrtDemoXY *tangent,
+                       QrtDemoXY       *normal)
+{
+  normal->x = -tangent->y;
+  normal->y = tangent->x;
+}
+
+/* The steps, in the order of _qrt_demo_town_get_steps(): outline to roads in
+ * qrt-demo-town.c, streets and buildings in qrt-demo-streets.c, population and facilities in
+ * qrt-demo-people.c, land cover, heavy rain and trees in qrt-demo-land.c. */
+gboolean _qrt_demo_step_outline     (QrtDemoTown *town, GError **error);
+gboolean _qrt_demo_step_water       (QrtDemoTown *town, GError **error);
+gboolean _qrt_demo_step_settlements (QrtDemoTown *town, GError **error);
+gboolean _qrt_demo_step_districts   (QrtDemoTown *town, GError **error);
+gboolean _qrt_demo_step_parks       (QrtDemoTown *town, GError **error);
+gboolean _qrt_demo_step_roads       (QrtDemoTown *town, GError **error);
+gboolean _qrt_demo_step_streets     (QrtDemoTown *town, GError **error);
+gboolean _qrt_demo_step_buildings   (QrtDemoTown *town, GError **error);
+gboolean _qrt_demo_step_population  (QrtDemoTown *town, GError **error);
+gboolean _qrt_demo_step_landcover   (QrtDemoTown *town, GError **error);
+gboolean _qrt_demo_step_rain        (QrtDemoTown *town, GError **error);
+gboolean _qrt_demo_step_trees       (QrtDemoTown *town, GError **error);
+gboolean _qrt_demo_step_facilities  (QrtDemoTown *town, GError **error);
 
 G_END_DECLS

@@ -52,7 +52,8 @@ _qrt_demo_rng_init_indexed (QrtDemoRng *rng,
                             const char *stream,
                             guint64     index)
 {
-  guint64 state = _qrt_demo_hash_stream (seed, stream) ^ (index * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
+  guint64 state = _qrt_demo_hash_stream (seed, stream)
+                ^ (index * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
 
   for (guint i = 0; i < 4; i++)
     rng->s[i] = splitmix64 (&state);

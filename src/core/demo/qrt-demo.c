@@ -15,14 +15,16 @@
 #include "qrt-demo-private.h"
 
 /*
- * Writes Musterstadt (see qrt-demo-town.c) into a GeoPackage. The file is built under a
- * temporary name next to the target and renamed over it at the end, so a reader never
+ * Writes Musterstadt (see qrt-demo-town.c) into a GeoPackage. The file is built in a
+ * temporary directory next to the target and renamed over it at the end, so a reader never
  * sees half a file and a failed or cancelled run leaves the target as it was.
  *
- * Every layer, row and qrt_* table is written inside one GDAL transaction (one SQLite
- * transaction). GDAL 3.6's GPKG driver accepts CreateLayer inside a transaction — the
- * tables, triggers and gpkg_contents rows become part of it — and builds the deferred
- * R-tree spatial indexes when the transaction commits, which is also the fast way.
+ * Every layer, row, spatial index and qrt_* table is written inside one GDAL transaction
+ * (one SQLite transaction). GDAL 3.6's GPKG driver accepts CreateLayer inside a transaction:
+ * the tables, triggers and gpkg_contents rows become part of it. It defers each layer's
+ * R-tree until the layer is synced or the file closed; closing would build them after the
+ * commit, outside the transaction and with no way to report a failure, so every layer is
+ * synced before the commit.
  */
 
 G_DEFINE_QUARK (qrt-demo-error-quark, qrt_demo_error)
@@ -43,7 +45,8 @@ typedef struct
   QrtProgressFunc      progress;
   gpointer             progress_data;
   GCancellable        *cancellable;
-  const char          *path;
+  const char          *path;      /* the temporary file */
+  const char          *target;    /* where it goes in the end, for messages */
   double               done;      /* progress so far, 0–1 */
 } Writer;
 
@@ -67,6 +70,19 @@ gdal_failed (Writer     *w,
                /* Translators: the first %s is a layer or table name, the second GDAL's message */
                _("Could not write “%s” to the demo file: %s"),
                what, message != NULL && *message != '\0' ? message : _("unknown error"));
+  return FALSE;
+}
+
+static gboolean
+dataset_failed (Writer  *w,
+                GError **error)
+{
+  const char *message = CPLGetLastErrorMsg ();
+
+  g_set_error (error, QRT_DEMO_ERROR, QRT_DEMO_ERROR_FAILED,
+               /* Translators: the first %s is a file name, the second GDAL's message */
+               _("Could not write the demo file “%s”: %s"),
+               w->target, message != NULL && *message != '\0' ? message : _("unknown error"));
   return FALSE;
 }
 
@@ -99,7 +115,8 @@ add_fields (Writer      *w,
   va_start (args, error);
   while (ok && (name = va_arg (args, const char *)) != NULL)
     {
-      OGRFieldType type = va_arg (args, OGRFieldType);
+      /* An enum passes through "..." as an int. */
+      OGRFieldType type = (OGRFieldType) va_arg (args, int);
       OGRFieldDefnH field = OGR_Fld_Create (name, type);
 
       ok = OGR_L_CreateField (layer, field, TRUE) == OGRERR_NONE;
@@ -191,7 +208,7 @@ write_polygons (Writer             *w,
   return ok;
 }
 
-/* --- the layers -------------------------------------------------------------------------- */
+/* --- the layers ------------------------------------------------------------------------------- */
 
 static gboolean
 write_town (Writer  *w,
@@ -577,7 +594,8 @@ write_facilities (Writer     *w,
   if (layer == NULL)
     return FALSE;
   ok = with_type
-       ? add_fields (w, layer, error, "name", OFTString, "type", OFTString, "capacity", OFTInteger, NULL)
+       ? add_fields (w, layer, error, "name", OFTString, "type", OFTString,
+                     "capacity", OFTInteger, NULL)
        : add_fields (w, layer, error, "name", OFTString, "capacity", OFTInteger, NULL);
   if (!ok)
     return FALSE;
@@ -615,7 +633,7 @@ write_daycare (Writer  *w,
   return write_facilities (w, "daycare", w->town->daycare, FALSE, error);
 }
 
-/* --- project tables -------------------------------------------------------------------- */
+/* --- project tables --------------------------------------------------------------------------- */
 
 static QrtColor
 rgba (double r,
@@ -628,63 +646,165 @@ rgba (double r,
   return color;
 }
 
+static void
+add_class (QrtStyle   *style,
+           const char *value,
+           QrtColor    colour)
+{
+  QrtStyleClass *klass = &style->classes[style->n_classes++];
+
+  g_assert (style->n_classes <= QRT_STYLE_MAX_CLASSES);
+  klass->colour = colour;
+  g_strlcpy (klass->value, value, sizeof klass->value);
+}
+
+/* Calm defaults a planner can present as they are: light land cover underneath, muted
+ * colours, hazards hidden until asked for, small things only when zoomed in. */
+static void
+default_style (const char *layer,
+               QrtStyle   *style)
+{
+  const QrtColor none = rgba (0, 0, 0, 0);
+  const QrtColor white = rgba (1, 1, 1, 1);
+
+  *style = (QrtStyle) {
+    .fill = none,
+    .stroke = none,
+    .opacity = 1.0,
+    .visible = TRUE,
+  };
+
+  if (g_str_equal (layer, "landcover"))
+    {
+      style->fill = rgba (0.91, 0.92, 0.85, 1.0);
+      style->mode = QRT_STYLE_CATEGORIZED;
+      g_strlcpy (style->field, "class", sizeof style->field);
+      add_class (style, "sealed", rgba (0.86, 0.84, 0.81, 1.0));
+      add_class (style, "public_green", rgba (0.74, 0.86, 0.64, 1.0));
+      add_class (style, "private_green", rgba (0.88, 0.92, 0.80, 1.0));
+      add_class (style, "forest", rgba (0.67, 0.79, 0.59, 1.0));
+      add_class (style, "water", rgba (0.67, 0.80, 0.91, 1.0));
+      add_class (style, "agriculture", rgba (0.95, 0.93, 0.80, 1.0));
+    }
+  else if (g_str_equal (layer, "parks"))
+    {
+      style->fill = rgba (0.74, 0.85, 0.64, 1.0);
+      style->stroke = rgba (0.56, 0.73, 0.47, 1.0);
+      style->stroke_width = 0.8;
+    }
+  else if (g_str_equal (layer, "water"))
+    {
+      style->fill = rgba (0.67, 0.80, 0.91, 1.0);
+      style->stroke = rgba (0.50, 0.69, 0.85, 1.0);
+      style->stroke_width = 0.8;
+    }
+  else if (g_str_equal (layer, "heavy_rain"))
+    {
+      style->fill = rgba (0.23, 0.48, 0.84, 0.35);
+      style->stroke = rgba (0.17, 0.37, 0.66, 0.5);
+      style->stroke_width = 0.5;
+      style->visible = FALSE;
+      style->mode = QRT_STYLE_CATEGORIZED;
+      g_strlcpy (style->field, "depth_class", sizeof style->field);
+      add_class (style, "0.10-0.30 m", rgba (0.62, 0.79, 0.93, 0.55));
+      add_class (style, "0.30-0.50 m", rgba (0.38, 0.62, 0.87, 0.60));
+      add_class (style, "0.50-1.00 m", rgba (0.20, 0.45, 0.78, 0.65));
+      add_class (style, "> 1.00 m", rgba (0.10, 0.27, 0.60, 0.70));
+    }
+  else if (g_str_equal (layer, "flood_hq100"))
+    {
+      style->fill = rgba (0.36, 0.56, 0.85, 0.25);
+      style->stroke = rgba (0.24, 0.44, 0.72, 0.7);
+      style->stroke_width = 1.0;
+      style->visible = FALSE;
+    }
+  else if (g_str_equal (layer, "waterways"))
+    {
+      style->stroke = rgba (0.36, 0.61, 0.84, 1.0);
+      style->stroke_width = 2.0;
+    }
+  else if (g_str_equal (layer, "streets"))
+    {
+      style->fill = rgba (0.72, 0.72, 0.72, 1.0);
+      style->stroke = rgba (0.99, 0.99, 0.97, 1.0);
+      style->stroke_width = 2.5;
+      style->min_zoom = 12;
+    }
+  else if (g_str_equal (layer, "buildings"))
+    {
+      style->fill = rgba (0.79, 0.75, 0.70, 1.0);
+      style->stroke = rgba (0.66, 0.62, 0.57, 1.0);
+      style->stroke_width = 0.5;
+      style->min_zoom = 14;
+    }
+  else if (g_str_equal (layer, "trees"))
+    {
+      style->fill = rgba (0.35, 0.60, 0.29, 0.9);
+      style->stroke = rgba (0.25, 0.48, 0.21, 1.0);
+      style->stroke_width = 0.5;
+      style->point_radius = 2.5;
+      style->min_zoom = 15;
+    }
+  else if (g_str_equal (layer, "districts"))
+    {
+      style->stroke = rgba (0.29, 0.25, 0.39, 1.0);
+      style->stroke_width = 1.5;
+      g_strlcpy (style->label_field, "name", sizeof style->label_field);
+    }
+  else if (g_str_equal (layer, "schools"))
+    {
+      style->fill = rgba (0.85, 0.51, 0.17, 1.0);
+      style->stroke = white;
+      style->stroke_width = 1.0;
+      style->point_radius = 5.0;
+      style->min_zoom = 11;
+    }
+  else if (g_str_equal (layer, "daycare"))
+    {
+      style->fill = rgba (0.71, 0.37, 0.62, 1.0);
+      style->stroke = white;
+      style->stroke_width = 1.0;
+      style->point_radius = 4.0;
+      style->min_zoom = 12;
+    }
+  else if (g_str_equal (layer, "town"))
+    {
+      /* The districts draw the outline already. */
+      style->stroke = rgba (0.23, 0.20, 0.28, 1.0);
+      style->stroke_width = 2.5;
+      style->visible = FALSE;
+    }
+}
+
 typedef struct
 {
   const char *name;
   const char *title;
-  QrtStyle    style;
 } LayerInfo;
 
-/* Drawing order, bottom first; the styles are calm defaults a planner can present as is. */
-static void
-layer_infos (LayerInfo *infos,
-             guint     *n_infos)
-{
-  const QrtColor none = rgba (0, 0, 0, 0);
-  const LayerInfo all[] = {
-    { "landcover", N_("Land cover"),
-      { rgba (0.91, 0.92, 0.85, 1.0), rgba (0.83, 0.85, 0.76, 1.0), 0.5, 0, 1.0, TRUE, 0 } },
-    { "parks", N_("Parks"),
-      { rgba (0.74, 0.85, 0.64, 1.0), rgba (0.56, 0.73, 0.47, 1.0), 0.8, 0, 1.0, TRUE, 0 } },
-    { "water", N_("Water bodies"),
-      { rgba (0.67, 0.80, 0.91, 1.0), rgba (0.50, 0.69, 0.85, 1.0), 0.8, 0, 1.0, TRUE, 0 } },
-    { "heavy_rain", N_("Heavy rain hazard"),
-      { rgba (0.23, 0.48, 0.84, 0.35), rgba (0.17, 0.37, 0.66, 0.6), 0.5, 0, 1.0, FALSE, 0 } },
-    { "flood_hq100", N_("Flood zone HQ100"),
-      { rgba (0.36, 0.56, 0.85, 0.25), rgba (0.24, 0.44, 0.72, 0.7), 1.0, 0, 1.0, FALSE, 0 } },
-    { "waterways", N_("Rivers and brooks"),
-      { none, rgba (0.36, 0.61, 0.84, 1.0), 2.0, 0, 1.0, TRUE, 0 } },
-    { "streets", N_("Streets"),
-      { rgba (0.72, 0.72, 0.72, 1.0), rgba (0.99, 0.99, 0.97, 1.0), 2.5, 0, 1.0, TRUE, 12 } },
-    { "buildings", N_("Buildings"),
-      { rgba (0.79, 0.75, 0.70, 1.0), rgba (0.66, 0.62, 0.57, 1.0), 0.5, 0, 1.0, TRUE, 14 } },
-    { "trees", N_("Trees"),
-      { rgba (0.35, 0.60, 0.29, 0.9), rgba (0.25, 0.48, 0.21, 1.0), 0.5, 2.5, 1.0, TRUE, 15 } },
-    { "districts", N_("Districts"),
-      { none, rgba (0.29, 0.25, 0.39, 1.0), 1.5, 0, 1.0, TRUE, 0 } },
-    { "schools", N_("Schools"),
-      { rgba (0.85, 0.51, 0.17, 1.0), rgba (1.0, 1.0, 1.0, 1.0), 1.0, 5.0, 1.0, TRUE, 11 } },
-    { "daycare", N_("Day care centres"),
-      { rgba (0.71, 0.37, 0.62, 1.0), rgba (1.0, 1.0, 1.0, 1.0), 1.0, 4.0, 1.0, TRUE, 12 } },
-    /* Not in the brief's drawing order: the outline (hidden, the districts show it) and the
-     * population table, which has no geometry and therefore no style. */
-    { "town", N_("Municipal boundary"),
-      { none, rgba (0.23, 0.20, 0.28, 1.0), 2.5, 0, 1.0, FALSE, 0 } },
-    { "district_population", N_("Population by district and age"),
-      { none, none, 0, 0, 1.0, FALSE, 0 } },
-  };
-
-  g_assert (*n_infos >= G_N_ELEMENTS (all));
-  memcpy (infos, all, sizeof all);
-  *n_infos = G_N_ELEMENTS (all);
-}
+/* Drawing order, bottom first. The outline and the population table come last: the first
+ * is hidden (the districts show it), the second has no geometry and so no style. */
+static const LayerInfo layer_infos[] = {
+  { "landcover", N_("Land cover") },
+  { "parks", N_("Parks") },
+  { "water", N_("Water bodies") },
+  { "heavy_rain", N_("Heavy rain hazard") },
+  { "flood_hq100", N_("Flood zone HQ100") },
+  { "waterways", N_("Rivers and brooks") },
+  { "streets", N_("Streets") },
+  { "buildings", N_("Buildings") },
+  { "trees", N_("Trees") },
+  { "districts", N_("Districts") },
+  { "schools", N_("Schools") },
+  { "daycare", N_("Day care centres") },
+  { "town", N_("Municipal boundary") },
+  { "district_population", N_("Population by district and age") },
+};
 
 static gboolean
 write_project_tables (Writer  *w,
                       GError **error)
 {
-  LayerInfo infos[16];
-  guint n_infos = G_N_ELEMENTS (infos);
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *imported_at = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
   g_autofree char *seed = g_strdup_printf ("%" G_GUINT64_FORMAT, w->town->seed);
@@ -711,13 +831,14 @@ write_project_tables (Writer  *w,
     if (!qrt_project_schema_set_metadata (w->dataset, metadata[i].key, metadata[i].value, error))
       return FALSE;
 
-  layer_infos (infos, &n_infos);
-  for (guint i = 0; i < n_infos; i++)
+  for (guint i = 0; i < G_N_ELEMENTS (layer_infos); i++)
     {
-      OGRLayerH layer = GDALDatasetGetLayerByName (w->dataset, infos[i].name);
+      const LayerInfo *info = &layer_infos[i];
+      OGRLayerH layer = GDALDatasetGetLayerByName (w->dataset, info->name);
+      QrtStyle style;
       QrtLayerSource source = {
-        .layer_name = infos[i].name,
-        .title = _(infos[i].title),
+        .layer_name = info->name,
+        .title = _(info->title),
         .position = (int) i,
         .source = _("Quartier demo generator (synthetic)"),
         .licence = DEMO_LICENCE,
@@ -729,15 +850,17 @@ write_project_tables (Writer  *w,
 
       if (!qrt_project_schema_add_source (w->dataset, &source, error))
         return FALSE;
-      if (g_strcmp0 (infos[i].name, "district_population") != 0
-          && !qrt_project_schema_set_style (w->dataset, infos[i].name, &infos[i].style, error))
+      if (layer == NULL || OGR_L_GetGeomType (layer) == wkbNone)
+        continue;
+      default_style (info->name, &style);
+      if (!qrt_project_schema_set_style (w->dataset, info->name, &style, error))
         return FALSE;
     }
 
   return TRUE;
 }
 
-/* --- driving it ------------------------------------------------------------------------- */
+/* --- driving it ------------------------------------------------------------------------------- */
 
 typedef gboolean (*LayerFunc) (Writer *w, GError **error);
 
@@ -763,10 +886,10 @@ write_all (Writer  *w,
   CPLErrorReset ();
   w->dataset = GDALCreate (driver, w->path, 0, 0, 0, GDT_Unknown, NULL);
   if (w->dataset == NULL)
-    return gdal_failed (w, w->path, error);
+    return dataset_failed (w, error);
 
   if (GDALDatasetStartTransaction (w->dataset, FALSE) != OGRERR_NONE)
-    return gdal_failed (w, w->path, error);
+    return dataset_failed (w, error);
 
   for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
     {
@@ -778,9 +901,19 @@ write_all (Writer  *w,
   if (cancelled (w, error) || !write_project_tables (w, error))
     return FALSE;
 
+  /* Builds the deferred spatial indexes now, inside the transaction (see the top). */
+  for (int i = 0; i < GDALDatasetGetLayerCount (w->dataset); i++)
+    {
+      OGRLayerH layer = GDALDatasetGetLayer (w->dataset, i);
+
+      CPLErrorReset ();
+      if (OGR_L_SyncToDisk (layer) != OGRERR_NONE)
+        return gdal_failed (w, OGR_L_GetName (layer), error);
+    }
+
   CPLErrorReset ();
   if (GDALDatasetCommitTransaction (w->dataset) != OGRERR_NONE)
-    return gdal_failed (w, w->path, error);
+    return dataset_failed (w, error);
 
   return TRUE;
 }
@@ -862,6 +995,7 @@ qrt_demo_write (const char      *path,
   town->cancellable = cancellable;
   w.town = town;
   w.path = tmp_path;
+  w.target = path;
   w.progress = progress;
   w.progress_data = progress_data;
   w.cancellable = cancellable;
@@ -877,7 +1011,8 @@ qrt_demo_write (const char      *path,
 
       ok = !g_cancellable_set_error_if_cancelled (cancellable, error)
            && steps[i].func (town, error);
-      g_debug ("demo: %s took %.0f ms", steps[i].name, (g_get_monotonic_time () - started) / 1000.0);
+      g_debug ("demo: %s took %.0f ms", steps[i].name,
+               (g_get_monotonic_time () - started) / 1000.0);
       weight_done += steps[i].weight;
       report (&w, COMPUTE_SHARE * weight_done / total_weight);
     }
@@ -887,10 +1022,15 @@ qrt_demo_write (const char      *path,
       gint64 started = g_get_monotonic_time ();
 
       w.srs = OSRNewSpatialReference (NULL);
-      OSRImportFromEPSG (w.srs, DEMO_EPSG);
-      OSRSetAxisMappingStrategy (w.srs, OAMS_TRADITIONAL_GIS_ORDER);
       w.wkb_writer = GEOSWKBWriter_create_r (town->ctx);
-      ok = write_all (&w, error);
+      CPLErrorReset ();
+      if (OSRImportFromEPSG (w.srs, DEMO_EPSG) != OGRERR_NONE)
+        ok = dataset_failed (&w, error);
+      else
+        {
+          OSRSetAxisMappingStrategy (w.srs, OAMS_TRADITIONAL_GIS_ORDER);
+          ok = write_all (&w, error);
+        }
       g_debug ("demo: writing took %.0f ms", (g_get_monotonic_time () - started) / 1000.0);
     }
 

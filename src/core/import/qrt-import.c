@@ -801,3 +801,148 @@ out:
     g_unlink (project_path);
   return ok;
 }
+
+typedef struct
+{
+  char            *source;
+  char            *project_path;
+  char            *layer;
+  char            *target_name;
+  char            *licence;
+  char            *attribution;
+  int              source_epsg;
+  QrtProgressFunc  progress;
+  gpointer         progress_data;
+  GMainContext    *context;
+  QrtImportResult  result;
+} Import;
+
+typedef struct
+{
+  Import *import;
+  double  fraction;
+} Progress;
+
+static void
+import_free (Import *import)
+{
+  g_free (import->source);
+  g_free (import->project_path);
+  g_free (import->layer);
+  g_free (import->target_name);
+  g_free (import->licence);
+  g_free (import->attribution);
+  g_main_context_unref (import->context);
+  qrt_import_result_clear (&import->result);
+  g_free (import);
+}
+
+static gboolean
+progress_idle (gpointer data)
+{
+  Progress *p = data;
+
+  p->import->progress (p->fraction, p->import->progress_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker side: hop to the caller's main context, where the callback may touch widgets. */
+static void
+progress_in_worker (double   fraction,
+                    gpointer user_data)
+{
+  Import *import = user_data;
+  Progress *p = g_new (Progress, 1);
+
+  p->import = import;
+  p->fraction = fraction;
+  g_main_context_invoke_full (import->context, G_PRIORITY_DEFAULT, progress_idle, p, g_free);
+}
+
+static void
+import_worker (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Import *import = task_data;
+  QrtImportOptions options = {
+    import->layer, import->target_name, import->source_epsg, import->licence, import->attribution,
+  };
+  GError *error = NULL;
+
+  if (qrt_import_file (import->source, import->project_path, &options,
+                       import->progress ? progress_in_worker : NULL, import, cancellable,
+                       &import->result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * qrt_import_file_async:
+ * @progress: (nullable): called in the thread-default main context of the caller
+ *
+ * Runs qrt_import_file() in a worker thread. @progress_data must stay alive until @callback
+ * has run.
+ */
+void
+qrt_import_file_async (const char             *source,
+                       const char             *project_path,
+                       const QrtImportOptions *options,
+                       QrtProgressFunc         progress,
+                       gpointer                progress_data,
+                       GCancellable           *cancellable,
+                       GAsyncReadyCallback     callback,
+                       gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Import *import;
+
+  g_return_if_fail (source != NULL && project_path != NULL);
+
+  import = g_new0 (Import, 1);
+  import->source = g_strdup (source);
+  import->project_path = g_strdup (project_path);
+  if (options != NULL)
+    {
+      import->layer = g_strdup (options->layer);
+      import->target_name = g_strdup (options->target_name);
+      import->licence = g_strdup (options->licence);
+      import->attribution = g_strdup (options->attribution);
+      import->source_epsg = options->source_epsg;
+    }
+  import->progress = progress;
+  import->progress_data = progress_data;
+  import->context = g_main_context_ref_thread_default ();
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qrt_import_file_async);
+  g_task_set_task_data (task, import, (GDestroyNotify) import_free);
+  g_task_run_in_thread (task, import_worker);
+}
+
+/**
+ * qrt_import_file_finish:
+ * @out_result: (out caller-allocates) (optional): the counts; clear it with
+ *   qrt_import_result_clear()
+ */
+gboolean
+qrt_import_file_finish (GAsyncResult     *result,
+                        QrtImportResult  *out_result,
+                        GError          **error)
+{
+  Import *import;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  import = g_task_get_task_data (G_TASK (result));
+  if (out_result != NULL)
+    {
+      *out_result = import->result;
+      memset (&import->result, 0, sizeof import->result);
+    }
+  return TRUE;
+}

@@ -53,4 +53,16 @@ gboolean qrt_import_file         (const char             *source,
                                   QrtImportResult        *result,
                                   GError                **error);
 
+void     qrt_import_file_async   (const char             *source,
+                                  const char             *project_path,
+                                  const QrtImportOptions *options,
+                                  QrtProgressFunc         progress,
+                                  gpointer                progress_data,
+                                  GCancellable           *cancellable,
+                                  GAsyncReadyCallback     callback,
+                                  gpointer                user_data);
+gboolean qrt_import_file_finish  (GAsyncResult           *result,
+                                  QrtImportResult        *out_result,
+                                  GError                **error);
+
 G_END_DECLS
