@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <ogr_srs_api.h>
 
 #include "qrt-core.h"
 
@@ -154,6 +155,50 @@ test_mercator (void)
 }
 
 static void
+test_mercator_grid (void)
+{
+  /* Enough points for the interpolated path; every one must match PROJ within 1 cm. */
+  g_autoptr(QrtLayerBuilder) builder =
+    qrt_layer_builder_new ("many", QRT_GEOMETRY_POINT, QRT_EPSG_DEFAULT_ANALYSIS);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  g_autoptr(QrtLayer) layer = NULL;
+  const guint n = 20000;
+  g_autofree double *xs = g_new (double, n);
+  g_autofree double *ys = g_new (double, n);
+  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
+  OGRSpatialReferenceH merc = OSRNewSpatialReference (NULL);
+  OGRCoordinateTransformationH ct;
+  const double *m;
+
+  for (guint i = 0; i < n; i++)
+    {
+      xs[i] = g_rand_double_range (rand, 420000, 450000);
+      ys[i] = g_rand_double_range (rand, 5680000, 5710000);
+      qrt_layer_builder_begin_feature (builder);
+      qrt_layer_builder_begin_part (builder);
+      qrt_layer_builder_add_point (builder, xs[i], ys[i]);
+      qrt_layer_builder_end_feature (builder);
+    }
+  layer = qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
+
+  OSRImportFromEPSG (utm, QRT_EPSG_DEFAULT_ANALYSIS);
+  OSRImportFromEPSG (merc, 3857);
+  OSRSetAxisMappingStrategy (utm, OAMS_TRADITIONAL_GIS_ORDER);
+  OSRSetAxisMappingStrategy (merc, OAMS_TRADITIONAL_GIS_ORDER);
+  ct = OCTNewCoordinateTransformation (utm, merc);
+  g_assert_true (OCTTransform (ct, n, xs, ys, NULL));
+  m = qrt_layer_get_coords (layer, QRT_COORDS_MERCATOR, NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpfloat_with_epsilon (m[2 * i], xs[i], 0.01);
+      g_assert_cmpfloat_with_epsilon (m[2 * i + 1], ys[i], 0.01);
+    }
+  OCTDestroyCoordinateTransformation (ct);
+  OSRDestroySpatialReference (utm);
+  OSRDestroySpatialReference (merc);
+}
+
+static void
 test_rtree (void)
 {
   const guint n = 20000;
@@ -280,6 +325,7 @@ main (int    argc,
   g_test_add_func ("/layer/builder", test_builder);
   g_test_add_func ("/layer/geos", test_geos);
   g_test_add_func ("/layer/mercator", test_mercator);
+  g_test_add_func ("/layer/mercator-grid", test_mercator_grid);
   g_test_add_func ("/layer/rtree", test_rtree);
   g_test_add_func ("/layer/rtree-empty", test_rtree_empty);
   g_test_add_func ("/layer/pick", test_pick);

@@ -873,6 +873,99 @@ orient_rings (QrtLayer *self)
       }
 }
 
+/* Display coordinates need not come from PROJ point by point: over a municipality the map
+ * from a metric CRS to Web Mercator is so smooth that bilinear interpolation in a grid of
+ * exactly transformed nodes is off by far less than a millimetre. The grid is checked against
+ * exact transforms at every cell centre and refined, or given up for point-by-point PROJ, when
+ * it is not within GRID_TOLERANCE. Analysis coordinates are never touched. */
+#define GRID_TOLERANCE 0.01   /* metres, in Web Mercator */
+#define GRID_MAX_CELLS 256
+
+typedef struct
+{
+  double  min_x, min_y, cell_w, cell_h;
+  guint   nx, ny;            /* cells */
+  double *node_x, *node_y;   /* (nx + 1) * (ny + 1) nodes */
+} Grid;
+
+static void
+grid_clear (Grid *grid)
+{
+  g_clear_pointer (&grid->node_x, g_free);
+  g_clear_pointer (&grid->node_y, g_free);
+}
+
+static inline void
+grid_apply (const Grid *g,
+            double      x,
+            double      y,
+            double     *ox,
+            double     *oy)
+{
+  double fx = (x - g->min_x) / g->cell_w, fy = (y - g->min_y) / g->cell_h;
+  guint cx = (guint) CLAMP (floor (fx), 0, g->nx - 1), cy = (guint) CLAMP (floor (fy), 0, g->ny - 1);
+  double u = fx - cx, v = fy - cy;
+  guint i00 = cy * (g->nx + 1) + cx, i10 = i00 + 1, i01 = i00 + g->nx + 1, i11 = i01 + 1;
+
+  *ox = (1 - v) * ((1 - u) * g->node_x[i00] + u * g->node_x[i10]) +
+        v * ((1 - u) * g->node_x[i01] + u * g->node_x[i11]);
+  *oy = (1 - v) * ((1 - u) * g->node_y[i00] + u * g->node_y[i10]) +
+        v * ((1 - u) * g->node_y[i01] + u * g->node_y[i11]);
+}
+
+static gboolean
+grid_build (Grid                         *g,
+            const QrtBBox                *extent,
+            guint                         n,
+            OGRCoordinateTransformationH  ct)
+{
+  guint n_nodes = (n + 1) * (n + 1);
+  g_autofree double *cx = g_new (double, n * n);
+  g_autofree double *cy = g_new (double, n * n);
+  double w = MAX (extent->max_x - extent->min_x, 1e-6);
+  double h = MAX (extent->max_y - extent->min_y, 1e-6);
+
+  g->min_x = extent->min_x;
+  g->min_y = extent->min_y;
+  g->nx = g->ny = n;
+  g->cell_w = w / n;
+  g->cell_h = h / n;
+  g->node_x = g_new (double, n_nodes);
+  g->node_y = g_new (double, n_nodes);
+  for (guint j = 0; j <= n; j++)
+    for (guint i = 0; i <= n; i++)
+      {
+        g->node_x[j * (n + 1) + i] = g->min_x + i * g->cell_w;
+        g->node_y[j * (n + 1) + i] = g->min_y + j * g->cell_h;
+      }
+  if (!OCTTransform (ct, (int) n_nodes, g->node_x, g->node_y, NULL))
+    return FALSE;
+
+  /* Worst case of bilinear interpolation is near the cell centres: check every one. */
+  for (guint j = 0; j < n; j++)
+    for (guint i = 0; i < n; i++)
+      {
+        cx[j * n + i] = g->min_x + (i + 0.5) * g->cell_w;
+        cy[j * n + i] = g->min_y + (j + 0.5) * g->cell_h;
+      }
+  {
+    g_autofree double *ex = g_memdup2 (cx, sizeof (double) * n * n);
+    g_autofree double *ey = g_memdup2 (cy, sizeof (double) * n * n);
+
+    if (!OCTTransform (ct, (int) (n * n), ex, ey, NULL))
+      return FALSE;
+    for (guint k = 0; k < n * n; k++)
+      {
+        double ax, ay;
+
+        grid_apply (g, cx[k], cy[k], &ax, &ay);
+        if (fabs (ax - ex[k]) > GRID_TOLERANCE || fabs (ay - ey[k]) > GRID_TOLERANCE)
+          return FALSE;
+      }
+  }
+  return TRUE;
+}
+
 static gboolean
 to_mercator (QrtLayer  *self,
              GError   **error)
@@ -882,10 +975,9 @@ to_mercator (QrtLayer  *self,
   OGRCoordinateTransformationH ct = NULL;
   const double *in = self->coords[QRT_COORDS_ANALYSIS];
   double *out = self->coords[QRT_COORDS_MERCATOR];
-  g_autofree double *xs = NULL;
-  g_autofree double *ys = NULL;
-  g_autofree int *ok = NULL;
   gboolean success = FALSE;
+  QrtBBox extent;
+  Grid grid = { 0 };
   const guint chunk = 65536;
 
   OSRSetAxisMappingStrategy (src, OAMS_TRADITIONAL_GIS_ORDER);
@@ -900,34 +992,56 @@ to_mercator (QrtLayer  *self,
       goto out;
     }
 
-  xs = g_new (double, chunk);
-  ys = g_new (double, chunk);
-  ok = g_new (int, chunk);
-  for (guint start = 0; start < self->n_points; start += chunk)
-    {
-      guint n = MIN (chunk, self->n_points - start);
+  qrt_bbox_init_empty (&extent);
+  for (guint i = 0; i < self->n_points; i++)
+    qrt_bbox_extend (&extent, in[2 * i], in[2 * i + 1]);
 
-      for (guint i = 0; i < n; i++)
-        {
-          xs[i] = in[2 * (start + i)];
-          ys[i] = in[2 * (start + i) + 1];
-        }
-      if (!OCTTransformEx (ct, n, xs, ys, NULL, ok))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       _("Layer “%s” has coordinates outside the area a map can show."),
-                       self->name);
-          goto out;
-        }
-      for (guint i = 0; i < n; i++)
-        {
-          out[2 * (start + i)] = xs[i];
-          out[2 * (start + i) + 1] = ys[i];
-        }
-    }
+  /* Worth it from a few thousand points on; try finer grids until one is exact enough. */
+  if (self->n_points > 4096 && !qrt_bbox_is_empty (&extent))
+    for (guint n = 16; n <= GRID_MAX_CELLS; n *= 4)
+      {
+        if (grid_build (&grid, &extent, n, ct))
+          {
+            for (guint i = 0; i < self->n_points; i++)
+              grid_apply (&grid, in[2 * i], in[2 * i + 1], &out[2 * i], &out[2 * i + 1]);
+            success = TRUE;
+            goto out;
+          }
+        grid_clear (&grid);
+      }
+
+  {
+    g_autofree double *xs = g_new (double, chunk);
+    g_autofree double *ys = g_new (double, chunk);
+    g_autofree int *ok = g_new (int, chunk);
+
+    for (guint start = 0; start < self->n_points; start += chunk)
+      {
+        guint n = MIN (chunk, self->n_points - start);
+
+        for (guint i = 0; i < n; i++)
+          {
+            xs[i] = in[2 * (start + i)];
+            ys[i] = in[2 * (start + i) + 1];
+          }
+        if (!OCTTransformEx (ct, n, xs, ys, NULL, ok))
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                         _("Layer “%s” has coordinates outside the area a map can show."),
+                         self->name);
+            goto out;
+          }
+        for (guint i = 0; i < n; i++)
+          {
+            out[2 * (start + i)] = xs[i];
+            out[2 * (start + i) + 1] = ys[i];
+          }
+      }
+  }
   success = TRUE;
 
 out:
+  grid_clear (&grid);
   if (ct)
     OCTDestroyCoordinateTransformation (ct);
   OSRDestroySpatialReference (src);
@@ -955,6 +1069,13 @@ compute_bboxes (QrtLayer  *self,
       qrt_bbox_union (&self->extent[which], box);
     }
   self->index[which] = qrt_rtree_new (self->bboxes[which], self->n_features);
+}
+
+static gpointer
+index_mercator_thread (gpointer data)
+{
+  compute_bboxes (data, QRT_COORDS_MERCATOR);
+  return NULL;
 }
 
 static gpointer
@@ -1012,8 +1133,19 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   if (!to_mercator (self, error))
     return NULL;
 
-  compute_bboxes (self, QRT_COORDS_ANALYSIS);
-  compute_bboxes (self, QRT_COORDS_MERCATOR);
+  /* The two coordinate sets are independent: index them side by side. */
+  if (self->n_features > 10000)
+    {
+      GThread *thread = g_thread_new ("qrt-index", index_mercator_thread, self);
+
+      compute_bboxes (self, QRT_COORDS_ANALYSIS);
+      g_thread_join (thread);
+    }
+  else
+    {
+      compute_bboxes (self, QRT_COORDS_ANALYSIS);
+      compute_bboxes (self, QRT_COORDS_MERCATOR);
+    }
 
   return g_steal_pointer (&self);
 }

@@ -59,34 +59,34 @@ hilbert_index (guint32 x,
   return d;
 }
 
-/* Stable LSD radix sort of @order by @keys, four passes of a byte. */
+/* Stable LSD radix sort of (key << 32 | index) pairs by their key, a byte per pass; the pairs
+ * are read in sequence, which keeps the passes in cache. Ties keep the index order. */
 static void
-radix_sort (guint32       *order,
-            const guint32 *keys,
-            guint          n)
+radix_sort (guint64 *pairs,
+            guint    n)
 {
-  g_autofree guint32 *tmp = g_new (guint32, MAX (1, n));
-  guint32 *from = order, *to = tmp;
+  g_autofree guint64 *tmp = g_new (guint64, MAX (1, n));
+  guint64 *from = pairs, *to = tmp;
 
-  for (guint shift = 0; shift < 32; shift += 8)
+  for (guint shift = 32; shift < 64; shift += 8)
     {
       guint count[257] = { 0 };
 
       for (guint i = 0; i < n; i++)
-        count[((keys[from[i]] >> shift) & 0xff) + 1]++;
+        count[((from[i] >> shift) & 0xff) + 1]++;
       for (guint b = 0; b < 256; b++)
         count[b + 1] += count[b];
       for (guint i = 0; i < n; i++)
-        to[count[(keys[from[i]] >> shift) & 0xff]++] = from[i];
+        to[count[(from[i] >> shift) & 0xff]++] = from[i];
       {
-        guint32 *t = from;
+        guint64 *t = from;
 
         from = to;
         to = t;
       }
     }
-  /* Four passes: the result is back in @order. */
-  g_assert (from == order);
+  /* Four passes: the result is back in @pairs. */
+  g_assert (from == pairs);
 }
 
 static QrtBBox *
@@ -124,7 +124,7 @@ qrt_rtree_new (const QrtBBox *boxes,
   QrtRTree *tree = g_new0 (QrtRTree, 1);
   g_autoptr(GPtrArray) levels = g_ptr_array_new ();
   g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autofree guint32 *keys = g_new (guint32, MAX (n_boxes, 1));
+  g_autofree guint64 *pairs = g_new (guint64, MAX (n_boxes, 1));
   QrtBBox extent;
   QrtBBox *level;
   guint level_n;
@@ -145,10 +145,12 @@ qrt_rtree_new (const QrtBBox *boxes,
       double cx = ((boxes[i].min_x + boxes[i].max_x) / 2 - extent.min_x) * sx;
       double cy = ((boxes[i].min_y + boxes[i].max_y) / 2 - extent.min_y) * sy;
 
-      tree->order[i] = i;
-      keys[i] = hilbert_index ((guint32) CLAMP (cx, 0, 65535), (guint32) CLAMP (cy, 0, 65535));
+      pairs[i] = (guint64) hilbert_index ((guint32) CLAMP (cx, 0, 65535),
+                                          (guint32) CLAMP (cy, 0, 65535)) << 32 | i;
     }
-  radix_sort (tree->order, keys, n_boxes);
+  radix_sort (pairs, n_boxes);
+  for (guint i = 0; i < n_boxes; i++)
+    tree->order[i] = (guint32) pairs[i];
 
   tree->item_boxes = g_new (QrtBBox, MAX (n_boxes, 1));
   for (guint i = 0; i < n_boxes; i++)
