@@ -941,28 +941,32 @@ grid_build (Grid                         *g,
   if (!OCTTransform (ct, (int) n_nodes, g->node_x, g->node_y, NULL))
     return FALSE;
 
-  /* Worst case of bilinear interpolation is near the cell centres: check every one. */
-  for (guint j = 0; j < n; j++)
-    for (guint i = 0; i < n; i++)
-      {
-        cx[j * n + i] = g->min_x + (i + 0.5) * g->cell_w;
-        cy[j * n + i] = g->min_y + (j + 0.5) * g->cell_h;
-      }
-  {
-    g_autofree double *ex = g_memdup2 (cx, sizeof (double) * n * n);
-    g_autofree double *ey = g_memdup2 (cy, sizeof (double) * n * n);
+  /* Bilinear interpolation errs most at the middle of cell edges and at cell centres (where
+   * curvatures of opposite sign can cancel): check all three kinds of points in every cell. */
+  for (guint kind = 0; kind < 3; kind++)
+    {
+      g_autofree double *ex = NULL;
+      g_autofree double *ey = NULL;
 
-    if (!OCTTransform (ct, (int) (n * n), ex, ey, NULL))
-      return FALSE;
-    for (guint k = 0; k < n * n; k++)
-      {
-        double ax, ay;
+      for (guint j = 0; j < n; j++)
+        for (guint i = 0; i < n; i++)
+          {
+            cx[j * n + i] = g->min_x + (i + (kind == 1 ? 0 : 0.5)) * g->cell_w;
+            cy[j * n + i] = g->min_y + (j + (kind == 2 ? 0 : 0.5)) * g->cell_h;
+          }
+      ex = g_memdup2 (cx, sizeof (double) * n * n);
+      ey = g_memdup2 (cy, sizeof (double) * n * n);
+      if (!OCTTransform (ct, (int) (n * n), ex, ey, NULL))
+        return FALSE;
+      for (guint k = 0; k < n * n; k++)
+        {
+          double ax, ay;
 
-        grid_apply (g, cx[k], cy[k], &ax, &ay);
-        if (fabs (ax - ex[k]) > GRID_TOLERANCE || fabs (ay - ey[k]) > GRID_TOLERANCE)
-          return FALSE;
-      }
-  }
+          grid_apply (g, cx[k], cy[k], &ax, &ay);
+          if (fabs (ax - ex[k]) > GRID_TOLERANCE || fabs (ay - ey[k]) > GRID_TOLERANCE)
+            return FALSE;
+        }
+    }
   return TRUE;
 }
 
