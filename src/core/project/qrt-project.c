@@ -428,6 +428,52 @@ read_layer (OGRLayerH      layer,
   return qrt_layer_builder_finish (g_steal_pointer (&builder), error);
 }
 
+typedef struct
+{
+  const char   *path;
+  char         *name;
+  int           index;
+  int           epsg;
+  GCancellable *cancellable;
+  QrtLayer     *layer;    /* out */
+  GError       *error;    /* out */
+} ReadJob;
+
+static void
+read_job_free (ReadJob *job)
+{
+  g_free (job->name);
+  g_clear_object (&job->layer);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+static void
+read_job_run (gpointer data,
+              gpointer user_data)
+{
+  const char *drivers[] = { "GPKG", NULL };
+  ReadJob *job = data;
+  g_auto(QrtGdalDataset) dataset = NULL;
+  OGRLayerH layer;
+
+  if (g_cancellable_is_cancelled (job->cancellable))
+    return;
+  CPLErrorReset ();
+  dataset = GDALOpenEx (job->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+  layer = dataset ? GDALDatasetGetLayerByName (dataset, job->name) : NULL;
+  if (layer == NULL)
+    {
+      g_autofree char *display = g_filename_display_basename (job->path);
+
+      g_debug ("Cannot reopen %s for layer %s: %s", job->path, job->name, qrt_gdal_last_error ());
+      g_set_error (&job->error, QRT_PROJECT_ERROR, QRT_PROJECT_ERROR_CORRUPT,
+                   _("“%s” is damaged and cannot be opened as a GeoPackage."), display);
+      return;
+    }
+  job->layer = read_layer (layer, job->epsg, job->cancellable, &job->error);
+}
+
 static void
 read_sources (GDALDatasetH  dataset,
               GHashTable   *loaded_by_name)
@@ -523,6 +569,7 @@ qrt_project_open (const char    *path,
   g_auto(QrtGdalDataset) dataset = NULL;
   g_autoptr(GHashTable) by_name = NULL;
   g_autoptr(GPtrArray) loaded = NULL;
+  g_autoptr(GPtrArray) jobs = NULL;
   g_autofree char *display = NULL;
   int n_layers;
 
@@ -552,34 +599,61 @@ qrt_project_open (const char    *path,
   by_name = g_hash_table_new (g_str_hash, g_str_equal);
   loaded = g_ptr_array_new_with_free_func ((GDestroyNotify) loaded_layer_free);
   n_layers = GDALDatasetGetLayerCount (dataset);
+  jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) read_job_free);
   for (int i = 0; i < n_layers; i++)
     {
       OGRLayerH layer = GDALDatasetGetLayer (dataset, i);
-      g_autoptr(GError) local_error = NULL;
-      LoadedLayer *entry;
-      QrtLayer *data;
+      ReadJob *job;
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return NULL;
       if (layer == NULL || OGR_L_GetGeomType (layer) == wkbNone ||
           g_str_has_prefix (OGR_L_GetName (layer), "qrt_"))
         continue;
+      job = g_new0 (ReadJob, 1);
+      job->path = path;
+      job->name = g_strdup (OGR_L_GetName (layer));
+      job->index = i;
+      job->epsg = self->epsg;
+      job->cancellable = cancellable;
+      g_ptr_array_add (jobs, job);
+    }
 
-      data = read_layer (layer, self->epsg, cancellable, &local_error);
-      if (data == NULL)
+  /* One layer per thread, each with its own dataset handle (GDAL handles are not shared
+   * between threads): a project's layers load side by side. */
+  if (jobs->len > 1)
+    {
+      GThreadPool *pool = g_thread_pool_new (read_job_run, NULL,
+                                             (int) MIN (jobs->len, g_get_num_processors ()),
+                                             FALSE, NULL);
+
+      for (guint i = 0; i < jobs->len; i++)
+        g_thread_pool_push (pool, g_ptr_array_index (jobs, i), NULL);
+      g_thread_pool_free (pool, FALSE, TRUE);
+    }
+  else if (jobs->len == 1)
+    read_job_run (g_ptr_array_index (jobs, 0), NULL);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      ReadJob *job = g_ptr_array_index (jobs, i);
+      LoadedLayer *entry;
+
+      if (job->error != NULL)
         {
-          if (local_error == NULL)
-            continue;
-          g_propagate_error (error, g_steal_pointer (&local_error));
+          g_propagate_error (error, g_steal_pointer (&job->error));
           return NULL;
         }
+      if (job->layer == NULL)
+        continue;
 
       entry = g_new0 (LoadedLayer, 1);
-      entry->layer = data;
-      entry->position = default_position (qrt_layer_get_geometry_kind (data), i);
-      qrt_style_init_default (&entry->style, qrt_layer_get_geometry_kind (data), loaded->len);
+      entry->layer = g_steal_pointer (&job->layer);
+      entry->position = default_position (qrt_layer_get_geometry_kind (entry->layer), job->index);
+      qrt_style_init_default (&entry->style, qrt_layer_get_geometry_kind (entry->layer),
+                              loaded->len);
       g_ptr_array_add (loaded, entry);
-      g_hash_table_insert (by_name, (gpointer) qrt_layer_get_name (data), entry);
+      g_hash_table_insert (by_name, (gpointer) qrt_layer_get_name (entry->layer), entry);
     }
 
   if (loaded->len == 0)
