@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib/gi18n-lib.h>
 #include <math.h>
-#include <string.h>
 
-#include "qrt-demo.h"
 #include "qrt-demo-private.h"
 
 /*

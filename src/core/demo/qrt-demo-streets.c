@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
-#include "qrt-demo.h"
 #include "qrt-demo-private.h"
 
 /*
@@ -318,7 +316,7 @@ grid_streets (QrtDemoTown *town,
   double u_min, u_max, v_min, v_max;
   double lo[2], hi[2];
   int first[2], last[2];
-  g_autofree double *offsets[2] = { NULL, NULL };
+  double *offsets[2] = { NULL, NULL };
   g_autoptr(GPtrArray) runs = g_ptr_array_new ();
 
   _qrt_demo_rng_init_indexed (&rng, town->seed, "grid", index);
@@ -412,6 +410,8 @@ grid_streets (QrtDemoTown *town,
         }
     }
 
+  g_free (offsets[0]);
+  g_free (offsets[1]);
   g_free (pool.order);
 }
 

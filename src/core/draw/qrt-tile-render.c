@@ -368,10 +368,7 @@ flush_path (const Painter  *p,
       cairo_set_line_width (p->cr, stroke_px);
       cairo_set_line_join (p->cr, CAIRO_LINE_JOIN_ROUND);
       cairo_set_line_cap (p->cr, CAIRO_LINE_CAP_ROUND);
-      /* Hairlines: the fast rasteriser looks the same at a pixel and costs half. */
-      cairo_set_antialias (p->cr, stroke_px <= 1.5 ? CAIRO_ANTIALIAS_FAST : CAIRO_ANTIALIAS_GOOD);
       cairo_stroke (p->cr);
-      cairo_set_antialias (p->cr, CAIRO_ANTIALIAS_GOOD);
     }
   cairo_new_path (p->cr);
 }
@@ -584,7 +581,10 @@ qrt_tile_render_paint (QrtTileRender *self,
   cairo_save (cr);
   cairo_set_source_rgb (cr, QRT_BACKGROUND_RGB);
   cairo_paint (cr);
-  cairo_set_antialias (cr, CAIRO_ANTIALIAS_GOOD);
+  /* cairo's fast rasteriser still antialiases; on map geometry it looks the same as "good"
+   * (compared side by side on the demo) and fills and strokes a third to a half faster. Text
+   * keeps its own font options. */
+  cairo_set_antialias (cr, CAIRO_ANTIALIAS_FAST);
 
   for (guint i = 0; i < self->n_layers; i++)
     {

@@ -19,7 +19,7 @@ struct _QrtRTree
 {
   guint    n_items;
   guint32 *order;          /* slot -> item index */
-  QrtBBox *item_boxes;     /* in slot order */
+  const QrtBBox *boxes;    /* the caller's, by item index; not copied */
   guint    n_levels;
   guint   *level_sizes;    /* level 0 groups items, the last level is the root */
   QrtBBox **levels;
@@ -112,7 +112,7 @@ group_boxes (const QrtBBox *boxes,
 
 /**
  * qrt_rtree_new:
- * @boxes: (array length=n_boxes): one box per item
+ * @boxes: (array length=n_boxes): one box per item; kept, not copied: it must outlive the tree
  * @n_boxes: number of items
  *
  * Returns: (transfer full): a packed tree over @boxes; item i is reported as index i.
@@ -152,11 +152,16 @@ qrt_rtree_new (const QrtBBox *boxes,
   for (guint i = 0; i < n_boxes; i++)
     tree->order[i] = (guint32) pairs[i];
 
-  tree->item_boxes = g_new (QrtBBox, MAX (n_boxes, 1));
-  for (guint i = 0; i < n_boxes; i++)
-    tree->item_boxes[i] = boxes[tree->order[i]];
+  tree->boxes = boxes;
 
-  level = group_boxes (tree->item_boxes, n_boxes, &level_n);
+  {
+    /* Level 0 groups items in slot order. */
+    g_autofree QrtBBox *slots = g_new (QrtBBox, MAX (n_boxes, 1));
+
+    for (guint i = 0; i < n_boxes; i++)
+      slots[i] = boxes[tree->order[i]];
+    level = group_boxes (slots, n_boxes, &level_n);
+  }
   g_ptr_array_add (levels, level);
   g_array_append_val (sizes, level_n);
   while (level_n > 1)
@@ -183,7 +188,6 @@ qrt_rtree_free (QrtRTree *tree)
     g_free (tree->levels[i]);
   g_free (tree->levels);
   g_free (tree->level_sizes);
-  g_free (tree->item_boxes);
   g_free (tree->order);
   g_free (tree);
 }
@@ -202,7 +206,7 @@ search_node (const QrtRTree *tree,
       guint end = MIN (tree->n_items, first + NODE_SIZE);
 
       for (guint i = first; i < end; i++)
-        if (qrt_bbox_intersects (&tree->item_boxes[i], query))
+        if (qrt_bbox_intersects (&tree->boxes[tree->order[i]], query))
           g_array_append_val (hits, tree->order[i]);
       return;
     }
@@ -259,7 +263,7 @@ qrt_rtree_get_memsize (const QrtRTree *tree)
 
   g_return_val_if_fail (tree != NULL, 0);
 
-  size = sizeof *tree + tree->n_items * (sizeof (guint32) + sizeof (QrtBBox));
+  size = sizeof *tree + tree->n_items * sizeof (guint32);
   for (guint i = 0; i < tree->n_levels; i++)
     size += tree->level_sizes[i] * sizeof (QrtBBox);
   return size;
