@@ -346,6 +346,71 @@ test_koeln (void)
 }
 
 static void
+test_not_utf8 (void)
+{
+  g_autofree char *project = work_file ("latin1.gpkg");
+  g_autofree char *source = work_file ("latin1.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtLayer) layer = NULL;
+  QrtImportOptions options = { .source_epsg = 25832 };
+  QrtImportResult result;
+
+  /* "Mühlenberg" and "Süd" in Windows-1252, as old statistics exports are. */
+  write_file ("latin1.csv", "name,wkt\nM\xfchlenberg,POINT (433000 5694000)\n"
+              "S\xfc" "d,POINT (433100 5694000)\nNord,POINT (433200 5694000)\n", -1);
+  g_unlink (project);
+  g_assert_true (qrt_import_file (source, project, &options, NULL, NULL, NULL, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (result.recoded_count, ==, 2);
+  qrt_import_result_clear (&result);
+
+  layer = load_layer (project, "latin1");
+  g_assert_cmpstr (qrt_layer_get_string (layer, qrt_layer_find_field (layer, "name"), 0), ==,
+                   "Mühlenberg");
+  g_assert_cmpstr (qrt_layer_get_string (layer, qrt_layer_find_field (layer, "name"), 2), ==,
+                   "Nord");
+}
+
+static void
+test_zipped_shapefile (void)
+{
+  g_autofree char *shp = NULL;
+  g_autofree char *zip = work_file ("stadtteile.zip");
+  g_autofree char *project = work_file ("zip.gpkg");
+  g_autofree char *stem = NULL;
+  g_autofree char *script = NULL;
+  g_autoptr(GError) error = NULL;
+  QrtImportResult result;
+  int status = -1;
+  const char *argv[] = { "/usr/bin/python3", "-c", NULL, NULL };
+
+  if (!shared_file ("realdata/koeln-raw/Stadtteil.shp", &shp))
+    return;
+  if (!g_file_test (argv[0], G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("/usr/bin/python3 is needed to build the zip");
+      return;
+    }
+
+  /* A zip as open-data portals hand them out: the shapefile's parts in a folder inside. */
+  stem = g_strndup (shp, strlen (shp) - 4);
+  script = g_strdup_printf ("import zipfile\n"
+                            "z = zipfile.ZipFile('%s', 'w')\n"
+                            "for e in ('shp', 'shx', 'dbf', 'prj'):\n"
+                            "    z.write('%s.' + e, 'stadtteile/Stadtteil.' + e)\n", zip, stem);
+  argv[2] = script;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                               &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+
+  g_unlink (project);
+  g_assert_true (qrt_import_file (zip, project, NULL, NULL, NULL, NULL, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (result.feature_count, ==, 86);
+  qrt_import_result_clear (&result);
+}
+
+static void
 cancel_at_half (double   fraction,
                 gpointer user_data)
 {
@@ -470,6 +535,8 @@ main (int    argc,
   g_test_add_func ("/import/bad-input", test_bad_input);
   g_test_add_func ("/import/shapefile-parts", test_shapefile_parts);
   g_test_add_func ("/import/koeln", test_koeln);
+  g_test_add_func ("/import/not-utf8", test_not_utf8);
+  g_test_add_func ("/import/zipped-shapefile", test_zipped_shapefile);
   g_test_add_func ("/import/cancel-keeps-project", test_cancel_keeps_project);
   g_test_add_func ("/import/async", test_async);
 

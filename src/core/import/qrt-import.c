@@ -13,6 +13,9 @@
 #include "project/qrt-project-schema.h"
 #include "qrt-import.h"
 
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+
 G_DEFINE_QUARK (qrt-import-error-quark, qrt_import_error)
 
 /* Formats planners get handed, and nothing else: GDAL has drivers for far more, some of which
@@ -32,13 +35,34 @@ qrt_import_result_clear (QrtImportResult *result)
   memset (result, 0, sizeof *result);
 }
 
+/* A zip is read in place through GDAL's zip file system. Portals often put the data in a
+ * folder inside the zip, where GDAL does not look by itself: take the first file of a format
+ * Quartier reads, shapefiles first. */
 static char *
 source_open_path (const char *source)
 {
-  /* A zipped shapefile is read in place through GDAL's zip file system. */
-  if (g_str_has_suffix (source, ".zip") || g_str_has_suffix (source, ".ZIP"))
-    return g_strconcat ("/vsizip/", source, NULL);
-  return g_strdup (source);
+  static const char * const preferred[] = {
+    ".shp", ".gpkg", ".geojson", ".json", ".fgb", ".kml", ".gml", ".csv",
+  };
+  g_autofree char *root = NULL;
+  char **entries;
+  char *found = NULL;
+
+  if (!g_str_has_suffix (source, ".zip") && !g_str_has_suffix (source, ".ZIP"))
+    return g_strdup (source);
+
+  root = g_strconcat ("/vsizip/", source, NULL);
+  entries = VSIReadDirRecursive (root);
+  for (guint p = 0; found == NULL && p < G_N_ELEMENTS (preferred); p++)
+    for (int i = 0; found == NULL && entries != NULL && entries[i] != NULL; i++)
+      {
+        g_autofree char *lower = g_ascii_strdown (entries[i], -1);
+
+        if (g_str_has_suffix (lower, preferred[p]) && !strstr (lower, "__macosx"))
+          found = g_strconcat (root, "/", entries[i], NULL);
+      }
+  CSLDestroy (entries);
+  return found != NULL ? found : g_steal_pointer (&root);
 }
 
 static gboolean
