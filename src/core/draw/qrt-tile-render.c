@@ -401,6 +401,7 @@ paint_batch (const Painter  *p,
   double dot_limit = 2 * p->scale;
   Stamp point = { 0 }, dot = { 0 };
   Direct direct = { 0 };
+  g_autoptr(GArray) dots = g_array_new (FALSE, FALSE, sizeof (double));
   gboolean use_stamps = direct_access (p->cr, &direct);
   gboolean ok = TRUE;
   guint in_path = 0;
@@ -453,12 +454,10 @@ paint_batch (const Painter  *p,
             stamp_blit (&direct, &dot, cx, cy);
           else
             {
-              cairo_save (p->cr);
-              cairo_new_path (p->cr);
-              cairo_rectangle (p->cr, cx - d / 2, cy - d / 2, d, d);
-              set_source (p->cr, dot_colour);
-              cairo_fill (p->cr);
-              cairo_restore (p->cr);
+              /* Not into the current path: that holds the features of this chunk. */
+              double rect[4] = { cx - d / 2, cy - d / 2, d, d };
+
+              g_array_append_vals (dots, rect, 4);
             }
           continue;
         }
@@ -477,6 +476,14 @@ paint_batch (const Painter  *p,
   if (ok)
     flush_path (p, fill_or_null, stroke_or_null, stroke_px);
   cairo_new_path (p->cr);
+  if (ok && dots->len > 0)
+    {
+      for (guint i = 0; i < dots->len; i += 4)
+        cairo_rectangle (p->cr, g_array_index (dots, double, i), g_array_index (dots, double, i + 1),
+                         g_array_index (dots, double, i + 2), g_array_index (dots, double, i + 3));
+      set_source (p->cr, dot_colour);
+      cairo_fill (p->cr);
+    }
   if (use_stamps)
     cairo_surface_mark_dirty (cairo_get_target (p->cr));
   stamp_clear (&point);
@@ -676,24 +683,36 @@ band_worker (gpointer data,
   int height = band->y1 - band->y0;
   double m_per_px = (band->view.max_x - band->view.min_x) / band->width;
   QrtBBox view = band->view;
-  cairo_surface_t *sub;
+  cairo_surface_t *own;
   cairo_t *cr;
+  const guint8 *from;
+  guint8 *to;
+  int from_stride, to_stride;
 
-  /* The band's own slice of the view, drawn into its own rows of the shared surface: bands
-   * never overlap, so the threads never write the same pixels. */
+  /* Each band paints into an image of its own (so the stamp fast path applies) and copies its
+   * rows into the target; bands never overlap, so threads never write the same pixels. */
   view.max_y = band->view.max_y - band->y0 * m_per_px;
   view.min_y = view.max_y - height * m_per_px;
-  sub = cairo_surface_create_for_rectangle (band->target, 0, band->y0, band->width, height);
-  cr = cairo_create (sub);
+  own = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, band->width, height);
+  cr = cairo_create (own);
   qrt_tile_render_paint (band->renderer, cr, &view, band->width, height, band->scale,
                          band->cancellable);
   cairo_destroy (cr);
-  cairo_surface_destroy (sub);
+  cairo_surface_flush (own);
+
+  from = cairo_image_surface_get_data (own);
+  from_stride = cairo_image_surface_get_stride (own);
+  to = cairo_image_surface_get_data (band->target);
+  to_stride = cairo_image_surface_get_stride (band->target);
+  for (int y = 0; y < height; y++)
+    memcpy (to + (gsize) (band->y0 + y) * to_stride, from + (gsize) y * from_stride,
+            (gsize) band->width * 4);
+  cairo_surface_destroy (own);
 }
 
 /**
  * qrt_tile_render_paint_image:
- * @target: an image surface of @width × @height device pixels
+ * @target: an ARGB32 image surface of @width × @height device pixels
  * @n_threads: bands painted at once; 0 for one per processor
  *
  * Paints @mercator_view into @target like qrt_tile_render_paint(), split into horizontal
@@ -716,7 +735,9 @@ qrt_tile_render_paint_image (QrtTileRender   *self,
   g_return_if_fail (QRT_IS_TILE_RENDER (self));
   g_return_if_fail (target != NULL && mercator_view != NULL);
   g_return_if_fail (width > 0 && height > 0);
+  g_return_if_fail (cairo_image_surface_get_format (target) == CAIRO_FORMAT_ARGB32);
 
+  cairo_surface_flush (target);
   if (n_threads == 0)
     n_threads = g_get_num_processors ();
   /* More bands than threads balances dense and empty parts of the map. */
