@@ -728,14 +728,15 @@ default_style (const char *layer,
       style->fill = rgba (0.72, 0.72, 0.72, 1.0);
       style->stroke = rgba (0.99, 0.99, 0.97, 1.0);
       style->stroke_width = 2.5;
-      style->min_zoom = 12;
+      style->min_zoom = 11;
     }
   else if (g_str_equal (layer, "buildings"))
     {
       style->fill = rgba (0.79, 0.75, 0.70, 1.0);
       style->stroke = rgba (0.66, 0.62, 0.57, 1.0);
       style->stroke_width = 0.5;
-      style->min_zoom = 14;
+      /* No minimum zoom: at town scale buildings become dots that show the settlement. */
+      style->min_zoom = 0;
     }
   else if (g_str_equal (layer, "trees"))
     {
