@@ -362,37 +362,34 @@ command_import (int    argc,
   if (isatty (fileno (stderr)))
     g_printerr ("\r");
 
-  g_print (g_dngettext (GETTEXT_PACKAGE, "%s: %" G_GINT64_FORMAT " feature imported",
-                        "%s: %" G_GINT64_FORMAT " features imported",
+  /* %lld with a cast: xgettext cannot read G_GINT64_FORMAT in a message. */
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%s: %lld feature imported", "%s: %lld features imported",
                         (gulong) result.feature_count),
-           result.layer_name, result.feature_count);
+           result.layer_name, (long long) result.feature_count);
   g_print ("\n");
   if (result.repaired_count > 0)
     {
-      g_print (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " invalid geometry repaired",
-                            "%" G_GINT64_FORMAT " invalid geometries repaired",
-                            (gulong) result.repaired_count),
-               result.repaired_count);
+      g_print (g_dngettext (GETTEXT_PACKAGE, "%lld invalid geometry repaired",
+                            "%lld invalid geometries repaired", (gulong) result.repaired_count),
+               (long long) result.repaired_count);
       g_print ("\n");
     }
   if (result.empty_count + result.unusable_count > 0)
     {
       gint64 skipped = result.empty_count + result.unusable_count;
 
-      g_print (g_dngettext (GETTEXT_PACKAGE,
-                            "%" G_GINT64_FORMAT " feature skipped (empty or unusable geometry)",
-                            "%" G_GINT64_FORMAT " features skipped (empty or unusable geometry)",
-                            (gulong) skipped),
-               skipped);
+      g_print (g_dngettext (GETTEXT_PACKAGE, "%lld feature skipped (empty or unusable geometry)",
+                            "%lld features skipped (empty or unusable geometry)", (gulong) skipped),
+               (long long) skipped);
       g_print ("\n");
     }
   if (result.recoded_count > 0)
     {
       g_print (g_dngettext (GETTEXT_PACKAGE,
-                            "%" G_GINT64_FORMAT " text value was not UTF-8 and was read as Windows-1252",
-                            "%" G_GINT64_FORMAT " text values were not UTF-8 and were read as Windows-1252",
+                            "%lld text value was not UTF-8 and was read as Windows-1252",
+                            "%lld text values were not UTF-8 and were read as Windows-1252",
                             (gulong) result.recoded_count),
-               result.recoded_count);
+               (long long) result.recoded_count);
       g_print ("\n");
     }
   qrt_import_result_clear (&result);
