@@ -32,6 +32,7 @@ struct _QrtLayer
   int              epsg;
   guint            n_features;
   guint64          serial;           /* unique per layer in this process */
+  gint64          *fids;             /* the source's feature ids, n_features */
 
   double          *coords[2];        /* by QrtCoords */
   guint            n_points;
@@ -62,6 +63,7 @@ struct _QrtLayerBuilder
   GArray          *ring_offsets;     /* guint32 start of each ring */
   GArray          *part_offsets;     /* guint32 start of each part */
   GArray          *feature_offsets;  /* guint32 start of each feature */
+  GArray          *fids;             /* gint64 */
   GArray          *columns;          /* Column */
   GStringChunk    *strings;
   gboolean         in_feature;
@@ -90,6 +92,7 @@ qrt_layer_finalize (GObject *object)
   g_free (self->ring_offsets);
   g_free (self->part_offsets);
   g_free (self->feature_offsets);
+  g_free (self->fids);
   for (guint i = 0; i < self->n_columns; i++)
     column_clear (&self->columns[i]);
   g_free (self->columns);
@@ -141,6 +144,18 @@ qrt_layer_get_serial (QrtLayer *self)
 {
   g_return_val_if_fail (QRT_IS_LAYER (self), 0);
   return self->serial;
+}
+
+/**
+ * qrt_layer_get_fids:
+ *
+ * Returns: (array): the source's feature ids (the GeoPackage fid), one per feature.
+ */
+const gint64 *
+qrt_layer_get_fids (QrtLayer *self)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  return self->fids;
 }
 
 guint
@@ -232,6 +247,7 @@ qrt_layer_get_memsize (QrtLayer *self)
   size = sizeof *self;
   size += 2 * self->n_points * 2 * sizeof (double);
   size += (self->n_rings + self->n_parts + self->n_features + 3) * sizeof (guint32);
+  size += self->n_features * sizeof (gint64);
   size += 2 * self->n_features * sizeof (QrtBBox);
   for (guint i = 0; i < 2; i++)
     size += qrt_rtree_get_memsize (self->index[i]);
@@ -509,6 +525,7 @@ qrt_layer_builder_new (const char      *name,
   builder->ring_offsets = g_array_new (FALSE, FALSE, sizeof (guint32));
   builder->part_offsets = g_array_new (FALSE, FALSE, sizeof (guint32));
   builder->feature_offsets = g_array_new (FALSE, FALSE, sizeof (guint32));
+  builder->fids = g_array_new (FALSE, FALSE, sizeof (gint64));
   builder->columns = g_array_new (FALSE, TRUE, sizeof (Column));
   g_array_set_clear_func (builder->columns, (GDestroyNotify) column_clear);
   builder->strings = g_string_chunk_new (64 * 1024);
@@ -527,6 +544,7 @@ qrt_layer_builder_free (QrtLayerBuilder *builder)
   g_clear_pointer (&builder->ring_offsets, g_array_unref);
   g_clear_pointer (&builder->part_offsets, g_array_unref);
   g_clear_pointer (&builder->feature_offsets, g_array_unref);
+  g_clear_pointer (&builder->fids, g_array_unref);
   g_clear_pointer (&builder->columns, g_array_unref);
   g_clear_pointer (&builder->strings, g_string_chunk_free);
   g_free (builder);
@@ -578,6 +596,11 @@ qrt_layer_builder_begin_feature (QrtLayerBuilder *builder)
 
   start = builder->part_offsets->len;
   g_array_append_val (builder->feature_offsets, start);
+  {
+    gint64 fid = builder->fids->len;
+
+    g_array_append_val (builder->fids, fid);
+  }
   for (guint i = 0; i < builder->columns->len; i++)
     {
       Column *column = &g_array_index (builder->columns, Column, i);
@@ -717,6 +740,20 @@ qrt_layer_builder_add_ogr_geometry (QrtLayerBuilder *builder,
   return add_ogr_part (builder, geometry);
 }
 
+/**
+ * qrt_layer_builder_set_fid:
+ *
+ * Records the source's id of the current feature (by default its position).
+ */
+void
+qrt_layer_builder_set_fid (QrtLayerBuilder *builder,
+                           gint64           fid)
+{
+  g_return_if_fail (builder != NULL && builder->in_feature);
+
+  g_array_index (builder->fids, gint64, builder->fids->len - 1) = fid;
+}
+
 double *
 _qrt_layer_builder_peek_coords (QrtLayerBuilder *builder,
                                 guint           *n_points)
@@ -795,6 +832,7 @@ truncate_to_feature_start (QrtLayerBuilder *builder)
       g_array_set_size (builder->part_offsets, first_part);
     }
   g_array_set_size (builder->feature_offsets, builder->feature_offsets->len - 1);
+  g_array_set_size (builder->fids, builder->fids->len - 1);
   for (guint i = 0; i < builder->columns->len; i++)
     {
       Column *column = &g_array_index (builder->columns, Column, i);
@@ -1121,6 +1159,7 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   self->n_rings = builder->ring_offsets->len;
   self->n_points = builder->coords->len / 2;
   self->feature_offsets = steal_array (&builder->feature_offsets, self->n_parts, TRUE);
+  self->fids = steal_array (&builder->fids, 0, FALSE);
   self->part_offsets = steal_array (&builder->part_offsets, self->n_rings, TRUE);
   self->ring_offsets = steal_array (&builder->ring_offsets, self->n_points, TRUE);
   self->coords[QRT_COORDS_ANALYSIS] = steal_array (&builder->coords, 0, FALSE);

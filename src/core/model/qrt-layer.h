@@ -51,6 +51,7 @@ QrtGeometryKind  qrt_layer_get_geometry_kind   (QrtLayer    *self);
 int              qrt_layer_get_epsg            (QrtLayer    *self);
 guint            qrt_layer_get_n_features      (QrtLayer    *self);
 guint64          qrt_layer_get_serial          (QrtLayer    *self);
+const gint64    *qrt_layer_get_fids            (QrtLayer    *self);
 const QrtBBox   *qrt_layer_get_extent          (QrtLayer    *self,
                                                 QrtCoords    coords);
 const double    *qrt_layer_get_coords          (QrtLayer    *self,
@@ -107,6 +108,8 @@ void             qrt_layer_builder_add_point    (QrtLayerBuilder *builder,
                                                  double           y);
 gboolean         qrt_layer_builder_add_ogr_geometry (QrtLayerBuilder *builder,
                                                  OGRGeometryH     geometry);
+void             qrt_layer_builder_set_fid      (QrtLayerBuilder *builder,
+                                                 gint64           fid);
 void             qrt_layer_builder_set_int      (QrtLayerBuilder *builder,
                                                  guint            field,
                                                  gint64           value);

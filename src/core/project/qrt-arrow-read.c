@@ -317,12 +317,14 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
                       gboolean                      *unsupported,
                       GError                       **error)
 {
-  const char *options[] = { "INCLUDE_FID=NO", "MAX_FEATURES_IN_BATCH=65536", NULL };
+  const char *options[] = { "INCLUDE_FID=YES", "MAX_FEATURES_IN_BATCH=65536", NULL };
   struct ArrowArrayStream stream = { 0 };
   struct ArrowSchema schema = { 0 };
   g_autoptr(QrtLayerBuilder) builder = NULL;
   g_autofree Column *columns = NULL;
   int geometry_index = -1;
+  int fid_index = -1;
+  const char *fid_name = OGR_L_GetFIDColumn (layer);
   gboolean ok = FALSE;
 
   *unsupported = FALSE;
@@ -348,6 +350,13 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
           (g_str_equal (child->format, "z") || g_str_equal (child->format, "Z")))
         {
           geometry_index = (int) c;
+          continue;
+        }
+      /* The feature id comes first, as a 64-bit integer named like the FID column. */
+      if (fid_index < 0 && g_str_equal (child->format, "l") &&
+          (g_strcmp0 (child->name, fid_name && *fid_name ? fid_name : "OGC_FID") == 0))
+        {
+          fid_index = (int) c;
           continue;
         }
       columns[c].kind = column_kind (child->format);
@@ -410,6 +419,13 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
           w.end = (const guint8 *) geometry->buffers[2] + offsets[i + 1];
 
           qrt_layer_builder_begin_feature (builder);
+          if (fid_index >= 0)
+            {
+              const struct ArrowArray *fids = batch.children[fid_index];
+
+              qrt_layer_builder_set_fid (builder,
+                                         ((const gint64 *) fids->buffers[1])[row + fids->offset]);
+            }
           if (!read_geometry (&w, kind, builder))
             {
               qrt_layer_builder_discard_feature (builder);
@@ -418,7 +434,7 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
               goto out;
             }
           for (gint64 c = 0; c < schema.n_children; c++)
-            if (c != geometry_index)
+            if (c != geometry_index && c != fid_index)
               set_value (builder, &columns[c], batch.children[c], row);
           qrt_layer_builder_end_feature (builder);
         }

@@ -393,6 +393,7 @@ read_layer (OGRLayerH      layer,
         }
 
       qrt_layer_builder_begin_feature (builder);
+      qrt_layer_builder_set_fid (builder, OGR_F_GetFID (feature));
       qrt_layer_builder_add_ogr_geometry (builder, geometry);
       for (int i = 0; i < n_fields; i++)
         {
