@@ -3,11 +3,13 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
 #include <ogr_srs_api.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "qrt-core.h"
@@ -565,6 +567,182 @@ command_style (int    argc,
   return 0;
 }
 
+static void
+csv_cell (GString    *out,
+          const char *text)
+{
+  if (strpbrk (text, ",\"\n\r") == NULL)
+    {
+      g_string_append (out, text);
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const char *c = text; *c; c++)
+    {
+      if (*c == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *c);
+    }
+  g_string_append_c (out, '"');
+}
+
+static int
+command_indicators (int    argc,
+                    char **argv)
+{
+  g_autofree char *definitions = NULL;
+  g_autofree char *districts = NULL;
+  g_autofree char *id_field = NULL;
+  g_autofree char *name_field = NULL;
+  g_autofree char *format = NULL;
+  g_auto(GStrv) only = NULL;
+  GOptionEntry entries[] = {
+    { "definitions", 'd', 0, G_OPTION_ARG_FILENAME, &definitions,
+      N_("Indicator definitions (JSON); Quartier’s default pack if not given"), N_("FILE.json") },
+    { "districts", 0, 0, G_OPTION_ARG_STRING, &districts, N_("Layer with the districts"),
+      N_("LAYER") },
+    { "id-field", 0, 0, G_OPTION_ARG_STRING, &id_field,
+      N_("District id attribute (fid for the GeoPackage feature id)"), N_("FIELD") },
+    { "name-field", 0, 0, G_OPTION_ARG_STRING, &name_field, N_("District name attribute"),
+      N_("FIELD") },
+    { "indicator", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &only,
+      N_("Only this indicator (repeat for more)"), N_("ID") },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, N_("Output format: csv (default) or json"),
+      N_("FORMAT") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("PROJECT.gpkg — compute indicators per district"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtProject) project = NULL;
+  g_autoptr(QrtIndicatorSet) set = NULL;
+  g_autoptr(QrtZonalInput) input = NULL;
+  g_autoptr(QrtIndicatorTable) table = NULL;
+  g_autoptr(GArray) columns = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree char *default_path = qrt_indicator_default_path ();
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail_usage (context, error->message);
+  if (argc != 2)
+    return fail_usage (context, _("Name exactly one project file."));
+  if (format != NULL && !g_str_equal (format, "csv") && !g_str_equal (format, "json"))
+    return fail_usage (context, _("--format takes csv or json."));
+
+  set = qrt_indicator_set_load_file (definitions ? definitions : default_path, &error);
+  if (set == NULL)
+    return fail (error);
+  project = qrt_project_open (argv[1], NULL, &error);
+  if (project == NULL)
+    return fail (error);
+
+  input = qrt_zonal_input_from_project (project, districts, id_field,
+                                        name_field ? name_field : "name");
+  table = qrt_zonal_evaluate (input, set, 0, NULL, &error);
+  if (table == NULL)
+    return fail (error);
+
+  for (guint j = 0; j < qrt_indicator_table_get_n_indicators (table); j++)
+    {
+      const char *id = qrt_indicator_table_get_indicator (table, j)->id;
+
+      if (only == NULL || g_strv_contains ((const char * const *) only, id))
+        g_array_append_val (columns, j);
+    }
+  for (guint k = 0; only != NULL && only[k] != NULL; k++)
+    if (qrt_indicator_table_find_indicator (table, only[k]) < 0)
+      {
+        g_printerr ("quartier-cli: ");
+        g_printerr (_("There is no indicator “%s”."), only[k]);
+        g_printerr ("\n");
+        return 1;
+      }
+
+  /* Indicators that could not be computed are named on stderr; their cells stay empty. */
+  for (guint c = 0; c < columns->len; c++)
+    {
+      guint j = g_array_index (columns, guint, c);
+      const char *why = qrt_indicator_table_get_unavailable (table, j);
+
+      if (why != NULL)
+        {
+          g_printerr ("quartier-cli: ");
+          g_printerr (_("“%s” is not available: %s"),
+                      qrt_indicator_table_get_indicator (table, j)->id, why);
+          g_printerr ("\n");
+        }
+    }
+
+  if (format != NULL && g_str_equal (format, "json"))
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_array (b);
+      for (guint i = 0; i < qrt_indicator_table_get_n_districts (table); i++)
+        {
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "district_id");
+          json_builder_add_string_value (b, qrt_indicator_table_get_district_id (table, i));
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, qrt_indicator_table_get_district_name (table, i));
+          for (guint c = 0; c < columns->len; c++)
+            {
+              guint j = g_array_index (columns, guint, c);
+              double v = qrt_indicator_table_get_value (table, j, i);
+
+              json_builder_set_member_name (b, qrt_indicator_table_get_indicator (table, j)->id);
+              if (isfinite (v))
+                json_builder_add_double_value (b, v);
+              else
+                json_builder_add_null_value (b);
+            }
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (generator, root);
+      json_generator_set_pretty (generator, TRUE);
+      text = json_generator_to_data (generator, NULL);
+      g_print ("%s\n", text);
+      return 0;
+    }
+
+  {
+    g_autoptr(GString) out = g_string_new ("district_id,name");
+
+    for (guint c = 0; c < columns->len; c++)
+      {
+        g_string_append_c (out, ',');
+        csv_cell (out, qrt_indicator_table_get_indicator (table,
+                                                          g_array_index (columns, guint, c))->id);
+      }
+    g_string_append_c (out, '\n');
+    for (guint i = 0; i < qrt_indicator_table_get_n_districts (table); i++)
+      {
+        csv_cell (out, qrt_indicator_table_get_district_id (table, i));
+        g_string_append_c (out, ',');
+        csv_cell (out, qrt_indicator_table_get_district_name (table, i));
+        for (guint c = 0; c < columns->len; c++)
+          {
+            double v = qrt_indicator_table_get_value (table, g_array_index (columns, guint, c), i);
+            char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+            g_string_append_c (out, ',');
+            /* Machine-readable: a decimal point whatever the locale, empty for no value. */
+            if (isfinite (v))
+              g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.10g", v));
+          }
+        g_string_append_c (out, '\n');
+      }
+    fputs (out->str, stdout);
+  }
+  return 0;
+}
+
 static const char *
 kind_name (QrtGeometryKind kind)
 {
@@ -630,6 +808,7 @@ static const struct
 } commands[] = {
   { "demo", command_demo, N_("Write the synthetic demo municipality") },
   { "import", command_import, N_("Copy a vector file into a project") },
+  { "indicators", command_indicators, N_("Compute indicators per district") },
   { "layers", command_layers, N_("List a project’s layers") },
   { "render", command_render, N_("Draw a project’s map into a PNG file") },
   { "style", command_style, N_("Change how a project’s layer is drawn") },
@@ -641,7 +820,7 @@ print_usage (FILE *stream)
   fprintf (stream, "%s\n\n", _("Usage: quartier-cli COMMAND [OPTION…]"));
   fprintf (stream, "%s\n", _("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (stream, "  %-8s %s\n", commands[i].name, _(commands[i].summary));
+    fprintf (stream, "  %-11s %s\n", commands[i].name, _(commands[i].summary));
   fprintf (stream, "\n%s\n", _("“quartier-cli COMMAND --help” describes a command’s options."));
 }
 

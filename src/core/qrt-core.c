@@ -5,6 +5,7 @@
 #include <cpl_conv.h>
 
 #include "qrt-core.h"
+#include "quartier-core-resources.h"
 
 static void
 quiet_cpl_handler (CPLErr      level,
@@ -29,6 +30,8 @@ qrt_core_init (void)
 
   if (g_once_init_enter (&once))
     {
+      /* Referenced here, so a static link keeps the core's resources (the default indicators). */
+      g_resources_register (qrt_core_get_resource ());
       GDALAllRegister ();
       CPLSetErrorHandler (quiet_cpl_handler);
       /* The demo and projects are local files; never let GDAL reach for the network itself. */

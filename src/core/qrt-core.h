@@ -17,6 +17,8 @@
 #include "project/qrt-project.h"
 #include "project/qrt-project-schema.h"
 #include "import/qrt-import.h"
+#include "analysis/qrt-indicator.h"
+#include "analysis/qrt-zonal.h"
 #include "demo/qrt-demo.h"
 #undef QRT_CORE_INSIDE
 

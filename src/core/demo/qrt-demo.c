@@ -250,6 +250,11 @@ write_districts (Writer  *w,
       if (!add_fields (w, layer, error, name, OFTInteger, NULL))
         return FALSE;
     }
+  /* The age groups indicators ask about, for the base year, on the district itself (the long
+   * table district_population has every group and year). */
+  if (!add_fields (w, layer, error, "age_0_5", OFTInteger, "age_6_17", OFTInteger,
+                   "age_65plus", OFTInteger, NULL))
+    return FALSE;
 
   for (guint i = 0; i < w->town->districts->len; i++)
     {
@@ -268,6 +273,14 @@ write_districts (Writer  *w,
       OGR_F_SetFieldDouble (feature, 3, d->area / 1e6);
       for (guint y = 0; y < QRT_DEMO_N_YEARS; y++)
         OGR_F_SetFieldInteger (feature, 4 + (int) y, (int) d->population[y]);
+      {
+        const gint64 *base = d->by_age[QRT_DEMO_BASE_YEAR - QRT_DEMO_FIRST_YEAR];
+
+        /* Groups 0-5, 6-17, …, 65-79, 80+ in _qrt_demo_age_groups order. */
+        OGR_F_SetFieldInteger (feature, 4 + QRT_DEMO_N_YEARS, (int) base[0]);
+        OGR_F_SetFieldInteger (feature, 5 + QRT_DEMO_N_YEARS, (int) base[1]);
+        OGR_F_SetFieldInteger (feature, 6 + QRT_DEMO_N_YEARS, (int) (base[5] + base[6]));
+      }
       if (!commit_feature (w, layer, feature, OGR_G_ForceToMultiPolygon (g), error))
         return FALSE;
     }
