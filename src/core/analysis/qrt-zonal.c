@@ -377,17 +377,23 @@ authorize (void       *data,
            const char *c,
            const char *d)
 {
-  /* Reads only: no writes, no ATTACH, no PRAGMA, no schema changes. */
+  gboolean *denied = data;
+
+  /* Reads only: no writes, no ATTACH, no PRAGMA, no schema changes, no extensions. */
   switch (action)
     {
     case SQLITE_SELECT:
     case SQLITE_READ:
       return SQLITE_OK;
     case SQLITE_FUNCTION:
-      return g_ascii_strcasecmp (b, "load_extension") == 0 ? SQLITE_DENY : SQLITE_OK;
+      if (b == NULL || g_ascii_strcasecmp (b, "load_extension") != 0)
+        return SQLITE_OK;
+      break;
     default:
-      return SQLITE_DENY;
+      break;
     }
+  *denied = TRUE;
+  return SQLITE_DENY;
 }
 
 /* The features of @layer matching @where, as a bitmap by feature index. */
@@ -406,6 +412,7 @@ select_features (const char  *project_path,
   sqlite3_stmt *stmt = NULL;
   const char *tail = NULL;
   char *fid_column = NULL;
+  gboolean denied = FALSE;
   int rc;
 
   if (where == NULL || *where == '\0')
@@ -425,15 +432,19 @@ select_features (const char  *project_path,
   fid_column = sqlite3_mprintf ("rowid");
   sql = g_strdup_printf ("SELECT %s FROM \"%s\" WHERE (%s)", fid_column,
                          qrt_layer_get_name (layer), where);
-  sqlite3_set_authorizer (db, authorize, NULL);
+  sqlite3_set_authorizer (db, authorize, &denied);
   rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, &tail);
-  if (rc != SQLITE_OK || (tail != NULL && *tail != '\0'))
+  /* A second statement after the condition is an attempt to do more than filter. */
+  if (rc == SQLITE_AUTH || denied || (rc == SQLITE_OK && tail != NULL && *tail != '\0'))
     {
-      g_set_error (error, QRT_INDICATOR_ERROR,
-                   rc == SQLITE_AUTH ? QRT_INDICATOR_ERROR_REFUSED : QRT_INDICATOR_ERROR_INVALID,
-                   rc == SQLITE_AUTH ? _("the condition “%s” tries more than reading; it was refused")
-                                     : _("the condition “%s” is not valid: %s"),
-                   where, sqlite3_errmsg (db));
+      g_set_error (error, QRT_INDICATOR_ERROR, QRT_INDICATOR_ERROR_REFUSED,
+                   _("the condition “%s” tries more than reading; it was refused"), where);
+      goto fail;
+    }
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, QRT_INDICATOR_ERROR, QRT_INDICATOR_ERROR_INVALID,
+                   _("the condition “%s” is not valid: %s"), where, sqlite3_errmsg (db));
       goto fail;
     }
 
