@@ -199,6 +199,26 @@ test_mercator_grid (void)
 }
 
 static void
+test_with_column (void)
+{
+  g_autoptr(QrtLayer) layer = build_polygons ();
+  const double values[] = { 12.5, NAN };
+  g_autoptr(QrtLayer) copy = qrt_layer_with_column (layer, "indicator", values);
+  int field = qrt_layer_find_field (copy, "indicator");
+
+  /* The original is untouched; the copy has everything plus the new column. */
+  g_assert_cmpint (qrt_layer_find_field (layer, "indicator"), ==, -1);
+  g_assert_cmpint (field, ==, 3);
+  g_assert_cmpfloat (qrt_layer_get_real (copy, field, 0), ==, 12.5);
+  g_assert_true (qrt_layer_is_null (copy, field, 1));
+  g_assert_cmpstr (qrt_layer_get_string (copy, 0, 0), ==, "Altstadt");
+  g_assert_cmpuint (qrt_layer_get_n_features (copy), ==, 2);
+  g_assert_cmpuint (qrt_layer_get_serial (copy), !=, qrt_layer_get_serial (layer));
+  g_assert_cmpfloat (qrt_layer_get_extent (copy, QRT_COORDS_MERCATOR)->min_x, ==,
+                     qrt_layer_get_extent (layer, QRT_COORDS_MERCATOR)->min_x);
+}
+
+static void
 test_rtree (void)
 {
   const guint n = 20000;
@@ -326,6 +346,7 @@ main (int    argc,
   g_test_add_func ("/layer/geos", test_geos);
   g_test_add_func ("/layer/mercator", test_mercator);
   g_test_add_func ("/layer/mercator-grid", test_mercator_grid);
+  g_test_add_func ("/layer/with-column", test_with_column);
   g_test_add_func ("/layer/rtree", test_rtree);
   g_test_add_func ("/layer/rtree-empty", test_rtree_empty);
   g_test_add_func ("/layer/pick", test_pick);

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <math.h>
+#include <string.h>
 #include <ogr_srs_api.h>
 
 #include "qrt-layer.h"
@@ -1191,4 +1192,88 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
     }
 
   return g_steal_pointer (&self);
+}
+
+/**
+ * qrt_layer_with_column:
+ * @values: (array): one value per feature (NAN for none)
+ *
+ * Copy-on-write: a new layer with the geometry and attributes of @self plus a real column
+ * @name (replacing one of that name). Used to colour districts by an indicator.
+ *
+ * Returns: (transfer full): the new layer.
+ */
+QrtLayer *
+qrt_layer_with_column (QrtLayer     *self,
+                       const char   *name,
+                       const double *values)
+{
+  QrtLayer *copy;
+  int existing;
+  guint n_columns;
+
+  g_return_val_if_fail (QRT_IS_LAYER (self) && name != NULL && values != NULL, NULL);
+
+  existing = qrt_layer_find_field (self, name);
+  n_columns = self->n_columns + (existing < 0 ? 1 : 0);
+
+  copy = g_object_new (QRT_TYPE_LAYER, NULL);
+  copy->serial = (guint64) g_atomic_int_add (&next_serial, 1) + 1;
+  copy->name = g_strdup (self->name);
+  copy->kind = self->kind;
+  copy->epsg = self->epsg;
+  copy->n_features = self->n_features;
+  copy->n_points = self->n_points;
+  copy->n_rings = self->n_rings;
+  copy->n_parts = self->n_parts;
+  for (guint c = 0; c < 2; c++)
+    {
+      copy->coords[c] = g_memdup2 (self->coords[c], sizeof (double) * MAX (1, 2 * self->n_points));
+      copy->bboxes[c] = g_memdup2 (self->bboxes[c], sizeof (QrtBBox) * MAX (1, self->n_features));
+      copy->extent[c] = self->extent[c];
+      copy->index[c] = qrt_rtree_new (copy->bboxes[c], copy->n_features);
+    }
+  copy->ring_offsets = g_memdup2 (self->ring_offsets, sizeof (guint32) * (self->n_rings + 1));
+  copy->part_offsets = g_memdup2 (self->part_offsets, sizeof (guint32) * (self->n_parts + 1));
+  copy->feature_offsets = g_memdup2 (self->feature_offsets,
+                                     sizeof (guint32) * (self->n_features + 1));
+  copy->fids = g_memdup2 (self->fids, sizeof (gint64) * MAX (1, self->n_features));
+  copy->strings = g_string_chunk_new (4096);
+
+  copy->n_columns = n_columns;
+  copy->columns = g_new0 (Column, n_columns);
+  for (guint i = 0; i < n_columns; i++)
+    {
+      Column *to = &copy->columns[i];
+      gboolean is_new = (int) i == existing || i == self->n_columns;
+
+      to->name = g_strdup (is_new ? name : self->columns[i].name);
+      to->type = is_new ? QRT_FIELD_REAL : self->columns[i].type;
+      to->nulls = g_byte_array_sized_new (self->n_features);
+      g_byte_array_set_size (to->nulls, self->n_features);
+      if (is_new)
+        {
+          to->values = g_array_sized_new (FALSE, FALSE, sizeof (double), self->n_features);
+          g_array_append_vals (to->values, values, self->n_features);
+          for (guint f = 0; f < self->n_features; f++)
+            to->nulls->data[f] = !isfinite (values[f]);
+          continue;
+        }
+      memcpy (to->nulls->data, self->columns[i].nulls->data, self->n_features);
+      to->values = g_array_sized_new (FALSE, TRUE, g_array_get_element_size (self->columns[i].values),
+                                      self->n_features);
+      g_array_set_size (to->values, self->n_features);
+      if (to->type == QRT_FIELD_STRING)
+        for (guint f = 0; f < self->n_features; f++)
+          {
+            const char *text = g_array_index (self->columns[i].values, const char *, f);
+
+            g_array_index (to->values, const char *, f) =
+              text ? g_string_chunk_insert_const (copy->strings, text) : NULL;
+          }
+      else
+        memcpy (to->values->data, self->columns[i].values->data,
+                self->n_features * g_array_get_element_size (to->values));
+    }
+  return copy;
 }

@@ -88,6 +88,9 @@ const char      *qrt_layer_get_string          (QrtLayer    *self,
                                                 guint        field,
                                                 guint        feature);
 
+QrtLayer        *qrt_layer_with_column         (QrtLayer             *self,
+                                                const char           *name,
+                                                const double         *values);
 GEOSGeometry    *qrt_layer_build_geos          (QrtLayer             *self,
                                                 GEOSContextHandle_t   ctx,
                                                 guint                 feature,
