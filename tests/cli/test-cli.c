@@ -189,6 +189,59 @@ test_bad_input (void)
 }
 
 static void
+test_german (void)
+{
+  g_auto(GStrv) env = g_get_environ ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *missing = g_build_filename (work_dir, "fehlt.gpkg", NULL);
+  const char *argv[] = { cli_path, "layers", missing, NULL };
+  int status;
+
+  /* The messages follow the user's language (the test environment points QUARTIER_LOCALEDIR
+   * at the build's catalogues). */
+  if (g_environ_getenv (env, "QUARTIER_LOCALEDIR") == NULL)
+    {
+      g_test_skip ("QUARTIER_LOCALEDIR is not set");
+      return;
+    }
+  env = g_environ_setenv (env, "LANGUAGE", "de", TRUE);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, NULL));
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 1);
+  g_assert_nonnull (strstr (err, "Die Datei „fehlt.gpkg“ existiert nicht."));
+}
+
+static void
+test_indicators (void)
+{
+  g_auto(Run) run = { 0 };
+  g_auto(Run) json = { 0 };
+  g_auto(Run) bad = { 0 };
+  g_autofree char *broken = g_build_filename (work_dir, "broken.json", NULL);
+  g_auto(GStrv) lines = NULL;
+
+  run_cli (&run, "indicators", demo (), "--id-field", "district_id", "--indicator", "residents",
+           "--indicator", "sealed_share", NULL);
+  g_assert_cmpint (exit_code (&run), ==, 0);
+  lines = g_strsplit (run.out, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "district_id,name,residents,sealed_share");
+  /* One line per district (25 to 40) and a final empty one. */
+  g_assert_cmpuint (g_strv_length (lines), >=, 27);
+  g_assert_true (g_str_has_prefix (lines[1], "1,"));
+
+  run_cli (&json, "indicators", demo (), "--format", "json", "--indicator", "density", NULL);
+  g_assert_cmpint (exit_code (&json), ==, 0);
+  g_assert_nonnull (strstr (json.out, "\"density\""));
+
+  g_assert_true (g_file_set_contents (broken, "{\"indicators\": [{\"id\": \"x\", \"kind\": \"magic\"}]}",
+                                      -1, NULL));
+  run_cli (&bad, "indicators", demo (), "--definitions", broken, NULL);
+  g_assert_cmpint (exit_code (&bad), ==, 1);
+  g_assert_nonnull (strstr (bad.err, "“x”"));
+}
+
+static void
 test_usage (void)
 {
   g_auto(Run) unknown = { 0 };
@@ -234,6 +287,8 @@ main (int    argc,
   g_test_add_func ("/cli/render", test_render);
   g_test_add_func ("/cli/layers", test_layers);
   g_test_add_func ("/cli/bad-input", test_bad_input);
+  g_test_add_func ("/cli/german", test_german);
+  g_test_add_func ("/cli/indicators", test_indicators);
   g_test_add_func ("/cli/usage", test_usage);
 
   status = g_test_run ();
