@@ -436,6 +436,60 @@ test_demo_pack (void)
 }
 
 static void
+test_koeln_density (void)
+{
+  const char *shared = g_getenv ("QUARTIER_SHARED_DIR");
+  g_autofree char *source = shared ? g_build_filename (shared, "realdata",
+                                                       "koeln_stadtteile_2012.geojson", NULL)
+                                   : NULL;
+  g_autofree char *path = g_build_filename (work_dir, "koeln.gpkg", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtProject) project = NULL;
+  g_autoptr(QrtIndicatorSet) set = NULL;
+  g_autoptr(QrtZonalInput) input = NULL;
+  g_autoptr(QrtIndicatorTable) table = NULL;
+  QrtImportResult result;
+  QrtLayer *layer;
+  int people, area;
+
+  if (source == NULL || !g_file_test (source, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("../shared/realdata is not beside this checkout");
+      return;
+    }
+
+  g_assert_true (qrt_import_file (source, path, NULL, NULL, NULL, NULL, &result, &error));
+  g_assert_no_error (error);
+  qrt_import_result_clear (&result);
+  project = qrt_project_open (path, NULL, &error);
+  g_assert_no_error (error);
+  set = qrt_indicator_set_load_data (
+    "{\"indicators\": ["
+    " {\"id\": \"people\", \"kind\": \"sum\", \"layer\": \"koeln_stadtteile_2012\","
+    "  \"field\": \"einwohner_2012\"},"
+    " {\"id\": \"density\", \"kind\": \"ratio\", \"numerator\": \"people\","
+    "  \"denominator\": \"area_km2\"}]}", -1, &error);
+  g_assert_no_error (error);
+  input = qrt_zonal_input_from_project (project, "koeln_stadtteile_2012", "stt_nr", "stt_name");
+  table = qrt_zonal_evaluate (input, set, 0, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The file's own density: einwohner_2012 / area_km2, for all 86 Stadtteile. */
+  layer = qrt_project_layer_get_layer (qrt_project_find_layer (project, "koeln_stadtteile_2012"));
+  people = qrt_layer_find_field (layer, "einwohner_2012");
+  area = qrt_layer_find_field (layer, "area_km2");
+  g_assert_cmpuint (qrt_indicator_table_get_n_districts (table), ==, 86);
+  for (guint i = 0; i < 86; i++)
+    {
+      guint f = qrt_indicator_table_get_district_feature (table, i);
+      double expected = qrt_layer_get_real (layer, people, f) / qrt_layer_get_real (layer, area, f);
+      double got = qrt_indicator_table_get_value (table, 1, i);
+
+      g_assert_cmpfloat (fabs (got - expected) / expected, <, 0.005);
+    }
+}
+
+static void
 remove_tree (const char *path)
 {
   const char *argv[] = { "rm", "-rf", path, NULL };
@@ -460,6 +514,7 @@ main (int    argc,
   g_test_add_func ("/zonal/bad-definitions", test_bad_definitions);
   g_test_add_func ("/zonal/default-pack", test_default_pack);
   g_test_add_func ("/zonal/demo-pack", test_demo_pack);
+  g_test_add_func ("/zonal/koeln-density", test_koeln_density);
 
   status = g_test_run ();
   remove_tree (work_dir);
