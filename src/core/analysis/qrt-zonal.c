@@ -706,6 +706,7 @@ typedef struct
 {
   QrtZonalInput *input;
   QrtLayer      *districts;
+  GHashTable    *centroids;   /* QrtLayer* -> double[2n], computed before the threads start */
   Job           *jobs;
   guint          n_jobs;
   guint          n_districts;
@@ -720,22 +721,60 @@ typedef struct
   guint   thread;
 } Worker;
 
+/* The features of @layer whose centroid lies in the district, computed once per district and
+ * layer and shared by every indicator that assigns by centroid. */
+static GArray *
+assigned (const District      *d,
+          GEOSContextHandle_t  ctx,
+          QrtLayer            *layer,
+          const double        *centroids,
+          GHashTable          *cache)
+{
+  GArray *inside = g_hash_table_lookup (cache, layer);
+  g_autoptr(GArray) hits = NULL;
+
+  if (inside != NULL)
+    return inside;
+
+  hits = qrt_rtree_query (qrt_layer_get_index (layer, QRT_COORDS_ANALYSIS), &d->box);
+  inside = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint h = 0; h < hits->len; h++)
+    {
+      guint f = g_array_index (hits, guint, h);
+      double cx = centroids[2 * f], cy = centroids[2 * f + 1];
+
+      if (cx < d->box.min_x || cx > d->box.max_x || cy < d->box.min_y || cy > d->box.max_y)
+        continue;
+      if (district_contains_point (d, ctx, cx, cy))
+        g_array_append_val (inside, f);
+    }
+  g_hash_table_insert (cache, layer, inside);
+  return inside;
+}
+
 static double
 evaluate (const Job                    *job,
           const District               *d,
           GEOSContextHandle_t           ctx,
-          const GEOSPreparedGeometry   *zone)
+          const GEOSPreparedGeometry   *zone,
+          GHashTable                   *centroids,
+          GHashTable                   *cache)
 {
   const QrtIndicator *def = job->def;
   QrtLayer *layer = def->kind == QRT_KIND_WITHIN_DISTANCE_SHARE ? job->population : job->layer;
-  g_autoptr(GArray) hits = qrt_rtree_query (qrt_layer_get_index (layer, QRT_COORDS_ANALYSIS),
-                                            &d->box);
+  gboolean by_centroid = def->kind != QRT_KIND_AREA_SHARE && def->kind != QRT_KIND_RUNOFF &&
+                         !(def->area_weighted && qrt_layer_get_geometry_kind (layer) != QRT_GEOMETRY_POINT);
+  const double *xy = by_centroid ? g_hash_table_lookup (centroids, layer) : NULL;
+  g_autoptr(GArray) hits = NULL;
   QrtGeometryKind kind = qrt_layer_get_geometry_kind (layer);
   double sum = 0, weight = 0, within = 0;
 
   /* A district's own attribute (its residents aged 65 and over, say): no assignment needed. */
   if (job->self)
     return def->kind == QRT_KIND_COUNT ? 1 : qrt_layer_get_real (layer, job->field, d->feature);
+
+  hits = by_centroid ? g_array_ref (assigned (d, ctx, layer, xy, cache))
+                     : qrt_rtree_query (qrt_layer_get_index (layer, QRT_COORDS_ANALYSIS), &d->box);
 
   for (guint h = 0; h < hits->len; h++)
     {
@@ -767,11 +806,9 @@ evaluate (const Job                    *job,
         }
       else
         {
-          double cx, cy;
+          /* Already known to lie in the district. */
+          double cx = xy[2 * f], cy = xy[2 * f + 1];
 
-          feature_centroid (layer, f, &cx, &cy);
-          if (!district_contains_point (d, ctx, cx, cy))
-            continue;
           share = 1;
 
           if (zone != NULL)
@@ -874,13 +911,17 @@ worker_run (gpointer data)
   for (guint i = worker->thread; i < s->n_districts; i += s->n_threads)
     {
       District d = { 0 };
+      g_autoptr(GHashTable) cache = NULL;
 
       if (g_cancellable_is_cancelled (s->cancellable))
         break;
+      cache = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_array_unref);
+
       district_init (&d, ctx, s->districts, i);
       for (guint j = 0; j < s->n_jobs; j++)
         if (s->jobs[j].primitive && s->jobs[j].unavailable == NULL)
-          s->values[j * s->n_districts + i] = evaluate (&s->jobs[j], &d, ctx, prepared[j]);
+          s->values[j * s->n_districts + i] = evaluate (&s->jobs[j], &d, ctx, prepared[j],
+                                                        s->centroids, cache);
       district_clear (&d, ctx);
     }
 
@@ -1038,6 +1079,7 @@ qrt_zonal_evaluate (QrtZonalInput    *input,
   g_autofree double *area_km2 = NULL;
   g_autofree GThread **threads = NULL;
   g_autofree Worker *workers = NULL;
+  g_autoptr(GHashTable) centroids = NULL;
   Shared shared;
   int id_field, name_field;
   guint n;
@@ -1111,11 +1153,29 @@ qrt_zonal_evaluate (QrtZonalInput    *input,
         goto fail;
     }
 
+  centroids = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  for (guint j = 0; j < table->n_indicators; j++)
+    {
+      QrtLayer *layer = jobs[j].def->kind == QRT_KIND_WITHIN_DISTANCE_SHARE ? jobs[j].population
+                                                                           : jobs[j].layer;
+
+      if (jobs[j].primitive && jobs[j].unavailable == NULL && layer != NULL &&
+          !g_hash_table_contains (centroids, layer))
+        {
+          guint count = qrt_layer_get_n_features (layer);
+          double *xy = g_new (double, 2 * MAX (1, count));
+
+          for (guint f = 0; f < count; f++)
+            feature_centroid (layer, f, &xy[2 * f], &xy[2 * f + 1]);
+          g_hash_table_insert (centroids, layer, xy);
+        }
+    }
+
   if (n_threads == 0)
     n_threads = g_get_num_processors ();
   n_threads = CLAMP (n_threads, 1, MAX (1, n));
-  shared = (Shared) { input, districts, jobs, table->n_indicators, n, table->values, cancellable,
-                      n_threads };
+  shared = (Shared) { input, districts, centroids, jobs, table->n_indicators, n, table->values,
+                      cancellable, n_threads };
   threads = g_new0 (GThread *, n_threads);
   workers = g_new0 (Worker, n_threads);
   for (guint t = 0; t < n_threads; t++)
