@@ -11,6 +11,7 @@
 #include "draw/qrt-style.h"
 #include "draw/qrt-classify.h"
 #include "draw/qrt-legend.h"
+#include "draw/qrt-chart.h"
 #include "draw/qrt-tile-cache.h"
 #include "draw/qrt-tile-render.h"
 #include "project/qrt-project-layer.h"
