@@ -85,6 +85,39 @@ cancel_open_action (GtkWidget  *widget,
 }
 
 static void
+import_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  _qrt_window_choose_import (QRT_WINDOW (widget));
+}
+
+static void
+cancel_import_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  _qrt_window_cancel_import (QRT_WINDOW (widget));
+}
+
+static void
+clear_selection_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  QrtWindow *self = QRT_WINDOW (widget);
+
+  /* Escape first leaves the rectangle tool, then clears the selection, then lets go of the
+   * active layer, so that clicks pick from every layer again. */
+  if (self->select_rectangle)
+    g_object_set (self, "select-rectangle", FALSE, NULL);
+  else if (qrt_selection_get_n_features (self->selection) > 0)
+    _qrt_window_clear_selection (self);
+  else
+    _qrt_window_set_active_layer (self, NULL);
+}
+
+static void
 toggle_sidebar_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *param)
@@ -92,6 +125,17 @@ toggle_sidebar_action (GtkWidget  *widget,
   QrtWindow *self = QRT_WINDOW (widget);
 
   adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
+}
+
+static void
+toggle_indicators_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  QrtWindow *self = QRT_WINDOW (widget);
+
+  gtk_toggle_button_set_active (self->indicators_button,
+                                !gtk_toggle_button_get_active (self->indicators_button));
 }
 
 void
@@ -102,11 +146,29 @@ _qrt_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.cancel-open", NULL, cancel_open_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-sidebar", NULL,
                                    toggle_sidebar_action);
+  gtk_widget_class_install_action (widget_class, "win.import", NULL, import_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-indicators", NULL,
+                                   toggle_indicators_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-import", NULL,
+                                   cancel_import_action);
+  gtk_widget_class_install_action (widget_class, "win.clear-selection", NULL,
+                                   clear_selection_action);
+  gtk_widget_class_install_property_action (widget_class, "win.show-legend", "show-legend");
+  gtk_widget_class_install_property_action (widget_class, "win.select-rectangle",
+                                            "select-rectangle");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
                                        "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0,
                                        "win.toggle-sidebar", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK,
+                                       "win.import", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, 0,
+                                       "win.toggle-indicators", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK,
+                                       "win.show-legend", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0,
+                                       "win.clear-selection", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
 }
@@ -120,4 +182,10 @@ _qrt_window_update_actions (QrtWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-open", opening);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-sidebar",
                                  has_project && !opening);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import", !opening);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-indicators",
+                                 has_project && !opening);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-selection", has_project);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-legend", has_project);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.select-rectangle", has_project);
 }

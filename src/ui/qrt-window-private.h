@@ -4,9 +4,14 @@
 #include <shumate/shumate.h>
 
 #include "qrt-window.h"
+#include "panels/qrt-indicator-panel.h"
+#include "map/qrt-legend-view.h"
 #include "map/qrt-map-source.h"
+#include "map/qrt-selection-layer.h"
 
 G_BEGIN_DECLS
+
+typedef struct _QrtImportJob QrtImportJob;
 
 /* All fields belong to the main thread. */
 struct _QrtWindow
@@ -17,6 +22,12 @@ struct _QrtWindow
   AdwHeaderBar         *header_bar;
   AdwWindowTitle       *window_title;
   GtkToggleButton      *sidebar_button;
+  GtkWidget            *import_button;
+  GtkWidget            *legend_button;
+  GtkWidget            *select_button;
+  GtkRevealer          *import_revealer;
+  GtkLabel             *import_label;
+  GtkProgressBar       *import_progress;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
   AdwStatusPage        *welcome_page;
@@ -26,7 +37,17 @@ struct _QrtWindow
   GtkSpinner           *loading_spinner;
   AdwFlap              *flap;
   GtkListView          *layer_list;
+  GtkOverlay           *map_overlay;
   ShumateSimpleMap     *map;
+  GtkRevealer          *legend_revealer;
+  QrtLegendView        *legend_view;
+  GtkToggleButton      *indicators_button;
+  GtkPaned             *map_paned;
+  QrtIndicatorPanel    *indicator_panel;
+
+  /* Districts coloured by an indicator ("Show on Map"), drawn above the project's layers. */
+  QrtLayer             *indicator_layer;
+  QrtStyle              indicator_style;
 
   /* NULL when the schema is not installed (an uninstalled run without the build's schemas). */
   GSettings            *settings;
@@ -34,8 +55,41 @@ struct _QrtWindow
 
   QrtProject           *project;
   char                 *license;
-  QrtMapSource         *map_source;
   GtkFileChooserNative *file_chooser;
+
+  /* The map. Every look of the project is a QrtMapSource drawn by its own ShumateMapLayer;
+   * a new one goes on top of the old, which stays until the new one has drawn the view, so
+   * that a change never flashes the empty ground. All sources share the tile cache. */
+  QrtMapTileCache      *tile_cache;
+  QrtMapSource         *map_source;       /* the newest look, drawn by the last map layer */
+  GPtrArray            *map_layers;       /* ShumateMapLayer in the map, oldest first */
+  QrtSelectionLayer    *selection_layer;  /* always on top */
+
+  /* The sidebar: the project's layers, top first, without those removed but not yet saved
+   * (their toast still offers Undo). Its selected row is the active layer for picking. */
+  GtkFilter            *layer_filter;
+  GtkSingleSelection   *layer_selection;
+  GPtrArray            *removal_toasts;   /* AdwToast, each with its QrtProjectLayer */
+  GPtrArray            *dialogs;          /* style and properties dialogs open on this project */
+
+  QrtSelection         *selection;
+  gboolean              show_legend;
+  gboolean              select_rectangle;
+  gboolean              band_active;
+  double                band_x;
+  double                band_y;
+
+  /* Saving: bursts of changes make one save, 500 ms after the last; one save at a time. */
+  guint                 save_timeout_id;
+  gboolean              saving;
+  gboolean              save_again;
+  guint                 n_saves;
+
+  /* Importing: one file at a time, the others wait. */
+  QrtImportJob         *import;
+  GQueue                import_queue;     /* GFile */
+  guint                 n_imports;
+  GtkFileChooserNative *import_chooser;
 
   /* The open or demo generation in progress; replaced by a newer one, which cancels it. */
   GCancellable         *open_cancellable;
@@ -57,19 +111,99 @@ struct _QrtWindow
 
   char                 *last_error;
   guint                 n_errors;
+  char                 *last_message;
 };
 
-void        _qrt_window_class_add_actions  (GtkWidgetClass *widget_class);
-void        _qrt_window_update_actions     (QrtWindow      *self);
-void        _qrt_window_cancel_open        (QrtWindow      *self);
-void        _qrt_window_queue_refresh_map  (QrtWindow      *self);
+/* qrt-window.c */
+void             _qrt_window_update_actions      (QrtWindow       *self);
+void             _qrt_window_cancel_open         (QrtWindow       *self);
+void             _qrt_window_queue_refresh_map   (QrtWindow       *self);
+void             _qrt_window_show_error          (QrtWindow       *self,
+                                                  const char      *message);
+void             _qrt_window_show_toast          (QrtWindow       *self,
+                                                  AdwToast        *toast);
+void             _qrt_window_set_project         (QrtWindow       *self,
+                                                  QrtProject      *project,
+                                                  gboolean         keep_view);
+void             _qrt_window_open_path           (QrtWindow       *self,
+                                                  const char      *path,
+                                                  const char      *display_name);
+void             _qrt_window_add_recent          (QrtWindow       *self,
+                                                  const char      *path);
+void             _qrt_window_update_license      (QrtWindow       *self);
+void             _qrt_window_fit_extent          (QrtWindow       *self,
+                                                  const QrtBBox   *extent,
+                                                  gboolean         animate);
+void             _qrt_window_install_map_source  (QrtWindow       *self,
+                                                  gboolean         replace);
+void             _qrt_window_prune_map_layers    (QrtWindow       *self);
+
+/* qrt-window-actions.c */
+void             _qrt_window_class_add_actions   (GtkWidgetClass  *widget_class);
+
+/* qrt-window-layers.c */
+void             _qrt_window_class_add_layer_actions (GtkWidgetClass *widget_class);
+void             _qrt_window_init_layers         (QrtWindow       *self);
+void             _qrt_window_bind_layers         (QrtWindow       *self);
+void             _qrt_window_unbind_layers       (QrtWindow       *self);
+void             _qrt_window_dispose_layers      (QrtWindow       *self);
+gboolean         _qrt_window_is_removed          (QrtWindow       *self,
+                                                  QrtProjectLayer *layer);
+QrtTileRender   *_qrt_window_create_renderer     (QrtWindow       *self);
+void             _qrt_window_update_legend       (QrtWindow       *self);
+QrtProjectLayer *_qrt_window_get_active_layer    (QrtWindow       *self);
+void             _qrt_window_set_active_layer    (QrtWindow       *self,
+                                                  const char      *name);
+void             _qrt_window_queue_save          (QrtWindow       *self);
+void             _qrt_window_flush_save          (QrtWindow       *self);
+gboolean         _qrt_window_get_save_pending    (QrtWindow       *self);
+void             _qrt_window_commit_removals     (QrtWindow       *self);
+void             _qrt_window_close_dialogs       (QrtWindow       *self);
+
+/* qrt-window-map.c */
+void             _qrt_window_init_map            (QrtWindow       *self);
+void             _qrt_window_dispose_map         (QrtWindow       *self);
+void             _qrt_window_update_selection    (QrtWindow       *self);
+gboolean         _qrt_window_map_click           (QrtWindow       *self,
+                                                  double           x,
+                                                  double           y,
+                                                  GdkModifierType  state);
+void             _qrt_window_map_hover           (QrtWindow       *self,
+                                                  double           x,
+                                                  double           y);
+guint            _qrt_window_map_select_rect     (QrtWindow       *self,
+                                                  double           x1,
+                                                  double           y1,
+                                                  double           x2,
+                                                  double           y2,
+                                                  gboolean         extend);
+void             _qrt_window_clear_selection     (QrtWindow       *self);
+
+/* qrt-window-import.c */
+void             _qrt_window_init_import         (QrtWindow       *self);
+void             _qrt_window_dispose_import      (QrtWindow       *self);
+void             _qrt_window_import_file         (QrtWindow       *self,
+                                                  GFile           *file);
+void             _qrt_window_import_into         (QrtWindow       *self,
+                                                  GFile           *file,
+                                                  const char      *project_path);
+void             _qrt_window_choose_import       (QrtWindow       *self);
+void             _qrt_window_cancel_import       (QrtWindow       *self);
+void             _qrt_window_resume_import       (QrtWindow       *self);
+gboolean         _qrt_window_get_importing       (QrtWindow       *self);
 
 /* For the UI tests. */
-const char *_qrt_window_get_last_error     (QrtWindow      *self);
-const char *_qrt_window_get_page           (QrtWindow      *self);
-GtkWidget  *_qrt_window_get_map_widget     (QrtWindow      *self);
-guint       _qrt_window_get_n_map_paints   (QrtWindow      *self);
-guint       _qrt_window_get_n_errors       (QrtWindow      *self);
-gboolean    _qrt_window_get_map_busy       (QrtWindow      *self);
+const char      *_qrt_window_get_last_error      (QrtWindow       *self);
+const char      *_qrt_window_get_last_message    (QrtWindow       *self);
+const char      *_qrt_window_get_page            (QrtWindow       *self);
+GtkWidget       *_qrt_window_get_map_widget      (QrtWindow       *self);
+guint            _qrt_window_get_n_map_paints    (QrtWindow       *self);
+guint            _qrt_window_get_n_errors        (QrtWindow       *self);
+gboolean         _qrt_window_get_map_busy        (QrtWindow       *self);
+QrtSelection    *_qrt_window_get_selection       (QrtWindow       *self);
+GtkPopover      *_qrt_window_get_inspect_popover (QrtWindow       *self);
+guint            _qrt_window_get_n_saves         (QrtWindow       *self);
+guint            _qrt_window_get_n_imports       (QrtWindow       *self);
+GListModel      *_qrt_window_get_sidebar_model   (QrtWindow       *self);
 
 G_END_DECLS

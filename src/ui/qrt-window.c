@@ -8,13 +8,32 @@
 
 #include "qrt-application.h"
 #include "qrt-layer-row.h"
-#include "qrt-reversed-model.h"
 #include "qrt-ui.h"
 #include "qrt-window-private.h"
+#include "map/qrt-mercator.h"
 
 #define N_RECENT_MAX 10
 
+/* Rendered tiles kept for the whole window: about 1000 HiDPI tiles, several screens' worth
+ * of every zoom level the user went through. */
+#define TILE_CACHE_BYTES (256 * 1024 * 1024)
+
+/* Room left around the project when the view is fitted to it, in pixels. */
+#define FIT_MARGIN 24
+
+/* Marks a map source that has drawn every tile the map asked of it. */
+#define DRAWN_KEY "qrt-window-drawn"
+
 G_DEFINE_FINAL_TYPE (QrtWindow, qrt_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_SHOW_LEGEND,
+  PROP_SELECT_RECTANGLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* One open (of a file or the demo) in flight. The worker's result is applied only if this is
  * still the window's current open; the window's dispose cancels it. */
@@ -74,9 +93,20 @@ show_page (QrtWindow  *self,
   gtk_stack_set_visible_child_name (self->stack, name);
 }
 
-static void
-show_error (QrtWindow  *self,
-            const char *message)
+void
+_qrt_window_show_toast (QrtWindow *self,
+                        AdwToast  *toast)
+{
+  g_assert (QRT_IS_WINDOW (self));
+
+  g_free (self->last_message);
+  self->last_message = g_strdup (adw_toast_get_title (toast));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+_qrt_window_show_error (QrtWindow  *self,
+                        const char *message)
 {
   g_autofree char *markup = g_markup_escape_text (message, -1);
   AdwToast *toast;
@@ -88,7 +118,7 @@ show_error (QrtWindow  *self,
 
   toast = adw_toast_new (markup);
   adw_toast_set_timeout (toast, 10);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  _qrt_window_show_toast (self, toast);
 }
 
 static Open *
@@ -190,9 +220,9 @@ reload_recent (QrtWindow *self)
                           g_list_model_get_n_items (G_LIST_MODEL (self->recent_model)) > 0);
 }
 
-static void
-add_recent (QrtWindow  *self,
-            const char *path)
+void
+_qrt_window_add_recent (QrtWindow  *self,
+                        const char *path)
 {
   g_autoptr(GStrvBuilder) builder = NULL;
   g_auto(GStrv) old = NULL;
@@ -244,7 +274,8 @@ remove_recent (QrtWindow  *self,
 }
 
 static char *
-build_license (QrtProject *project)
+build_license (QrtWindow  *self,
+               QrtProject *project)
 {
   g_autoptr(GPtrArray) parts = NULL;
   guint n_layers;
@@ -262,6 +293,8 @@ build_license (QrtProject *project)
       const char *text = qrt_project_layer_get_attribution (layer);
       gboolean seen = FALSE;
 
+      if (_qrt_window_is_removed (self, layer))
+        continue;
       if (text == NULL || *text == '\0')
         text = qrt_project_layer_get_licence (layer);
       if (text == NULL || *text == '\0')
@@ -280,51 +313,81 @@ build_license (QrtProject *project)
   return g_strjoinv ("; ", (char **) parts->pdata);
 }
 
-static void
-mercator_to_lat_lon (double  x,
-                     double  y,
-                     double *latitude,
-                     double *longitude)
-{
-  *longitude = x / QRT_MERCATOR_HALF_WORLD * 180.0;
-  *latitude = atan (sinh (y / QRT_MERCATOR_HALF_WORLD * G_PI)) * 180.0 / G_PI;
-}
-
-/* The largest whole zoom level (crisp tiles, no scaling) at which @extent fits in a widget of
- * @width × @height with a small margin. */
-static double
-zoom_for_extent (const QrtBBox *extent,
-                 int            width,
-                 int            height)
-{
-  double span_x = MAX (extent->max_x - extent->min_x, 1.0);
-  double span_y = MAX (extent->max_y - extent->min_y, 1.0);
-  double metres_per_pixel = MAX (span_x / (0.9 * width), span_y / (0.9 * height));
-  double zoom = log2 (2.0 * QRT_MERCATOR_HALF_WORLD / (256.0 * metres_per_pixel));
-
-  return floor (CLAMP (zoom, 0.0, 18.0));
-}
-
-static void
-fit_extent (QrtWindow *self,
-            int        width,
-            int        height)
+/**
+ * _qrt_window_fit_extent:
+ * @extent: a box in mercator metres
+ * @animate: fly there instead of jumping
+ *
+ * Centres the map on @extent at the (fractional) zoom level that just fits it into the map
+ * widget with a margin: libshumate scales the tiles of the zoom level below.
+ */
+void
+_qrt_window_fit_extent (QrtWindow     *self,
+                        const QrtBBox *extent,
+                        gboolean       animate)
 {
   ShumateViewport *viewport = shumate_simple_map_get_viewport (self->map);
-  QrtBBox extent;
-  double latitude;
-  double longitude;
+  int width = gtk_widget_get_width (GTK_WIDGET (self->map));
+  int height = gtk_widget_get_height (GTK_WIDGET (self->map));
+  double span_x, span_y, metres_per_pixel, zoom, latitude, longitude;
 
-  qrt_project_get_extent (self->project, QRT_COORDS_MERCATOR, &extent);
-  if (qrt_bbox_is_empty (&extent))
+  if (qrt_bbox_is_empty (extent) || width <= 0 || height <= 0)
     return;
 
-  mercator_to_lat_lon ((extent.min_x + extent.max_x) / 2.0,
-                       (extent.min_y + extent.max_y) / 2.0,
-                       &latitude, &longitude);
+  span_x = MAX (extent->max_x - extent->min_x, 1.0);
+  span_y = MAX (extent->max_y - extent->min_y, 1.0);
+  metres_per_pixel = MAX (span_x / MAX (width - 2 * FIT_MARGIN, 1),
+                          span_y / MAX (height - 2 * FIT_MARGIN, 1));
+  /* A single point or a tiny layer: a street's scale, not the tiles' limit. */
+  zoom = CLAMP (log2 (2.0 * QRT_MERCATOR_HALF_WORLD / (256.0 * metres_per_pixel)), 0.0, 18.0);
 
-  shumate_viewport_set_zoom_level (viewport, zoom_for_extent (&extent, width, height));
+  qrt_mercator_to_lat_lon ((extent->min_x + extent->max_x) / 2.0,
+                           (extent->min_y + extent->max_y) / 2.0,
+                           &latitude, &longitude);
+
+  if (animate)
+    {
+      shumate_map_go_to_full_with_duration (shumate_simple_map_get_map (self->map),
+                                            latitude, longitude, zoom, 400);
+      return;
+    }
+
+  shumate_viewport_set_zoom_level (viewport, zoom);
   shumate_location_set_location (SHUMATE_LOCATION (viewport), latitude, longitude);
+}
+
+static void
+quit_after_first_paint (QrtWindow *self)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (app != NULL)
+    g_application_quit (app);
+  else
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static gboolean
+screenshot_tick_cb (GtkWidget     *widget,
+                    GdkFrameClock *clock,
+                    gpointer       user_data)
+{
+  QrtWindow *self = QRT_WINDOW (user_data);
+  const char *screenshot = g_getenv ("QUARTIER_SCREENSHOT");
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The welcome page is still fading out: the picture would show both. */
+  if (gtk_stack_get_transition_running (self->stack))
+    return G_SOURCE_CONTINUE;
+
+  texture = qrt_ui_render_widget (GTK_WIDGET (self), &error);
+  if (texture == NULL || !gdk_texture_save_to_png (texture, screenshot))
+    g_warning ("Could not save the screenshot to %s: %s", screenshot,
+               error != NULL ? error->message : "write failed");
+
+  quit_after_first_paint (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -337,32 +400,25 @@ report_first_paint (QrtWindow *self)
   if (QRT_IS_APPLICATION (app))
     start_time = qrt_application_get_start_time (QRT_APPLICATION (app));
 
-  if (screenshot != NULL && *screenshot != '\0')
-    {
-      g_autoptr(GdkTexture) texture = NULL;
-      g_autoptr(GError) error = NULL;
-
-      texture = qrt_ui_render_widget (GTK_WIDGET (self), &error);
-      if (texture == NULL || !gdk_texture_save_to_png (texture, screenshot))
-        g_warning ("Could not save the screenshot to %s: %s", screenshot,
-                   error != NULL ? error->message : "write failed");
-    }
-
   g_print ("first-map-paint-ms: %" G_GINT64_FORMAT "\n",
            (g_get_monotonic_time () - start_time) / G_TIME_SPAN_MILLISECOND);
   fflush (stdout);
 
-  if (app != NULL)
-    g_application_quit (app);
+  if (screenshot != NULL && *screenshot != '\0')
+    gtk_widget_add_tick_callback (GTK_WIDGET (self), screenshot_tick_cb, self, NULL);
   else
-    gtk_window_destroy (GTK_WINDOW (self));
+    quit_after_first_paint (self);
 }
 
 static void
 stop_waiting_for_paint (QrtWindow *self)
 {
-  if (self->paint_clock != NULL)
-    g_clear_signal_handler (&self->after_paint_handler, self->paint_clock);
+  /* A window destroyed while waiting: unrealizing it disposed of the frame clock, and of
+   * the handler with it. */
+  if (self->paint_clock != NULL &&
+      g_signal_handler_is_connected (self->paint_clock, self->after_paint_handler))
+    g_signal_handler_disconnect (self->paint_clock, self->after_paint_handler);
+  self->after_paint_handler = 0;
   g_clear_object (&self->paint_clock);
 }
 
@@ -423,35 +479,121 @@ check_settled (QrtWindow *self)
   gtk_widget_queue_draw (GTK_WIDGET (self->map));
 }
 
+static ShumateMapSource *
+layer_source (ShumateMapLayer *layer)
+{
+  g_autoptr(ShumateMapSource) source = NULL;
+
+  g_object_get (layer, "map-source", &source, NULL);
+  return source;
+}
+
+static void
+remove_map_layer (QrtWindow *self,
+                  guint      index)
+{
+  ShumateMap *map = shumate_simple_map_get_map (self->map);
+  ShumateLayer *layer = g_ptr_array_index (self->map_layers, index);
+
+  shumate_map_remove_layer (map, layer);
+  g_ptr_array_remove_index (self->map_layers, index);
+}
+
+/* Once the newest look has drawn the view, the looks under it are hidden: drop them. */
+void
+_qrt_window_prune_map_layers (QrtWindow *self)
+{
+  while (self->map_layers->len > 1)
+    remove_map_layer (self, 0);
+}
+
 static void
 map_source_notify_busy_cb (QrtWindow    *self,
                            GParamSpec   *pspec,
                            QrtMapSource *source)
 {
-  if (source == self->map_source)
-    check_settled (self);
+  if (source != self->map_source)
+    return;
+
+  if (!qrt_map_source_get_busy (source) && qrt_map_source_get_n_requested (source) > 0)
+    {
+      g_object_set_data (G_OBJECT (source), DRAWN_KEY, GINT_TO_POINTER (TRUE));
+      _qrt_window_prune_map_layers (self);
+    }
+
+  check_settled (self);
 }
 
-static void
-install_map_source (QrtWindow *self)
+/**
+ * _qrt_window_install_map_source:
+ * @replace: drop the map's current look at once (another project, another place) instead of
+ *   keeping it under the new one until that has drawn the view
+ *
+ * Shows the project as it is now: a new renderer, a new source, a new map layer. Tiles the
+ * change did not touch come from the tile cache.
+ */
+void
+_qrt_window_install_map_source (QrtWindow *self,
+                                gboolean   replace)
 {
+  ShumateMap *map = shumate_simple_map_get_map (self->map);
+  ShumateViewport *viewport = shumate_simple_map_get_viewport (self->map);
+  ShumateLicense *license = shumate_simple_map_get_license (self->map);
   g_autoptr(QrtTileRender) renderer = NULL;
   g_autoptr(QrtMapSource) source = NULL;
+  ShumateMapLayer *layer;
 
   g_assert (QRT_IS_PROJECT (self->project));
 
-  renderer = qrt_project_create_renderer (self->project);
-  source = qrt_map_source_new (renderer, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+  renderer = _qrt_window_create_renderer (self);
+  source = qrt_map_source_new (renderer, gtk_widget_get_scale_factor (GTK_WIDGET (self)),
+                               self->tile_cache);
   shumate_map_source_set_license (SHUMATE_MAP_SOURCE (source), self->license);
 
   if (self->map_source != NULL)
-    g_signal_handlers_disconnect_by_func (self->map_source, map_source_notify_busy_cb, self);
+    {
+      g_signal_handlers_disconnect_by_func (self->map_source, map_source_notify_busy_cb, self);
+      shumate_license_remove_map_source (license, SHUMATE_MAP_SOURCE (self->map_source));
+    }
   g_set_object (&self->map_source, source);
   g_signal_connect_object (source, "notify::busy",
                            G_CALLBACK (map_source_notify_busy_cb), self,
                            G_CONNECT_SWAPPED);
+  shumate_license_append_map_source (license, SHUMATE_MAP_SOURCE (source));
 
-  shumate_simple_map_set_map_source (self->map, SHUMATE_MAP_SOURCE (source));
+  /* The viewport's reference: projection, tile size and zoom limits, the same for every
+   * look; taking the newest lets the older sources go. */
+  shumate_map_set_map_source (map, SHUMATE_MAP_SOURCE (source));
+
+  if (replace)
+    {
+      while (self->map_layers->len > 0)
+        remove_map_layer (self, 0);
+    }
+  else
+    {
+      /* Keep only the newest look that was drawn completely (or, if none was, the oldest,
+       * which is what the screen shows); the ones between would only be drawn in vain. */
+      int keep = -1;
+
+      for (guint i = self->map_layers->len; i-- > 0 && keep < 0;)
+        {
+          ShumateMapSource *old = layer_source (g_ptr_array_index (self->map_layers, i));
+
+          if (g_object_get_data (G_OBJECT (old), DRAWN_KEY) != NULL)
+            keep = (int) i;
+        }
+      if (keep < 0)
+        keep = 0;
+      for (guint i = self->map_layers->len; i-- > 0;)
+        if ((int) i != keep)
+          remove_map_layer (self, i);
+    }
+
+  layer = shumate_map_layer_new (SHUMATE_MAP_SOURCE (source), viewport);
+  shumate_map_insert_layer_behind (map, SHUMATE_LAYER (layer),
+                                   SHUMATE_LAYER (self->selection_layer));
+  g_ptr_array_add (self->map_layers, layer);
 
   self->settle_pending = TRUE;
   self->settle_baseline = 0;
@@ -473,47 +615,51 @@ fit_tick_cb (GtkWidget     *widget,
     return G_SOURCE_CONTINUE;
 
   self->fit_tick_id = 0;
-  fit_extent (self, width, height);
+  /* Shown anew after an import, the view stays: the tiles asked for so far are its own. */
+  if (!self->fitted)
+    {
+      QrtBBox extent;
+
+      qrt_project_get_extent (self->project, QRT_COORDS_MERCATOR, &extent);
+      _qrt_window_fit_extent (self, &extent, FALSE);
+      self->settle_baseline = qrt_map_source_get_n_requested (self->map_source);
+    }
 
   self->fitted = TRUE;
   self->settle_pending = TRUE;
-  self->settle_baseline = qrt_map_source_get_n_requested (self->map_source);
   check_settled (self);
 
   return G_SOURCE_REMOVE;
 }
 
-static void
-layer_notify_visible_cb (QrtWindow       *self,
-                         GParamSpec      *pspec,
-                         QrtProjectLayer *layer)
+/**
+ * _qrt_window_set_project:
+ * @keep_view: the same project again (read anew after an import): keep the viewport, the
+ *   selection and the active layer
+ *
+ * Shows @project: sidebar, legend and map.
+ */
+void
+_qrt_window_set_project (QrtWindow  *self,
+                         QrtProject *project,
+                         gboolean    keep_view)
 {
-  if (self->project != NULL)
-    _qrt_window_queue_refresh_map (self);
-}
-
-static void
-set_project (QrtWindow  *self,
-             QrtProject *project)
-{
-  g_autoptr(GtkNoSelection) selection = NULL;
   g_autofree char *file_name = NULL;
   const char *title;
 
   g_assert (QRT_IS_PROJECT (project));
 
+  /* What the user did to the previous project reaches its file before it goes. */
+  if (self->project != NULL && self->project != project)
+    {
+      _qrt_window_commit_removals (self);
+      _qrt_window_flush_save (self);
+    }
+  _qrt_window_close_dialogs (self);
+  _qrt_window_unbind_layers (self);
+
   g_set_object (&self->project, project);
   g_clear_handle_id (&self->refresh_idle_id, g_source_remove);
-
-  /* Whoever hides a layer (the sidebar's check buttons, a test), the map follows. */
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (project)); i++)
-    {
-      g_autoptr(QrtProjectLayer) layer = g_list_model_get_item (G_LIST_MODEL (project), i);
-
-      g_signal_connect_object (layer, "notify::visible",
-                               G_CALLBACK (layer_notify_visible_cb), self,
-                               G_CONNECT_SWAPPED);
-    }
 
   file_name = g_path_get_basename (qrt_project_get_path (project));
   title = qrt_project_get_title (project);
@@ -524,15 +670,24 @@ set_project (QrtWindow  *self,
   adw_window_title_set_subtitle (self->window_title, file_name);
   gtk_window_set_title (GTK_WINDOW (self), title);
 
-  /* Topmost layer first, as in other GIS. */
-  selection = gtk_no_selection_new (G_LIST_MODEL (qrt_reversed_model_new (G_LIST_MODEL (project))));
-  gtk_list_view_set_model (self->layer_list, GTK_SELECTION_MODEL (selection));
+  /* Another project: nothing of the last one stays active or selected. */
+  if (!keep_view)
+    gtk_single_selection_set_selected (self->layer_selection, GTK_INVALID_LIST_POSITION);
+  _qrt_window_bind_layers (self);
+  if (!keep_view)
+    qrt_selection_clear (self->selection);
+  _qrt_window_update_selection (self);
 
   g_free (self->license);
-  self->license = build_license (project);
+  self->license = build_license (self, project);
 
-  self->fitted = FALSE;
-  install_map_source (self);
+  if (!keep_view)
+    g_clear_object (&self->indicator_layer);
+  qrt_indicator_panel_set_project (self->indicator_panel, project, self->selection);
+  gtk_widget_set_visible (GTK_WIDGET (self->indicators_button), TRUE);
+
+  self->fitted = self->fitted && keep_view;
+  _qrt_window_install_map_source (self, TRUE);
 
   show_page (self, "map");
   _qrt_window_update_actions (self);
@@ -540,6 +695,30 @@ set_project (QrtWindow  *self,
   if (self->fit_tick_id == 0)
     self->fit_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->map),
                                                       fit_tick_cb, self, NULL);
+}
+
+/**
+ * _qrt_window_update_license:
+ *
+ * The layers' attributions or licences changed: the map's credit line follows.
+ */
+void
+_qrt_window_update_license (QrtWindow *self)
+{
+  ShumateLicense *license = shumate_simple_map_get_license (self->map);
+
+  if (self->project == NULL)
+    return;
+
+  g_free (self->license);
+  self->license = build_license (self, self->project);
+  if (self->map_source != NULL)
+    {
+      /* ShumateLicense reads a source's text when the source is added. */
+      shumate_map_source_set_license (SHUMATE_MAP_SOURCE (self->map_source), self->license);
+      shumate_license_remove_map_source (license, SHUMATE_MAP_SOURCE (self->map_source));
+      shumate_license_append_map_source (license, SHUMATE_MAP_SOURCE (self->map_source));
+    }
 }
 
 static void
@@ -573,7 +752,7 @@ project_opened_cb (GObject      *object,
         /* Translators: the first %s is a file name, the second the reason */
         message = g_strdup_printf (_("Could not open “%s”: %s"),
                                    open->display_name, error->message);
-      show_error (self, message);
+      _qrt_window_show_error (self, message);
 
       /* A project that was moved or deleted should not stay on the welcome page. */
       if (g_error_matches (error, QRT_PROJECT_ERROR, QRT_PROJECT_ERROR_NOT_FOUND))
@@ -585,14 +764,14 @@ project_opened_cb (GObject      *object,
            (g_get_monotonic_time () - open->begin_time) / G_TIME_SPAN_MILLISECOND);
   self->open_time = g_get_monotonic_time ();
 
-  set_project (self, project);
-  add_recent (self, qrt_project_get_path (project));
+  _qrt_window_set_project (self, project, FALSE);
+  _qrt_window_add_recent (self, qrt_project_get_path (project));
 }
 
-static void
-open_path (QrtWindow  *self,
-           const char *path,
-           const char *display_name)
+void
+_qrt_window_open_path (QrtWindow  *self,
+                       const char *path,
+                       const char *display_name)
 {
   g_autofree char *title = NULL;
   Open *open;
@@ -644,7 +823,7 @@ demo_ready_cb (GObject      *object,
       /* Translators: %s is the reason */
       message = g_strdup_printf (_("Could not create the demo municipality: %s"),
                                  error->message);
-      show_error (self, message);
+      _qrt_window_show_error (self, message);
       return;
     }
 
@@ -687,6 +866,9 @@ stack_notify_visible_child_cb (QrtWindow  *self,
   gboolean on_map = g_strcmp0 (gtk_stack_get_visible_child_name (stack), "map") == 0;
 
   gtk_widget_set_visible (GTK_WIDGET (self->sidebar_button), on_map);
+  gtk_widget_set_visible (self->import_button, on_map);
+  gtk_widget_set_visible (self->legend_button, on_map);
+  gtk_widget_set_visible (self->select_button, on_map);
 
   if (!on_map && self->project == NULL)
     {
@@ -709,6 +891,12 @@ static gboolean
 qrt_window_close_request (GtkWindow *window)
 {
   QrtWindow *self = QRT_WINDOW (window);
+
+  /* Removals still waiting for their toast, and changes still waiting for the coalescing
+   * delay, are saved now; the save holds the application until it is written. */
+  _qrt_window_commit_removals (self);
+  _qrt_window_flush_save (self);
+  _qrt_window_cancel_import (self);
 
   if (self->settings != NULL)
     {
@@ -738,9 +926,50 @@ qrt_window_close_request (GtkWindow *window)
 }
 
 static void
+clear_indicator_colours_cb (QrtWindow *self)
+{
+  if (self->indicator_layer == NULL)
+    return;
+  g_clear_object (&self->indicator_layer);
+  _qrt_window_queue_refresh_map (self);
+}
+
+/* "Show on Map": the districts coloured by the indicator go above the project's layers until
+ * the toast's button takes them off again or another project opens. */
+static void
+indicator_show_on_map_cb (QrtWindow      *self,
+                          QrtLayer       *layer,
+                          const QrtStyle *style)
+{
+  AdwToast *toast;
+
+  g_set_object (&self->indicator_layer, layer);
+  self->indicator_style = *style;
+  _qrt_window_queue_refresh_map (self);
+
+  toast = adw_toast_new (_("The districts are coloured by the indicator"));
+  adw_toast_set_button_label (toast, _("_Remove Colours"));
+  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (clear_indicator_colours_cb), self,
+                           G_CONNECT_SWAPPED);
+  _qrt_window_show_toast (self, toast);
+}
+
+static void
+indicator_error_cb (QrtWindow  *self,
+                    const char *message)
+{
+  _qrt_window_show_toast (self, adw_toast_new (message));
+}
+
+static void
 qrt_window_dispose (GObject *object)
 {
   QrtWindow *self = QRT_WINDOW (object);
+
+  /* First: it saves what waits and stops listening to the project, which may otherwise
+   * queue work on a window in destruction. */
+  _qrt_window_dispose_import (self);
+  _qrt_window_dispose_layers (self);
 
   if (self->open_cancellable != NULL)
     g_cancellable_cancel (self->open_cancellable);
@@ -759,9 +988,14 @@ qrt_window_dispose (GObject *object)
   if (self->map_source != NULL)
     g_signal_handlers_disconnect_by_func (self->map_source, map_source_notify_busy_cb, self);
 
+  _qrt_window_dispose_map (self);
+
   gtk_widget_dispose_template (GTK_WIDGET (self), QRT_TYPE_WINDOW);
 
   g_clear_object (&self->map_source);
+  g_clear_object (&self->indicator_layer);
+  g_clear_pointer (&self->map_layers, g_ptr_array_unref);
+  g_clear_pointer (&self->tile_cache, qrt_map_tile_cache_unref);
   g_clear_object (&self->project);
   g_clear_object (&self->recent_model);
   g_clear_object (&self->settings);
@@ -776,8 +1010,67 @@ qrt_window_finalize (GObject *object)
 
   g_clear_pointer (&self->license, g_free);
   g_clear_pointer (&self->last_error, g_free);
+  g_clear_pointer (&self->last_message, g_free);
 
   G_OBJECT_CLASS (qrt_window_parent_class)->finalize (object);
+}
+
+static void
+qrt_window_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  QrtWindow *self = QRT_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_LEGEND:
+      g_value_set_boolean (value, self->show_legend);
+      break;
+
+    case PROP_SELECT_RECTANGLE:
+      g_value_set_boolean (value, self->select_rectangle);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qrt_window_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  QrtWindow *self = QRT_WINDOW (object);
+  gboolean enabled = g_value_get_boolean (value);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_LEGEND:
+      if (self->show_legend != enabled)
+        {
+          self->show_legend = enabled;
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+
+    case PROP_SELECT_RECTANGLE:
+      if (self->select_rectangle != enabled)
+        {
+          self->select_rectangle = enabled;
+          /* A crosshair says that dragging draws a rectangle instead of moving the map. */
+          gtk_widget_set_cursor_from_name (GTK_WIDGET (shumate_simple_map_get_map (self->map)),
+                                           enabled ? "crosshair" : NULL);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -789,17 +1082,36 @@ qrt_window_class_init (QrtWindowClass *klass)
 
   object_class->dispose = qrt_window_dispose;
   object_class->finalize = qrt_window_finalize;
+  object_class->get_property = qrt_window_get_property;
+  object_class->set_property = qrt_window_set_property;
+
+  /* Toggled by the header's buttons and the main menu, as stateful win.* actions. */
+  properties[PROP_SHOW_LEGEND] =
+    g_param_spec_boolean ("show-legend", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SELECT_RECTANGLE] =
+    g_param_spec_boolean ("select-rectangle", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   window_class->close_request = qrt_window_close_request;
 
   qrt_ui_ensure_resources ();
   g_type_ensure (SHUMATE_TYPE_SIMPLE_MAP);
   g_type_ensure (QRT_TYPE_LAYER_ROW);
+  g_type_ensure (QRT_TYPE_LEGEND_VIEW);
+  g_type_ensure (QRT_TYPE_INDICATOR_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/qrt-window.ui");
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, sidebar_button);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, import_button);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, legend_button);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, select_button);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, import_revealer);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, import_label);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, import_progress);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, welcome_page);
@@ -809,11 +1121,18 @@ qrt_window_class_init (QrtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, layer_list);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, map_overlay);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, map);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, legend_revealer);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, legend_view);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, indicators_button);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, map_paned);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, indicator_panel);
   gtk_widget_class_bind_template_callback (widget_class, recent_list_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, stack_notify_visible_child_cb);
 
   _qrt_window_class_add_actions (widget_class);
+  _qrt_window_class_add_layer_actions (widget_class);
 }
 
 static void
@@ -837,6 +1156,24 @@ qrt_window_init (QrtWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->previous_page = "welcome";
+  self->show_legend = TRUE;
+  self->tile_cache = qrt_map_tile_cache_new (TILE_CACHE_BYTES);
+  self->map_layers = g_ptr_array_new ();
+  self->selection = qrt_selection_new ();
+
+  g_object_bind_property (self, "show-legend", self->legend_revealer, "reveal-child",
+                          G_BINDING_SYNC_CREATE);
+  /* The indicator panel shares the map's space below it, shown on demand. */
+  g_object_bind_property (self->indicators_button, "active", self->indicator_panel, "visible",
+                          G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->indicator_panel, "show-on-map",
+                           G_CALLBACK (indicator_show_on_map_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->indicator_panel, "error",
+                           G_CALLBACK (indicator_error_cb), self, G_CONNECT_SWAPPED);
+
+  _qrt_window_init_map (self);
+  _qrt_window_init_layers (self);
+  _qrt_window_init_import (self);
 
   /* An uninstalled development build has only the release icon (from the resources). */
   theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (self)));
@@ -918,11 +1255,11 @@ qrt_window_open_file (QrtWindow *self,
 
       message = g_strdup_printf (_("Could not open “%s”: %s"), display_name,
                                  _("Only files on this computer can be opened"));
-      show_error (self, message);
+      _qrt_window_show_error (self, message);
       return;
     }
 
-  open_path (self, path, display_name);
+  _qrt_window_open_path (self, path, display_name);
 }
 
 /**
@@ -996,7 +1333,7 @@ refresh_map_idle_cb (gpointer user_data)
 
   self->refresh_idle_id = 0;
   if (self->project != NULL)
-    install_map_source (self);
+    _qrt_window_install_map_source (self, FALSE);
 
   return G_SOURCE_REMOVE;
 }
@@ -1006,7 +1343,8 @@ _qrt_window_queue_refresh_map (QrtWindow *self)
 {
   g_assert (QRT_IS_WINDOW (self));
 
-  /* Several check buttons toggled in a row make one new source. */
+  /* Several check buttons toggled in a row, or an opacity slider dragged, make one new
+   * source per main loop turn. */
   if (self->refresh_idle_id == 0)
     self->refresh_idle_id = g_idle_add (refresh_map_idle_cb, self);
 }
@@ -1057,4 +1395,52 @@ _qrt_window_get_map_busy (QrtWindow *self)
   g_return_val_if_fail (QRT_IS_WINDOW (self), FALSE);
 
   return self->map_source != NULL && qrt_map_source_get_busy (self->map_source);
+}
+
+const char *
+_qrt_window_get_last_message (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), NULL);
+
+  return self->last_message;
+}
+
+QrtSelection *
+_qrt_window_get_selection (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), NULL);
+
+  return self->selection;
+}
+
+GtkPopover *
+_qrt_window_get_inspect_popover (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), NULL);
+
+  return qrt_selection_layer_get_popover (self->selection_layer);
+}
+
+guint
+_qrt_window_get_n_saves (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), 0);
+
+  return self->n_saves;
+}
+
+guint
+_qrt_window_get_n_imports (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), 0);
+
+  return self->n_imports;
+}
+
+GListModel *
+_qrt_window_get_sidebar_model (QrtWindow *self)
+{
+  g_return_val_if_fail (QRT_IS_WINDOW (self), NULL);
+
+  return G_LIST_MODEL (self->layer_selection);
 }

@@ -7,8 +7,10 @@
 #include <math.h>
 
 #include "qrt-core.h"
+#include "qrt-style-dialog-private.h"
 #include "qrt-ui.h"
 #include "qrt-window-private.h"
+#include "map/qrt-mercator.h"
 
 /* Generous: the machine running the tests may be slow and software-rendered. */
 #define TIMEOUT_SECONDS 120
@@ -106,16 +108,53 @@ pixels_free (Pixels *pixels)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pixels, pixels_free)
 
+static void
+after_paint_cb (GdkFrameClock *clock,
+                gboolean      *painted)
+{
+  *painted = TRUE;
+}
+
+/* Waits for the next frame: a widget that was changed has no picture until it is drawn. */
+static void
+wait_frame (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gboolean painted = FALSE;
+  gulong handler;
+
+  g_assert_nonnull (clock);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
+  gtk_widget_queue_draw (widget);
+  while (!painted)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (clock, handler);
+}
+
+/* What @widget shows once drawn: a widget changed since the last frame (a progress bar, a
+ * hover outline) has no picture until the next one. */
+static GdkTexture *
+render (GtkWidget *widget)
+{
+  for (guint attempt = 0; attempt < 50; attempt++)
+    {
+      g_autoptr(GError) error = NULL;
+      GdkTexture *texture;
+
+      wait_frame (widget);
+      texture = qrt_ui_render_widget (widget, &error);
+      if (texture != NULL)
+        return texture;
+      g_assert_true (error->domain == G_IO_ERROR);
+    }
+  g_assert_not_reached ();
+}
+
 static Pixels *
 grab_map (QrtWindow *window)
 {
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = render (_qrt_window_get_map_widget (window));
   Pixels *pixels;
-
-  texture = qrt_ui_render_widget (_qrt_window_get_map_widget (window), &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (texture);
 
   pixels = g_new0 (Pixels, 1);
   pixels->width = gdk_texture_get_width (texture);
@@ -185,6 +224,171 @@ analyse (const Pixels *pixels,
   analysis->n_colours = g_hash_table_size (colours);
 }
 
+
+/* A copy of the demo for a test that changes the project: the window saves every change. */
+static char *
+copy_demo (const char *name)
+{
+  g_autoptr(GFile) source = g_file_new_for_path (demo_path);
+  g_autofree char *path = g_build_filename (demo_dir, name, NULL);
+  g_autoptr(GFile) target = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+
+  g_file_copy (source, target, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&path);
+}
+
+static QrtWindow *
+open_window (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  QrtWindow *window = create_window ();
+
+  remember (window);
+  qrt_window_open_file (window, file);
+  wait_for (window, painted_or_failed, "the map to be painted");
+  g_assert_null (_qrt_window_get_last_error (window));
+  return window;
+}
+
+static guint saves_before;
+static guint imports_before;
+
+static gboolean
+saved (QrtWindow *window)
+{
+  return _qrt_window_get_n_saves (window) > saves_before &&
+         !_qrt_window_get_save_pending (window);
+}
+
+static gboolean
+imported_or_failed (QrtWindow *window)
+{
+  return _qrt_window_get_n_imports (window) > imports_before ||
+         _qrt_window_get_n_errors (window) > errors_before;
+}
+
+static gboolean
+not_importing (QrtWindow *window)
+{
+  return !_qrt_window_get_importing (window);
+}
+
+static gboolean
+style_dialog_ready (QrtWindow *window)
+{
+  QrtStyleDialog *dialog = g_ptr_array_index (window->dialogs, window->dialogs->len - 1);
+
+  return !qrt_style_dialog_get_busy (dialog);
+}
+
+static gboolean
+idle_quit_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets GTK lay out and draw what was just shown. */
+static void
+settle (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, idle_quit_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* With QUARTIER_TEST_SCREENSHOTS set to a folder, the tests leave pictures of what they
+ * looked at there, for people to check by eye. */
+static void
+screenshot (GtkWidget  *widget,
+            const char *name)
+{
+  const char *dir = g_getenv ("QUARTIER_TEST_SCREENSHOTS");
+  g_autofree char *path = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  if (dir == NULL || *dir == '\0')
+    return;
+
+  settle (300);
+  path = g_strdup_printf ("%s/%s.png", dir, name);
+  texture = render (widget);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static GtkWidget *
+find_child (GtkWidget *widget,
+            GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_child (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+collect_labels (GtkWidget *widget,
+                GString   *text)
+{
+  if (GTK_IS_LABEL (widget))
+    g_string_append_printf (text, "%s\n", gtk_label_get_label (GTK_LABEL (widget)));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_labels (child, text);
+}
+
+static guint
+count_changed (const Pixels *a,
+               const Pixels *b)
+{
+  guint n = 0;
+
+  g_assert_cmpint (a->width, ==, b->width);
+  g_assert_cmpint (a->height, ==, b->height);
+  for (int i = 0; i < a->width * a->height; i++)
+    if (!is_near (a->pixels[i], b->pixels[i]))
+      n++;
+  return n;
+}
+
+static guint32
+pixel_at (const Pixels *pixels,
+          double        x,
+          double        y)
+{
+  int px = CLAMP ((int) x, 0, pixels->width - 1);
+  int py = CLAMP ((int) y, 0, pixels->height - 1);
+
+  return pixels->pixels[py * pixels->width + px];
+}
+
+static char **
+layer_names (QrtProject *project)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (project));
+  char **names = g_new0 (char *, n + 1);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrtProjectLayer) layer = g_list_model_get_item (G_LIST_MODEL (project), i);
+
+      names[i] = g_strdup (qrt_project_layer_get_name (layer));
+    }
+  return names;
+}
+
 static void
 test_open_demo (void)
 {
@@ -233,8 +437,29 @@ test_open_demo (void)
   g_assert_cmpfloat (y, <, extent.max_y);
   g_assert_cmpfloat (shumate_viewport_get_zoom_level (viewport), >=, 9);
 
+  /* … and fitted: the whole extent is in view and fills it on one axis, up to the margin. */
+  {
+    double x1, y1, x2, y2;
+    int width = gtk_widget_get_width (GTK_WIDGET (map));
+    int height = gtk_widget_get_height (GTK_WIDGET (map));
+
+    g_assert_true (qrt_selection_layer_mercator_to_widget (window->selection_layer,
+                                                           extent.min_x, extent.min_y,
+                                                           &x1, &y1));
+    g_assert_true (qrt_selection_layer_mercator_to_widget (window->selection_layer,
+                                                           extent.max_x, extent.max_y,
+                                                           &x2, &y2));
+    g_test_message ("extent on screen: %.0f,%.0f – %.0f,%.0f of %d×%d", x1, y2, x2, y1,
+                    width, height);
+    g_assert_cmpfloat (x1, >=, 0);
+    g_assert_cmpfloat (y2, >=, 0);
+    g_assert_cmpfloat (x2, <=, width);
+    g_assert_cmpfloat (y1, <=, height);
+    g_assert_cmpfloat (MAX ((x2 - x1) / width, (y1 - y2) / height), >=, 0.9);
+  }
+
   /* The demo says it is made up, on the map itself. */
-  g_assert_cmpstr (shumate_map_source_get_license (shumate_simple_map_get_map_source (map)), ==,
+  g_assert_cmpstr (shumate_map_source_get_license (SHUMATE_MAP_SOURCE (window->map_source)), ==,
                    "Musterstadt – synthetic demo data");
 
   /* The sidebar lists every layer, the one drawn on top first. */
@@ -257,14 +482,32 @@ test_open_demo (void)
   g_assert_cmpuint (analysis.n_colours, >=, 5);
   g_assert_cmpfloat (analysis.background_share, <, 0.8);
 
+  /* The legend explains the visible layers. */
+  g_assert_cmpuint (qrt_legend_view_get_n_rows (window->legend_view), >=, 5);
+  g_assert_true (gtk_revealer_get_reveal_child (window->legend_revealer));
+  screenshot (GTK_WIDGET (window), "window");
+
+  /* Each row has a menu with an opacity slider. */
+  if (g_getenv ("QUARTIER_TEST_SCREENSHOTS") != NULL)
+    {
+      GtkWidget *button = find_child (GTK_WIDGET (window->layer_list), GTK_TYPE_MENU_BUTTON);
+
+      gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+      screenshot (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button))),
+                  "row-menu");
+      gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+    }
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
 static void
 test_hide_layers (void)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (demo_path);
+  g_autofree char *path = copy_demo ("hide-layers.gpkg");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(Pixels) pixels = NULL;
+  g_autofree gboolean *visible = NULL;
   QrtWindow *window = create_window ();
   QrtProject *project;
   Analysis analysis;
@@ -276,11 +519,13 @@ test_hide_layers (void)
 
   /* Hiding every layer leaves the bare background: the map really redraws from the layers. */
   project = qrt_window_get_project (window);
+  visible = g_new0 (gboolean, g_list_model_get_n_items (G_LIST_MODEL (project)));
   remember (window);
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (project)); i++)
     {
       g_autoptr(QrtProjectLayer) layer = g_list_model_get_item (G_LIST_MODEL (project), i);
 
+      visible[i] = qrt_project_layer_get_visible (layer);
       qrt_project_layer_set_visible (layer, FALSE);
     }
   wait_for (window, painted, "the map to be painted again");
@@ -291,6 +536,22 @@ test_hide_layers (void)
   g_test_message ("map without layers: %.1f %% background, %u colours",
                   analysis.background_share * 100, analysis.n_colours);
   g_assert_cmpfloat (analysis.background_share, >, 0.99);
+
+  /* Shown again as before, the map looks as at first: every tile comes from the cache. */
+  remember (window);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (project)); i++)
+    {
+      g_autoptr(QrtProjectLayer) layer = g_list_model_get_item (G_LIST_MODEL (project), i);
+
+      qrt_project_layer_set_visible (layer, visible[i]);
+    }
+  wait_for (window, painted, "the map to be painted again");
+  g_test_message ("%u of %u tiles from the cache",
+                  qrt_map_source_get_n_cache_hits (window->map_source),
+                  qrt_map_source_get_n_rendered (window->map_source));
+  g_assert_cmpuint (qrt_map_source_get_n_rendered (window->map_source), >, 0);
+  g_assert_cmpuint (qrt_map_source_get_n_cache_hits (window->map_source), ==,
+                    qrt_map_source_get_n_rendered (window->map_source));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -364,6 +625,7 @@ test_open_missing (void)
   window = create_window ();
   g_assert_true (gtk_widget_get_visible (window->recent_box));
   g_assert_nonnull (gtk_list_box_get_row_at_index (window->recent_list, 1));
+  screenshot (GTK_WIDGET (window), "welcome");
 
   remember (window);
   qrt_window_open_file (window, file);
@@ -444,6 +706,526 @@ test_recent (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+
+static void
+test_style_graduated (void)
+{
+  g_autofree char *path = copy_demo ("style.gpkg");
+  QrtWindow *window = open_window (path);
+  g_autoptr(Pixels) before = grab_map (window);
+  g_autoptr(Pixels) after = NULL;
+  g_autoptr(QrtProject) reread = NULL;
+  g_autoptr(GError) error = NULL;
+  QrtProjectLayer *districts;
+  QrtStyleDialog *dialog;
+  const QrtStyle *style;
+  guint rows_before = qrt_legend_view_get_n_rows (window->legend_view);
+  guint field, changed;
+
+  /* Through the row menu's action, as a user would. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.style", "s",
+                                             "districts"));
+  g_assert_cmpuint (window->dialogs->len, ==, 1);
+  dialog = g_ptr_array_index (window->dialogs, 0);
+  g_assert_true (QRT_IS_STYLE_DIALOG (dialog));
+
+  /* Categorized by the district's name: any attribute, a class per value. */
+  adw_combo_row_set_selected (dialog->mode_row, 1);
+  g_assert_true (adw_combo_row_get_model (dialog->field_row) == G_LIST_MODEL (dialog->all_fields));
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (dialog->all_fields)); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (dialog->all_fields, i), "name") == 0)
+      adw_combo_row_set_selected (dialog->field_row, i);
+  wait_for (window, style_dialog_ready, "the categories");
+  style = qrt_style_dialog_get_style (dialog);
+  g_assert_cmpint (style->mode, ==, QRT_STYLE_CATEGORIZED);
+  g_assert_cmpstr (style->field, ==, "name");
+  g_assert_cmpuint (style->n_classes, >=, 2);
+
+  adw_combo_row_set_selected (dialog->mode_row, 2);   /* Graduated */
+  field = G_MAXUINT;
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (dialog->numeric_fields)); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (dialog->numeric_fields, i), "pop_2025") == 0)
+      field = i;
+  g_assert_cmpuint (field, !=, G_MAXUINT);
+  /* Only numbers can be graduated: the text field "name" is not offered. */
+  g_assert_true (adw_combo_row_get_model (dialog->field_row) ==
+                 G_LIST_MODEL (dialog->numeric_fields));
+  adw_combo_row_set_selected (dialog->field_row, field);
+  adw_combo_row_set_selected (dialog->method_row, 2);   /* Jenks */
+  gtk_spin_button_set_value (dialog->n_classes_spin, 5);
+  wait_for (window, style_dialog_ready, "the classes");
+
+  style = qrt_style_dialog_get_style (dialog);
+  g_assert_cmpint (style->mode, ==, QRT_STYLE_GRADUATED);
+  g_assert_cmpstr (style->field, ==, "pop_2025");
+  g_assert_cmpuint (style->n_classes, ==, 5);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (dialog->apply_button)));
+  screenshot (GTK_WIDGET (dialog), "style-dialog");
+
+  /* Manual bounds: one spin button per class, seeded from the classes so far. */
+  adw_combo_row_set_selected (dialog->method_row, 3);
+  g_assert_cmpuint (dialog->bound_spins->len, ==, 5);
+  wait_for (window, style_dialog_ready, "the manual classes");
+  g_assert_cmpuint (qrt_style_dialog_get_style (dialog)->n_classes, ==, 5);
+  if (g_getenv ("QUARTIER_TEST_SCREENSHOTS") != NULL)
+    {
+      GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (find_child (GTK_WIDGET (dialog),
+                                                                     GTK_TYPE_SCROLLED_WINDOW));
+      GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+
+      settle (200);
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+      screenshot (GTK_WIDGET (dialog), "style-dialog-manual");
+    }
+  adw_combo_row_set_selected (dialog->method_row, 0);   /* back to quantiles */
+  wait_for (window, style_dialog_ready, "the classes");
+
+  remember (window);
+  saves_before = _qrt_window_get_n_saves (window);
+  g_signal_emit_by_name (dialog->apply_button, "clicked");
+  g_assert_cmpuint (window->dialogs->len, ==, 0);
+
+  districts = qrt_project_find_layer (qrt_window_get_project (window), "districts");
+  g_assert_cmpint (qrt_project_layer_get_style (districts)->mode, ==, QRT_STYLE_GRADUATED);
+
+  wait_for (window, painted, "the map to be painted with the new style");
+  after = grab_map (window);
+  changed = count_changed (before, after);
+  g_test_message ("%u of %d pixels changed", changed, after->width * after->height);
+  g_assert_cmpuint (changed, >, (guint) (after->width * after->height / 20));
+  g_assert_cmpuint (qrt_legend_view_get_n_rows (window->legend_view), ==, rows_before + 5);
+  screenshot (GTK_WIDGET (window), "window-graduated");
+
+  /* Saved: the file says so too. */
+  wait_for (window, saved, "the project to be saved");
+  reread = qrt_project_open (path, NULL, &error);
+  g_assert_no_error (error);
+  style = qrt_project_layer_get_style (qrt_project_find_layer (reread, "districts"));
+  g_assert_cmpint (style->mode, ==, QRT_STYLE_GRADUATED);
+  g_assert_cmpuint (style->n_classes, ==, 5);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A district whose box's centre lies inside it, and where that is on screen. */
+static guint
+find_district (QrtWindow *window,
+               QrtLayer  *layer,
+               guint      skip,
+               double    *x,
+               double    *y)
+{
+  const QrtBBox *boxes = qrt_layer_get_feature_bboxes (layer, QRT_COORDS_MERCATOR);
+  GtkWidget *map = _qrt_window_get_map_widget (window);
+
+  for (guint f = 0; f < qrt_layer_get_n_features (layer); f++)
+    {
+      double cx = (boxes[f].min_x + boxes[f].max_x) / 2, cy = (boxes[f].min_y + boxes[f].max_y) / 2;
+
+      if (f == skip || qrt_layer_pick (layer, QRT_COORDS_MERCATOR, cx, cy, 0) != (int) f)
+        continue;
+      g_assert_true (qrt_selection_layer_mercator_to_widget (window->selection_layer, cx, cy,
+                                                             x, y));
+      if (*x > 40 && *y > 40 && *x < gtk_widget_get_width (map) - 40 &&
+          *y < gtk_widget_get_height (map) - 40)
+        return f;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_select (void)
+{
+  QrtWindow *window = open_window (demo_path);
+  QrtLayer *districts;
+  QrtSelection *selection = _qrt_window_get_selection (window);
+  GtkPopover *popover = _qrt_window_get_inspect_popover (window);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(Pixels) before = NULL;
+  g_autoptr(Pixels) after = NULL;
+  const char *name;
+  double x, y, x2, y2;
+  guint f, g, n;
+  int name_field;
+
+  districts = qrt_project_layer_get_layer (qrt_project_find_layer (qrt_window_get_project (window),
+                                                                   "districts"));
+  name_field = qrt_layer_find_field (districts, "name");
+  g_assert_cmpint (name_field, >=, 0);
+
+  /* The districts are the active layer, as if their row was clicked in the sidebar. */
+  _qrt_window_set_active_layer (window, "districts");
+  g_assert_cmpuint (gtk_single_selection_get_selected (window->layer_selection), !=,
+                    GTK_INVALID_LIST_POSITION);
+
+  f = find_district (window, districts, G_MAXUINT, &x, &y);
+  g = find_district (window, districts, f, &x2, &y2);
+  name = qrt_layer_get_string (districts, (guint) name_field, f);
+
+  /* Hovering outlines the district. */
+  _qrt_window_map_hover (window, x, y);
+  g_assert_cmpint (qrt_selection_layer_get_hover (window->selection_layer), ==, (int) f);
+
+  before = grab_map (window);
+  g_assert_true (_qrt_window_map_click (window, x, y, 0));
+  g_assert_cmpstr (qrt_selection_get_layer_name (selection), ==, "districts");
+  g_assert_cmpuint (qrt_selection_get_n_features (selection), ==, 1);
+  g_assert_true (qrt_selection_contains (selection, "districts", f));
+
+  /* The popover names the district and lists its attributes. */
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (popover)));
+  collect_labels (GTK_WIDGET (popover), text);
+  g_test_message ("popover: %s", text->str);
+  g_assert_nonnull (strstr (text->str, name));
+  g_assert_nonnull (strstr (text->str, "pop_2025"));
+  screenshot (GTK_WIDGET (popover), "inspect-popover");
+
+  /* Selected, it is drawn highlighted. */
+  after = grab_map (window);
+  g_assert_false (is_near (pixel_at (before, x, y), pixel_at (after, x, y)) &&
+                  count_changed (before, after) < 100);
+  screenshot (GTK_WIDGET (window), "window-selection");
+
+  /* Shift adds a second one. */
+  g_assert_true (_qrt_window_map_click (window, x2, y2, GDK_SHIFT_MASK));
+  g_assert_cmpuint (qrt_selection_get_n_features (selection), ==, 2);
+  g_assert_true (qrt_selection_contains (selection, "districts", g));
+
+  /* Escape clears it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-selection", NULL));
+  g_assert_cmpuint (qrt_selection_get_n_features (selection), ==, 0);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (popover)));
+
+  /* A rectangle over both selects them and whatever lies between. */
+  n = _qrt_window_map_select_rect (window, MIN (x, x2), MIN (y, y2), MAX (x, x2), MAX (y, y2),
+                                   FALSE);
+  g_assert_cmpuint (n, >=, 2);
+  g_assert_cmpuint (qrt_selection_get_n_features (selection), ==, n);
+  g_assert_true (qrt_selection_contains (selection, "districts", f));
+  g_assert_true (qrt_selection_contains (selection, "districts", g));
+
+  /* Nothing under the pointer: a click clears the selection. */
+  _qrt_window_set_active_layer (window, NULL);
+  g_assert_false (_qrt_window_map_click (window, 2, 2, 0));
+  g_assert_cmpuint (qrt_selection_get_n_features (selection), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_remove_undo (void)
+{
+  g_autofree char *path = copy_demo ("remove.gpkg");
+  QrtWindow *window = open_window (path);
+  QrtProject *project = qrt_window_get_project (window);
+  GListModel *sidebar = _qrt_window_get_sidebar_model (window);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (project));
+  g_autoptr(QrtProject) reread = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (g_list_model_get_n_items (sidebar), ==, n);
+
+  /* Removed: gone from the sidebar and the map, still in the project until the toast goes. */
+  remember (window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.remove", "s", "parks"));
+  g_assert_cmpuint (g_list_model_get_n_items (sidebar), ==, n - 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (project)), ==, n);
+  g_assert_nonnull (strstr (_qrt_window_get_last_message (window), "Parks"));
+  wait_for (window, painted, "the map without the parks");
+  screenshot (GTK_WIDGET (window), "window-removed");
+
+  /* Undo brings it back. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.undo-remove", "s",
+                                             "parks"));
+  g_assert_cmpuint (g_list_model_get_n_items (sidebar), ==, n);
+
+  /* Another removal becomes final when its toast goes away, and is saved then. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.remove", "s", "water"));
+  g_assert_cmpuint (g_list_model_get_n_items (sidebar), ==, n - 1);
+  saves_before = _qrt_window_get_n_saves (window);
+  _qrt_window_commit_removals (window);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (project)), ==, n - 1);
+  g_assert_cmpuint (g_list_model_get_n_items (sidebar), ==, n - 1);
+  wait_for (window, saved, "the project to be saved");
+
+  reread = qrt_project_open (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (reread)), ==, n - 1);
+  g_assert_null (qrt_project_find_layer (reread, "water"));
+  g_assert_nonnull (qrt_project_find_layer (reread, "parks"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_reorder (void)
+{
+  g_autofree char *path = copy_demo ("reorder.gpkg");
+  QrtWindow *window = open_window (path);
+  QrtProject *project = qrt_window_get_project (window);
+  g_auto(GStrv) order = layer_names (project);
+  g_auto(GStrv) after = NULL;
+  g_auto(GStrv) on_disk = NULL;
+  g_autoptr(QrtProject) reread = NULL;
+  g_autoptr(QrtProjectLayer) top = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = g_strv_length (order);
+  guint parks = G_MAXUINT;
+
+  for (guint i = 0; i < n; i++)
+    if (g_str_equal (order[i], "parks"))
+      parks = i;
+  g_assert_cmpuint (parks, <, n - 1);
+
+  saves_before = _qrt_window_get_n_saves (window);
+  remember (window);
+
+  /* Up by one: drawn above its neighbour. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.move-up", "s", "parks"));
+  after = layer_names (project);
+  g_assert_cmpstr (after[parks + 1], ==, "parks");
+  g_assert_cmpstr (after[parks], ==, order[parks + 1]);
+  g_clear_pointer (&after, g_strfreev);
+
+  /* A row dropped on the upper half of the top row goes on top. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.drop", "(ssb)",
+                                             order[0], order[n - 1], TRUE));
+  after = layer_names (project);
+  g_assert_cmpstr (after[n - 1], ==, order[0]);
+  top = g_list_model_get_item (_qrt_window_get_sidebar_model (window), 0);
+  g_assert_cmpstr (qrt_project_layer_get_name (top), ==, order[0]);
+
+  /* Renamed in a dialog; the title is saved with the order. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.rename", "s", "parks"));
+  {
+    AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (g_ptr_array_index (window->dialogs, 0));
+    GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+
+    g_assert_cmpstr (gtk_editable_get_text (entry), ==, "Parks");
+    gtk_editable_set_text (entry, "  Grünflächen ");
+    screenshot (GTK_WIDGET (dialog), "rename-dialog");
+    adw_message_dialog_response (dialog, "rename");
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  g_assert_cmpstr (qrt_project_layer_get_title (qrt_project_find_layer (project, "parks")), ==,
+                   "Grünflächen");
+
+  /* The map follows, and the order is saved. */
+  wait_for (window, painted, "the map to be painted in the new order");
+  wait_for (window, saved, "the project to be saved");
+  reread = qrt_project_open (path, NULL, &error);
+  g_assert_no_error (error);
+  on_disk = layer_names (reread);
+  g_assert_cmpstrv (on_disk, after);
+  g_assert_cmpstr (qrt_project_layer_get_title (qrt_project_find_layer (reread, "parks")), ==,
+                   "Grünflächen");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static char *
+write_file (const char *name,
+            const char *contents)
+{
+  g_autofree char *path = g_build_filename (demo_dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&path);
+}
+
+static void
+test_import (void)
+{
+  /* A new development area in the middle of Musterstadt, in longitude and latitude. */
+  static const char geojson[] =
+    "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\", "
+    "\"properties\": {\"name\": \"Neubaugebiet Am Hang\", \"wohneinheiten\": 120}, "
+    "\"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[[8.05, 51.41], [8.07, 51.41], "
+    "[8.07, 51.42], [8.05, 51.42], [8.05, 51.41]]]}}]}";
+  g_autofree char *path = copy_demo ("import.gpkg");
+  g_autofree char *source = write_file ("neubaugebiet.geojson", geojson);
+  g_autoptr(GFile) file = g_file_new_for_path (source);
+  QrtWindow *window = open_window (path);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (qrt_window_get_project (window)));
+  ShumateViewport *viewport = shumate_simple_map_get_viewport (window->map);
+  double zoom = shumate_viewport_get_zoom_level (viewport);
+  g_autoptr(Pixels) before = grab_map (window);
+  g_autoptr(Pixels) after = NULL;
+  g_autoptr(QrtProjectLayer) top = NULL;
+  QrtProject *project;
+  double mx, my, x, y;
+
+  qrt_lat_lon_to_mercator (51.415, 8.06, &mx, &my);
+  g_assert_true (qrt_selection_layer_mercator_to_widget (window->selection_layer, mx, my, &x, &y));
+
+  /* Cancelled at once: the project stays as it was. */
+  _qrt_window_import_file (window, file);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-import", NULL));
+  wait_for (window, not_importing, "the cancelled import to end");
+  g_assert_null (_qrt_window_get_last_error (window));
+  g_assert_false (gtk_revealer_get_reveal_child (window->import_revealer));
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QrtProject) reread = qrt_project_open (path, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (reread)), ==, n);
+  }
+
+  remember (window);
+  imports_before = _qrt_window_get_n_imports (window);
+  _qrt_window_import_file (window, file);
+  /* Progress shows at once, under the header bar; the work is in a worker. */
+  g_assert_true (gtk_revealer_get_reveal_child (window->import_revealer));
+  g_assert_true (_qrt_window_get_importing (window));
+  screenshot (GTK_WIDGET (window), "window-importing");
+
+  wait_for (window, imported_or_failed, "the import");
+  g_assert_null (_qrt_window_get_last_error (window));
+  g_assert_false (_qrt_window_get_importing (window));
+  g_assert_nonnull (strstr (_qrt_window_get_last_message (window), "Imported 1 feature"));
+  g_assert_nonnull (strstr (_qrt_window_get_last_message (window), "neubaugebiet.geojson"));
+
+  /* The project was read anew with one more layer, on top, where the view stayed. */
+  project = qrt_window_get_project (window);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (project)), ==, n + 1);
+  g_assert_nonnull (qrt_project_find_layer (project, "neubaugebiet"));
+  top = g_list_model_get_item (_qrt_window_get_sidebar_model (window), 0);
+  g_assert_cmpstr (qrt_project_layer_get_name (top), ==, "neubaugebiet");
+  g_assert_cmpfloat (shumate_viewport_get_zoom_level (viewport), ==, zoom);
+
+  /* … and on the map. */
+  remember (window);
+  wait_for (window, painted, "the map with the new layer");
+  after = grab_map (window);
+  g_test_message ("at %.0f,%.0f: %08x before, %08x after", x, y, pixel_at (before, x, y),
+                  pixel_at (after, x, y));
+  g_assert_false (is_near (pixel_at (before, x, y), pixel_at (after, x, y)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+crs_dialog_shown (QrtWindow *window)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+        return TRUE;
+    }
+  return imported_or_failed (window);
+}
+
+static void
+test_import_no_crs (void)
+{
+  /* A CSV with a WKT column says nothing about its coordinates: they are UTM 32. */
+  static const char csv[] =
+    "name,WKT\n"
+    "Baufeld Nord,\"POLYGON((433000 5694000,434000 5694000,434000 5695000,433000 5695000,"
+    "433000 5694000))\"\n";
+  g_autofree char *source = write_file ("baufelder.csv", csv);
+  g_autofree char *path = g_build_filename (demo_dir, "neu.gpkg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (source);
+  GListModel *toplevels;
+  AdwMessageDialog *dialog = NULL;
+  QrtWindow *window = create_window ();
+  QrtProject *project;
+
+  /* On the welcome page the layer starts a new project: the user is asked where it goes,
+   * with a name taken from the file. */
+  remember (window);
+  imports_before = _qrt_window_get_n_imports (window);
+  _qrt_window_import_file (window, file);
+  g_assert_nonnull (window->import_chooser);
+  {
+    GtkFileChooser *chooser = GTK_FILE_CHOOSER (window->import_chooser);
+    g_autofree char *name = gtk_file_chooser_get_current_name (chooser);
+
+    g_assert_cmpstr (name, ==, "baufelder.gpkg");
+  }
+  /* Cancelled, nothing happens; the same file, given a place, is imported. */
+  g_signal_emit_by_name (window->import_chooser, "response", GTK_RESPONSE_CANCEL);
+  g_assert_null (window->import_chooser);
+  g_assert_false (_qrt_window_get_importing (window));
+  _qrt_window_import_into (window, file, path);
+  wait_for (window, crs_dialog_shown, "the question for the coordinate system");
+  g_assert_cmpuint (_qrt_window_get_n_imports (window), ==, imports_before);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  toplevels = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+        dialog = ADW_MESSAGE_DIALOG (toplevel);
+    }
+  g_assert_nonnull (dialog);
+  screenshot (GTK_WIDGET (dialog), "crs-dialog");
+  /* The first choice is ETRS89 / UTM 32N. */
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (
+                      adw_message_dialog_get_extra_child (dialog))), ==, 0);
+  adw_message_dialog_response (dialog, "import");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  wait_for (window, imported_or_failed, "the import");
+  g_assert_null (_qrt_window_get_last_error (window));
+  g_assert_cmpstr (_qrt_window_get_page (window), ==, "map");
+  project = qrt_window_get_project (window);
+  g_assert_cmpstr (qrt_project_get_path (project), ==, path);
+  g_assert_nonnull (qrt_project_find_layer (project, "baufelder"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_properties (void)
+{
+  g_autofree char *path = copy_demo ("properties.gpkg");
+  QrtWindow *window = open_window (path);
+  g_autoptr(QrtProject) reread = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  QrtProjectLayer *layer;
+  GtkWidget *dialog;
+  GtkWidget *licence;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.properties", "s",
+                                             "districts"));
+  dialog = g_ptr_array_index (window->dialogs, 0);
+  collect_labels (dialog, text);
+  g_test_message ("properties: %s", text->str);
+  g_assert_nonnull (strstr (text->str, "EPSG:25832"));
+  g_assert_nonnull (strstr (text->str, "32"));
+  screenshot (dialog, "properties-dialog");
+
+  /* The licence is edited, and saved when the dialog closes. */
+  /* The first of the two entries. */
+  licence = find_child (dialog, ADW_TYPE_ENTRY_ROW);
+  g_assert_nonnull (licence);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (licence)), ==, "_Licence");
+  gtk_editable_set_text (GTK_EDITABLE (licence), "dl-de/by-2-0");
+  saves_before = _qrt_window_get_n_saves (window);
+  gtk_window_close (GTK_WINDOW (dialog));
+
+  layer = qrt_project_find_layer (qrt_window_get_project (window), "districts");
+  g_assert_cmpstr (qrt_project_layer_get_licence (layer), ==, "dl-de/by-2-0");
+  wait_for (window, saved, "the project to be saved");
+  reread = qrt_project_open (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qrt_project_layer_get_licence (qrt_project_find_layer (reread, "districts")),
+                   ==, "dl-de/by-2-0");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 remove_dir (const char *path)
 {
@@ -458,6 +1240,47 @@ remove_dir (const char *path)
       g_unlink (child);
     }
   g_rmdir (path);
+}
+
+static gboolean
+indicators_ready (QrtWindow *window)
+{
+  return qrt_indicator_panel_get_table (window->indicator_panel) != NULL;
+}
+
+static void
+test_indicators (void)
+{
+  g_autofree char *path = copy_demo ("indicators.gpkg");
+  QrtWindow *window = open_window (path);
+  g_autoptr(Pixels) before = NULL;
+  g_autoptr(Pixels) after = NULL;
+  guint changed;
+
+  /* F10's action shows the panel under the map; the indicators come from a worker. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->indicator_panel)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-indicators", NULL));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->indicator_panel)));
+  wait_for (window, indicators_ready, "the indicators");
+  g_assert_cmpuint (qrt_indicator_table_get_n_districts (
+                      qrt_indicator_panel_get_table (window->indicator_panel)), >=, 25);
+
+  /* "Show on Map" colours the districts: a new look of the map, clearly different. */
+  settle (500);
+  before = grab_map (window);
+  remember (window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window->indicator_panel),
+                                             "indicators.show-on-map", NULL));
+  g_assert_nonnull (window->indicator_layer);
+  g_assert_cmpint (qrt_layer_find_field (window->indicator_layer, "indicator"), >=, 0);
+  wait_for (window, painted, "the map coloured by the indicator");
+  after = grab_map (window);
+  changed = count_changed (before, after);
+  g_test_message ("%u of %d pixels changed", changed, after->width * after->height);
+  g_assert_cmpuint (changed, >, (guint) (after->width * after->height / 10));
+  screenshot (GTK_WIDGET (window), "window-indicators");
+
+  gtk_window_destroy (GTK_WINDOW (window));
 }
 
 int
@@ -490,6 +1313,14 @@ main (int   argc,
   g_test_add_func ("/window/open-missing", test_open_missing);
   g_test_add_func ("/window/recent", test_recent);
   g_test_add_func ("/window/cancel", test_cancel);
+  g_test_add_func ("/window/style-graduated", test_style_graduated);
+  g_test_add_func ("/window/select", test_select);
+  g_test_add_func ("/window/remove-undo", test_remove_undo);
+  g_test_add_func ("/window/reorder", test_reorder);
+  g_test_add_func ("/window/import", test_import);
+  g_test_add_func ("/window/import-no-crs", test_import_no_crs);
+  g_test_add_func ("/window/properties", test_properties);
+  g_test_add_func ("/window/indicators", test_indicators);
 
   ret = g_test_run ();
 

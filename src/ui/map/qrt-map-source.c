@@ -16,13 +16,23 @@
  *
  * A source stands for one look of the map: when the look changes (a layer shown or hidden),
  * the window makes a new source with a new id, because ShumateMapLayer caches tiles by id.
+ * Sources share the window's tile cache, keyed by what each tile shows
+ * (qrt_tile_render_signature), so a new source re-renders only the tiles the change touched.
  */
+
+/* The window's QrtTileCache, reference counted: a worker still drawing a tile for a window
+ * that was closed meanwhile keeps the cache alive until it is done. */
+struct _QrtMapTileCache
+{
+  QrtTileCache *cache;
+};
 
 struct _QrtMapSource
 {
   ShumateMapSource  parent_instance;
 
   QrtTileRender    *renderer;
+  QrtMapTileCache  *cache;
   int               scale_factor;
 
   /* Main thread only: tiles handed to a worker and not completed yet, and totals since
@@ -30,6 +40,7 @@ struct _QrtMapSource
   guint             n_pending;
   guint             n_requested;
   guint             n_rendered;
+  guint             n_cache_hits;
 };
 
 G_DEFINE_FINAL_TYPE (QrtMapSource, qrt_map_source, SHUMATE_TYPE_MAP_SOURCE)
@@ -37,6 +48,7 @@ G_DEFINE_FINAL_TYPE (QrtMapSource, qrt_map_source, SHUMATE_TYPE_MAP_SOURCE)
 enum {
   PROP_0,
   PROP_RENDERER,
+  PROP_CACHE,
   PROP_SCALE_FACTOR,
   PROP_BUSY,
   N_PROPS
@@ -48,19 +60,37 @@ static GParamSpec *properties[N_PROPS];
  * main thread. */
 typedef struct
 {
-  QrtTileRender *renderer;
-  guint          x;
-  guint          y;
-  guint          zoom;
-  guint          size;
+  QrtTileRender   *renderer;
+  QrtMapTileCache *cache;
+  guint            x;
+  guint            y;
+  guint            zoom;
+  guint            size;
 } Render;
+
+/* What a worker hands back: the texture, and whether it came from the cache. */
+typedef struct
+{
+  GdkTexture *texture;
+  gboolean    cached;
+} Rendered;
 
 static void
 render_free (Render *render)
 {
   g_clear_object (&render->renderer);
+  g_clear_pointer (&render->cache, qrt_map_tile_cache_unref);
   g_free (render);
 }
+
+static void
+rendered_free (Rendered *rendered)
+{
+  g_clear_object (&rendered->texture);
+  g_free (rendered);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Rendered, rendered_free)
 
 static void
 set_n_pending (QrtMapSource *self,
@@ -82,35 +112,62 @@ render_worker (GTask        *task,
 {
   Render *render = task_data;
   g_autoptr(GBytes) pixels = NULL;
-  GdkTexture *texture;
+  Rendered *rendered;
+  QrtTileKey key;
   gsize stride = 0;
 
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  pixels = qrt_tile_render_tile (render->renderer,
-                                 render->zoom, render->x, render->y,
-                                 render->size,
-                                 cancellable,
-                                 &stride);
+  /* The lookup happens here too, not on the main thread: hashing the layers and styles that
+   * touch the tile costs a walk over the layers. */
+  key = (QrtTileKey) {
+    .zoom = render->zoom,
+    .x = render->x,
+    .y = render->y,
+    .size = render->size,
+    .signature = qrt_tile_render_signature (render->renderer, render->zoom,
+                                            render->x, render->y),
+  };
+  if (render->cache != NULL)
+    pixels = qrt_tile_cache_lookup (render->cache->cache, &key, &stride);
 
-  if (g_task_return_error_if_cancelled (task))
-    return;
+  rendered = g_new0 (Rendered, 1);
+  rendered->cached = pixels != NULL;
 
-  if (pixels == NULL || stride == 0)
+  if (pixels == NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
-                               "Could not render tile %u/%u/%u",
-                               render->zoom, render->x, render->y);
-      return;
+      pixels = qrt_tile_render_tile (render->renderer,
+                                     render->zoom, render->x, render->y,
+                                     render->size,
+                                     cancellable,
+                                     &stride);
+
+      if (g_task_return_error_if_cancelled (task))
+        {
+          rendered_free (rendered);
+          return;
+        }
+
+      if (pixels == NULL || stride == 0)
+        {
+          rendered_free (rendered);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                   "Could not render tile %u/%u/%u",
+                                   render->zoom, render->x, render->y);
+          return;
+        }
+
+      if (render->cache != NULL)
+        qrt_tile_cache_insert (render->cache->cache, &key, pixels, stride);
     }
 
   /* cairo's ARGB32 is premultiplied native-endian 32-bit words, which is exactly what
-   * GDK_MEMORY_DEFAULT means on either byte order. */
-  texture = gdk_memory_texture_new (render->size, render->size,
-                                    GDK_MEMORY_DEFAULT,
-                                    pixels, stride);
-  g_task_return_pointer (task, texture, g_object_unref);
+   * GDK_MEMORY_DEFAULT means on either byte order. The texture shares the cached bytes. */
+  rendered->texture = gdk_memory_texture_new (render->size, render->size,
+                                              GDK_MEMORY_DEFAULT,
+                                              pixels, stride);
+  g_task_return_pointer (task, rendered, (GDestroyNotify) rendered_free);
 }
 
 static void
@@ -171,13 +228,13 @@ render_done_cb (GObject      *object,
 {
   QrtMapSource *self = QRT_MAP_SOURCE (object);
   g_autoptr(GTask) task = user_data;
-  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(Rendered) rendered = NULL;
   g_autoptr(GError) error = NULL;
   ShumateTile *tile = g_task_get_task_data (task);
 
-  texture = g_task_propagate_pointer (G_TASK (result), &error);
+  rendered = g_task_propagate_pointer (G_TASK (result), &error);
 
-  if (texture == NULL)
+  if (rendered == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_warning ("%s", error->message);
@@ -185,10 +242,13 @@ render_done_cb (GObject      *object,
     }
   else if (!g_task_return_error_if_cancelled (task))
     {
-      shumate_tile_set_paintable (tile, GDK_PAINTABLE (texture));
-      shumate_tile_set_fade_in (tile, TRUE);
+      shumate_tile_set_paintable (tile, GDK_PAINTABLE (rendered->texture));
+      /* A tile from the cache looks exactly as before the change: no fade. */
+      shumate_tile_set_fade_in (tile, !rendered->cached);
       shumate_tile_set_state (tile, SHUMATE_STATE_DONE);
       self->n_rendered++;
+      if (rendered->cached)
+        self->n_cache_hits++;
       g_task_return_boolean (task, TRUE);
     }
 
@@ -220,6 +280,7 @@ qrt_map_source_fill_tile_async (ShumateMapSource    *source,
 
   render = g_new0 (Render, 1);
   render->renderer = g_object_ref (self->renderer);
+  render->cache = self->cache != NULL ? qrt_map_tile_cache_ref (self->cache) : NULL;
   render->x = shumate_tile_get_x (tile);
   render->y = shumate_tile_get_y (tile);
   render->zoom = shumate_tile_get_zoom_level (tile);
@@ -276,6 +337,7 @@ qrt_map_source_finalize (GObject *object)
   QrtMapSource *self = QRT_MAP_SOURCE (object);
 
   g_clear_object (&self->renderer);
+  g_clear_pointer (&self->cache, qrt_map_tile_cache_unref);
 
   G_OBJECT_CLASS (qrt_map_source_parent_class)->finalize (object);
 }
@@ -292,6 +354,10 @@ qrt_map_source_get_property (GObject    *object,
     {
     case PROP_RENDERER:
       g_value_set_object (value, self->renderer);
+      break;
+
+    case PROP_CACHE:
+      g_value_set_boxed (value, self->cache);
       break;
 
     case PROP_SCALE_FACTOR:
@@ -319,6 +385,10 @@ qrt_map_source_set_property (GObject      *object,
     {
     case PROP_RENDERER:
       self->renderer = g_value_dup_object (value);
+      break;
+
+    case PROP_CACHE:
+      self->cache = g_value_dup_boxed (value);
       break;
 
     case PROP_SCALE_FACTOR:
@@ -351,6 +421,13 @@ qrt_map_source_class_init (QrtMapSourceClass *klass)
                           G_PARAM_CONSTRUCT_ONLY |
                           G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_CACHE] =
+    g_param_spec_boxed ("cache", NULL, NULL,
+                        QRT_TYPE_MAP_TILE_CACHE,
+                        (G_PARAM_READWRITE |
+                         G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS));
+
   /* Device pixels per logical pixel: a tile of 256 is painted with 512 pixels on HiDPI. */
   properties[PROP_SCALE_FACTOR] =
     g_param_spec_int ("scale-factor", NULL, NULL,
@@ -379,18 +456,21 @@ qrt_map_source_init (QrtMapSource *self)
  * qrt_map_source_new:
  * @renderer: the tile renderer to draw with
  * @scale_factor: device pixels per logical pixel, 1 to 4
+ * @cache: (nullable): rendered tiles shared with other sources, or %NULL for none
  *
  * Returns: (transfer full): a new map source with a unique id
  */
 QrtMapSource *
-qrt_map_source_new (QrtTileRender *renderer,
-                    int            scale_factor)
+qrt_map_source_new (QrtTileRender   *renderer,
+                    int              scale_factor,
+                    QrtMapTileCache *cache)
 {
   g_return_val_if_fail (QRT_IS_TILE_RENDER (renderer), NULL);
 
   return g_object_new (QRT_TYPE_MAP_SOURCE,
                        "renderer", renderer,
                        "scale-factor", CLAMP (scale_factor, 1, 4),
+                       "cache", cache,
                        NULL);
 }
 
@@ -456,4 +536,73 @@ qrt_map_source_get_n_rendered (QrtMapSource *self)
   g_return_val_if_fail (QRT_IS_MAP_SOURCE (self), 0);
 
   return self->n_rendered;
+}
+
+/**
+ * qrt_map_source_get_n_cache_hits:
+ * @self: a #QrtMapSource
+ *
+ * Returns: how many of the tiles handed to the map came from the tile cache
+ */
+guint
+qrt_map_source_get_n_cache_hits (QrtMapSource *self)
+{
+  g_return_val_if_fail (QRT_IS_MAP_SOURCE (self), 0);
+
+  return self->n_cache_hits;
+}
+
+G_DEFINE_BOXED_TYPE (QrtMapTileCache, qrt_map_tile_cache,
+                     qrt_map_tile_cache_ref, qrt_map_tile_cache_unref)
+
+static void
+map_tile_cache_clear (gpointer data)
+{
+  QrtMapTileCache *self = data;
+
+  g_clear_pointer (&self->cache, qrt_tile_cache_free);
+}
+
+/**
+ * qrt_map_tile_cache_new:
+ * @max_bytes: how many bytes of pixels to keep at most
+ *
+ * Returns: (transfer full): an empty cache of rendered tiles, for any number of sources
+ */
+QrtMapTileCache *
+qrt_map_tile_cache_new (gsize max_bytes)
+{
+  QrtMapTileCache *self = g_atomic_rc_box_new0 (QrtMapTileCache);
+
+  self->cache = qrt_tile_cache_new (max_bytes);
+  return self;
+}
+
+QrtMapTileCache *
+qrt_map_tile_cache_ref (QrtMapTileCache *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return g_atomic_rc_box_acquire (self);
+}
+
+void
+qrt_map_tile_cache_unref (QrtMapTileCache *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_atomic_rc_box_release_full (self, map_tile_cache_clear);
+}
+
+/**
+ * qrt_map_tile_cache_get_cache:
+ *
+ * Returns: (transfer none): the core's cache; thread-safe
+ */
+QrtTileCache *
+qrt_map_tile_cache_get_cache (QrtMapTileCache *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->cache;
 }
