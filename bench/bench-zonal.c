@@ -115,9 +115,13 @@ main (int    argc,
       {
         g_autoptr(QrtZonalInput) input = qrt_zonal_input_from_project (project, "districts", "fid",
                                                                        "name");
-        double t0 = now (), t;
-        QrtIndicatorTable *result = qrt_zonal_evaluate (input, set, threads, NULL, &error);
+        double t0, t;
+        QrtIndicatorTable *result;
 
+        /* The computation is measured, not the result cache. */
+        qrt_zonal_clear_cache ();
+        t0 = now ();
+        result = qrt_zonal_evaluate (input, set, threads, NULL, &error);
         t = now () - t0;
         g_assert_no_error (error);
         g_array_append_val (threads == 0 ? ours : ours_one, t);

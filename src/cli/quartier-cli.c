@@ -743,6 +743,228 @@ command_indicators (int    argc,
   return 0;
 }
 
+static QrtChart *
+build_chart (QrtIndicatorTable  *table,
+             const char         *type,
+             char              **ids,
+             const char         *district,
+             GError            **error)
+{
+  guint n = qrt_indicator_table_get_n_districts (table);
+  g_autofree const char **names = g_new0 (const char *, n + 1);
+  g_autofree int *columns = g_new0 (int, g_strv_length (ids) + 1);
+  guint n_ids = g_strv_length (ids);
+  int chosen = -1;
+
+  for (guint i = 0; i < n; i++)
+    {
+      names[i] = qrt_indicator_table_get_district_name (table, i);
+      if (district != NULL && (g_strcmp0 (names[i], district) == 0 ||
+                               g_strcmp0 (qrt_indicator_table_get_district_id (table, i), district) == 0))
+        chosen = (int) i;
+    }
+  if (district != NULL && chosen < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There is no district “%s”."),
+                   district);
+      return NULL;
+    }
+  for (guint k = 0; k < n_ids; k++)
+    if ((columns[k] = qrt_indicator_table_find_indicator (table, ids[k])) < 0)
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There is no indicator “%s”."),
+                     ids[k]);
+        return NULL;
+      }
+
+  if (g_str_equal (type, "bar"))
+    {
+      const QrtIndicator *def = qrt_indicator_table_get_indicator (table, columns[0]);
+      g_autofree double *values = g_new (double, MAX (1, n));
+      guint selected = (guint) chosen;
+
+      for (guint i = 0; i < n; i++)
+        values[i] = qrt_indicator_table_get_value (table, columns[0], i);
+      return qrt_chart_new_bar (def->title, def->unit, names, values, n, &selected,
+                                chosen >= 0 ? 1 : 0, def->reference, def->reference_label);
+    }
+
+  if (g_str_equal (type, "line"))
+    {
+      const QrtIndicator *def = qrt_indicator_table_get_indicator (table, columns[0]);
+      guint n_years = qrt_indicator_table_get_n_years (table, columns[0]);
+      g_autofree int *years = g_new (int, MAX (1, n_years));
+      g_autofree double *values = g_new (double, MAX (1, (gsize) n * n_years));
+      guint selected = (guint) chosen;
+
+      if (n_years == 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("“%s” is not a time series."), def->id);
+          return NULL;
+        }
+      for (guint y = 0; y < n_years; y++)
+        years[y] = qrt_indicator_table_get_year (table, columns[0], y);
+      for (guint i = 0; i < n; i++)
+        for (guint y = 0; y < n_years; y++)
+          values[(gsize) i * n_years + y] =
+            qrt_indicator_table_get_series_value (table, columns[0], i, y);
+      return qrt_chart_new_series (def->title, def->unit, years, n_years, names, values, n,
+                                   &selected, chosen >= 0 ? 1 : 0,
+                                   def->forecast_from < G_MAXINT ? def->forecast_from : 0);
+    }
+
+  if (g_str_equal (type, "scatter"))
+    {
+      const QrtIndicator *x = qrt_indicator_table_get_indicator (table, columns[0]);
+      const QrtIndicator *y;
+      g_autofree double *xs = g_new (double, MAX (1, n));
+      g_autofree double *ys = g_new (double, MAX (1, n));
+      g_autofree char *title = NULL;
+      guint selected = (guint) chosen;
+
+      if (n_ids != 2)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("A scatter chart needs two indicators."));
+          return NULL;
+        }
+      y = qrt_indicator_table_get_indicator (table, columns[1]);
+      for (guint i = 0; i < n; i++)
+        {
+          xs[i] = qrt_indicator_table_get_value (table, columns[0], i);
+          ys[i] = qrt_indicator_table_get_value (table, columns[1], i);
+        }
+      /* TRANSLATORS: a chart title: one indicator against another */
+      title = g_strdup_printf (_("%s and %s"), x->title, y->title);
+      return qrt_chart_new_scatter (title, x->title, x->unit, y->title, y->unit, names, xs, ys, n,
+                                    &selected, chosen >= 0 ? 1 : 0);
+    }
+
+  /* radar: the district against the mean of the districts, each axis over their range */
+  {
+    g_autofree const char **axes = g_new0 (const char *, n_ids + 1);
+    g_autofree const char **units = g_new0 (const char *, n_ids + 1);
+    g_autofree double *values = g_new (double, n_ids);
+    g_autofree double *mean = g_new (double, n_ids);
+    g_autofree double *lo = g_new (double, n_ids);
+    g_autofree double *hi = g_new (double, n_ids);
+
+    if (chosen < 0 || n_ids < 3)
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     _("A radar chart needs --district and at least three indicators."));
+        return NULL;
+      }
+    for (guint k = 0; k < n_ids; k++)
+      {
+        const QrtIndicator *def = qrt_indicator_table_get_indicator (table, columns[k]);
+        double sum = 0;
+        guint count = 0;
+
+        axes[k] = def->title;
+        units[k] = def->unit;
+        lo[k] = INFINITY;
+        hi[k] = -INFINITY;
+        for (guint i = 0; i < n; i++)
+          {
+            double v = qrt_indicator_table_get_value (table, columns[k], i);
+
+            if (!isfinite (v))
+              continue;
+            sum += v;
+            count++;
+            lo[k] = MIN (lo[k], v);
+            hi[k] = MAX (hi[k], v);
+          }
+        mean[k] = count ? sum / count : NAN;
+        values[k] = qrt_indicator_table_get_value (table, columns[k], (guint) chosen);
+      }
+    return qrt_chart_new_radar (names[chosen], names[chosen], axes, units, values, mean,
+                                _("Town average"), lo, hi, n_ids);
+  }
+}
+
+static int
+command_chart (int    argc,
+               char **argv)
+{
+  g_autofree char *definitions = NULL;
+  g_autofree char *districts = NULL;
+  g_autofree char *id_field = NULL;
+  g_autofree char *name_field = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *size = NULL;
+  g_autofree char *district = NULL;
+  g_auto(GStrv) ids = NULL;
+  GOptionEntry entries[] = {
+    { "indicator", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &ids,
+      N_("Indicator to draw (two for a scatter, three or more for a radar)"), N_("ID") },
+    { "type", 't', 0, G_OPTION_ARG_STRING, &type, N_("bar (default), line, radar or scatter"),
+      N_("TYPE") },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("PNG, SVG or PDF file to write"),
+      N_("FILE") },
+    { "size", 's', 0, G_OPTION_ARG_STRING, &size, N_("Image size in pixels (default 1200x800)"),
+      N_("WIDTHxHEIGHT") },
+    { "district", 0, 0, G_OPTION_ARG_STRING, &district,
+      N_("District to highlight (name or id); the radar's district"), N_("NAME") },
+    { "definitions", 'd', 0, G_OPTION_ARG_FILENAME, &definitions,
+      N_("Indicator definitions (JSON); Quartier’s default pack if not given"), N_("FILE.json") },
+    { "districts", 0, 0, G_OPTION_ARG_STRING, &districts, N_("Layer with the districts"),
+      N_("LAYER") },
+    { "id-field", 0, 0, G_OPTION_ARG_STRING, &id_field,
+      N_("District id attribute (fid for the GeoPackage feature id)"), N_("FIELD") },
+    { "name-field", 0, 0, G_OPTION_ARG_STRING, &name_field, N_("District name attribute"),
+      N_("FIELD") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("PROJECT.gpkg — draw an indicator chart"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtProject) project = NULL;
+  g_autoptr(QrtIndicatorSet) set = NULL;
+  g_autoptr(QrtZonalInput) input = NULL;
+  g_autoptr(QrtIndicatorTable) table = NULL;
+  g_autoptr(QrtChart) chart = NULL;
+  g_autofree char *default_path = qrt_indicator_default_path ();
+  int width = 1200, height = 800;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail_usage (context, error->message);
+  if (argc != 2)
+    return fail_usage (context, _("Name exactly one project file."));
+  if (ids == NULL || out == NULL)
+    return fail_usage (context, _("Say what to draw with --indicator ID and where with --out FILE."));
+  if (type == NULL)
+    type = g_strdup ("bar");
+  if (!g_str_equal (type, "bar") && !g_str_equal (type, "line") && !g_str_equal (type, "radar") &&
+      !g_str_equal (type, "scatter"))
+    return fail_usage (context, _("--type takes bar, line, radar or scatter."));
+  if (size != NULL && !parse_size (size, &width, &height))
+    return fail_usage (context, _("--size takes WIDTHxHEIGHT, for example 1600x1000."));
+
+  set = qrt_indicator_set_load_file (definitions ? definitions : default_path, &error);
+  if (set == NULL)
+    return fail (error);
+  project = qrt_project_open (argv[1], NULL, &error);
+  if (project == NULL)
+    return fail (error);
+  input = qrt_zonal_input_from_project (project, districts, id_field,
+                                        name_field ? name_field : "name");
+  table = qrt_zonal_evaluate (input, set, 0, NULL, &error);
+  if (table == NULL)
+    return fail (error);
+
+  chart = build_chart (table, type, ids, district, &error);
+  if (chart == NULL || !qrt_chart_write (chart, out, width, height, &error))
+    return fail (error);
+  g_print ("%s\n", out);
+  return 0;
+}
+
 static const char *
 kind_name (QrtGeometryKind kind)
 {
@@ -806,6 +1028,7 @@ static const struct
   CommandFunc  func;
   const char  *summary;
 } commands[] = {
+  { "chart", command_chart, N_("Draw an indicator chart into a PNG, SVG or PDF file") },
   { "demo", command_demo, N_("Write the synthetic demo municipality") },
   { "import", command_import, N_("Copy a vector file into a project") },
   { "indicators", command_indicators, N_("Compute indicators per district") },

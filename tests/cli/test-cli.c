@@ -242,6 +242,34 @@ test_indicators (void)
 }
 
 static void
+test_chart (void)
+{
+  g_autofree char *png = g_build_filename (work_dir, "ranking.png", NULL);
+  g_autofree char *svg = g_build_filename (work_dir, "series.svg", NULL);
+  g_autofree char *svg_text = NULL;
+  g_auto(Run) bar = { 0 };
+  g_auto(Run) line = { 0 };
+  g_auto(Run) radar = { 0 };
+
+  run_cli (&bar, "chart", demo (), "--indicator", "sealed_share", "--size", "600x400",
+           "--district", "1", "--id-field", "district_id", "--out", png, NULL);
+  g_assert_cmpint (exit_code (&bar), ==, 0);
+  g_assert_cmpuint (count_colours (png, 600, 400), >, 4);
+
+  run_cli (&line, "chart", demo (), "--type", "line", "--indicator", "population", "--out", svg,
+           NULL);
+  g_assert_cmpint (exit_code (&line), ==, 0);
+  g_assert_true (g_file_get_contents (svg, &svg_text, NULL, NULL));
+  g_assert_nonnull (strstr (svg_text, "<svg"));
+
+  /* A radar needs a district and three indicators: one line on stderr, exit 1. */
+  run_cli (&radar, "chart", demo (), "--type", "radar", "--indicator", "density", "--out", png,
+           NULL);
+  g_assert_cmpint (exit_code (&radar), ==, 1);
+  g_assert_true (g_str_has_prefix (radar.err, "quartier-cli: "));
+}
+
+static void
 test_usage (void)
 {
   g_auto(Run) unknown = { 0 };
@@ -289,6 +317,7 @@ main (int    argc,
   g_test_add_func ("/cli/bad-input", test_bad_input);
   g_test_add_func ("/cli/german", test_german);
   g_test_add_func ("/cli/indicators", test_indicators);
+  g_test_add_func ("/cli/chart", test_chart);
   g_test_add_func ("/cli/usage", test_usage);
 
   status = g_test_run ();

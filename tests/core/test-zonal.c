@@ -300,6 +300,38 @@ test_kinds (void)
 }
 
 static void
+test_cache (void)
+{
+  g_autofree char *path = make_fixture ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtProject) project = qrt_project_open (path, NULL, &error);
+  g_autoptr(QrtIndicatorSet) set = qrt_indicator_set_load_data (definitions, -1, &error);
+  g_autoptr(QrtZonalInput) first_input = qrt_zonal_input_from_project (project, NULL, NULL, NULL);
+  g_autoptr(QrtZonalInput) second_input = qrt_zonal_input_from_project (project, NULL, NULL, NULL);
+  g_autoptr(QrtIndicatorTable) first = NULL;
+  g_autoptr(QrtIndicatorTable) second = NULL;
+  guint hits;
+
+  g_assert_no_error (error);
+  first = qrt_zonal_evaluate (first_input, set, 0, NULL, &error);
+  hits = qrt_zonal_get_cache_hits ();
+  /* The same layers and definitions again: the primitive indicators come from the cache,
+   * with the same values. */
+  second = qrt_zonal_evaluate (second_input, set, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (qrt_zonal_get_cache_hits () - hits, >=, 10);
+  for (guint j = 0; j < qrt_indicator_table_get_n_indicators (first); j++)
+    for (guint i = 0; i < 3; i++)
+      {
+        double a = qrt_indicator_table_get_value (first, j, i);
+        double b = qrt_indicator_table_get_value (second, j, i);
+
+        g_assert_cmpmem (&a, sizeof a, &b, sizeof b);
+      }
+  g_unlink (path);
+}
+
+static void
 test_threads_identical (void)
 {
   g_autoptr(GError) error = NULL;
@@ -510,6 +542,7 @@ main (int    argc,
 
   g_test_add_func ("/zonal/kinds", test_kinds);
   g_test_add_func ("/zonal/threads-identical", test_threads_identical);
+  g_test_add_func ("/zonal/cache", test_cache);
   g_test_add_func ("/zonal/where-refused", test_where_refused);
   g_test_add_func ("/zonal/bad-definitions", test_bad_definitions);
   g_test_add_func ("/zonal/default-pack", test_default_pack);

@@ -486,6 +486,7 @@ typedef struct
   const QrtIndicator *def;
   gboolean            primitive;   /* computed per district by the threads */
   gboolean            self;        /* sum/mean/count over the districts layer: own attribute */
+  char               *cache_key;   /* NULL once the values came from the cache */
   char               *unavailable;
   QrtLayer           *layer;
   guint8             *selected;
@@ -501,6 +502,7 @@ typedef struct
 static void
 job_clear (Job *job)
 {
+  g_free (job->cache_key);
   g_free (job->unavailable);
   g_free (job->selected);
   g_free (job->coefficient);
@@ -607,6 +609,132 @@ zone_of (QrtLayer     *layer,
   GEOSGeom_destroy_r (ctx, merged);
   GEOS_finish_r (ctx);
   return bytes;
+}
+
+/* Results of primitive indicators, kept across evaluations: keyed by the definition as
+ * written and the serials of the layers it reads (a changed layer is a new layer with a new
+ * serial, so stale entries are never hit; they age out when the cache is full). Scenarios
+ * will add their id to the key. */
+
+#define CACHE_MAX_ENTRIES 512
+
+typedef struct
+{
+  guint   n;
+  double *values;
+} Cached;
+
+static GMutex cache_lock;
+static GHashTable *result_cache;   /* key -> Cached */
+static guint cache_hits;
+
+static void
+cached_free (Cached *c)
+{
+  g_free (c->values);
+  g_free (c);
+}
+
+static char *
+cache_key (const Job *job,
+           QrtLayer  *districts)
+{
+  return g_strdup_printf ("%s\n%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+                          "/%" G_GUINT64_FORMAT,
+                          job->def->json, qrt_layer_get_serial (districts),
+                          job->layer ? qrt_layer_get_serial (job->layer) : 0,
+                          job->population ? qrt_layer_get_serial (job->population) : 0,
+                          job->hazard ? qrt_layer_get_serial (job->hazard) : 0);
+}
+
+static gboolean
+cache_lookup (const char *key,
+              double     *values,
+              guint       n)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&cache_lock);
+  Cached *c = result_cache ? g_hash_table_lookup (result_cache, key) : NULL;
+
+  if (c == NULL || c->n != n)
+    return FALSE;
+  memcpy (values, c->values, n * sizeof (double));
+  cache_hits++;
+  return TRUE;
+}
+
+static void
+cache_store (char         *key,
+             const double *values,
+             guint         n)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&cache_lock);
+  Cached *c;
+
+  if (result_cache == NULL)
+    result_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) cached_free);
+  if (g_hash_table_size (result_cache) >= CACHE_MAX_ENTRIES)
+    g_hash_table_remove_all (result_cache);
+  c = g_new (Cached, 1);
+  c->n = n;
+  c->values = g_memdup2 (values, n * sizeof (double));
+  g_hash_table_replace (result_cache, key, c);
+}
+
+/**
+ * qrt_zonal_clear_cache:
+ *
+ * Forgets every cached result (benchmarks measure the computation, not the cache).
+ */
+void
+qrt_zonal_clear_cache (void)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&cache_lock);
+
+  if (result_cache != NULL)
+    g_hash_table_remove_all (result_cache);
+}
+
+/**
+ * qrt_zonal_get_cache_hits:
+ *
+ * Returns: how many indicator results came from the result cache so far (for tests).
+ */
+guint
+qrt_zonal_get_cache_hits (void)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&cache_lock);
+
+  return cache_hits;
+}
+
+/* Looks the indicator up in the result cache before any SQL or GEOS work: the layers it
+ * reads are known from its definition. */
+static gboolean
+try_cache (Job           *job,
+           QrtZonalInput *input,
+           QrtLayer      *districts,
+           double        *values,
+           guint          n)
+{
+  const QrtIndicator *def = job->def;
+  g_autofree char *key = NULL;
+
+  if (def->kind == QRT_KIND_RATIO || def->kind == QRT_KIND_COMPOSITE ||
+      def->kind == QRT_KIND_SERIES || def->layer == NULL)
+    return FALSE;
+  job->layer = g_hash_table_lookup (input->layers, def->layer);
+  job->population = def->population_layer ? g_hash_table_lookup (input->layers,
+                                                                 def->population_layer) : NULL;
+  job->hazard = def->hazard_layer ? g_hash_table_lookup (input->layers, def->hazard_layer) : NULL;
+  if (job->layer == NULL)
+    return FALSE;
+  key = cache_key (job, districts);
+  if (!cache_lookup (key, values, n))
+    return FALSE;
+  /* Nothing else to do for it: the threads skip it. */
+  job->primitive = FALSE;
+  return TRUE;
 }
 
 static void
@@ -1143,7 +1271,11 @@ qrt_zonal_evaluate (QrtZonalInput    *input,
       g_autoptr(GError) local_error = NULL;
 
       jobs[j].def = qrt_indicator_set_get (set, j);
+      if (try_cache (&jobs[j], input, districts, table->values + (gsize) j * n, n))
+        continue;
       prepare_job (&jobs[j], input, &local_error);
+      if (jobs[j].primitive && jobs[j].unavailable == NULL)
+        jobs[j].cache_key = cache_key (&jobs[j], districts);
       if (local_error != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
@@ -1189,8 +1321,12 @@ qrt_zonal_evaluate (QrtZonalInput    *input,
     goto fail;
 
   for (guint j = 0; j < table->n_indicators; j++)
-    if (jobs[j].def->kind == QRT_KIND_SERIES)
-      read_series (table, j, &jobs[j], districts);
+    {
+      if (jobs[j].cache_key != NULL)
+        cache_store (g_steal_pointer (&jobs[j].cache_key), table->values + (gsize) j * n, n);
+      if (jobs[j].def->kind == QRT_KIND_SERIES)
+        read_series (table, j, &jobs[j], districts);
+    }
   derive (table, jobs, area_km2);
 
   for (guint j = 0; j < table->n_indicators; j++)

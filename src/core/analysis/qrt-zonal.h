@@ -77,6 +77,8 @@ int                 qrt_indicator_table_find_indicator (QrtIndicatorTable *table
                                                         const char        *id);
 char               *qrt_indicator_table_to_csv         (QrtIndicatorTable *table);
 char               *qrt_indicator_table_to_json        (QrtIndicatorTable *table);
+guint               qrt_zonal_get_cache_hits           (void);
+void                qrt_zonal_clear_cache              (void);
 char               *qrt_format_number                  (double             value,
                                                         int                decimals);
 
