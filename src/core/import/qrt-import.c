@@ -154,59 +154,6 @@ open_source (const char  *source,
   return dataset;
 }
 
-static QrtGeometryKind
-kind_of (OGRwkbGeometryType type)
-{
-  switch (wkbFlatten (type))
-    {
-    case wkbPoint:
-    case wkbMultiPoint:
-      return QRT_GEOMETRY_POINT;
-    case wkbLineString:
-    case wkbMultiLineString:
-    case wkbCircularString:
-    case wkbCompoundCurve:
-    case wkbMultiCurve:
-      return QRT_GEOMETRY_LINE;
-    case wkbPolygon:
-    case wkbMultiPolygon:
-    case wkbCurvePolygon:
-    case wkbMultiSurface:
-      return QRT_GEOMETRY_POLYGON;
-    default:
-      return QRT_GEOMETRY_NONE;
-    }
-}
-
-/* The kind of a layer declared "Geometry" (mixed): that of its first usable feature. */
-static QrtGeometryKind
-layer_kind (OGRLayerH layer)
-{
-  QrtGeometryKind kind = kind_of (OGR_L_GetGeomType (layer));
-  OGRFeatureH feature;
-
-  if (kind != QRT_GEOMETRY_NONE || OGR_L_GetGeomType (layer) == wkbNone)
-    return kind;
-
-  OGR_L_ResetReading (layer);
-  for (int i = 0; i < 1000 && kind == QRT_GEOMETRY_NONE &&
-                  (feature = OGR_L_GetNextFeature (layer)) != NULL; i++)
-    {
-      OGRGeometryH geometry = OGR_F_GetGeometryRef (feature);
-
-      if (geometry != NULL)
-        {
-          kind = kind_of (OGR_G_GetGeometryType (geometry));
-          /* A collection holds its kind in its members. */
-          for (int k = 0; kind == QRT_GEOMETRY_NONE && k < OGR_G_GetGeometryCount (geometry); k++)
-            kind = kind_of (OGR_G_GetGeometryType (OGR_G_GetGeometryRef (geometry, k)));
-        }
-      OGR_F_Destroy (feature);
-    }
-  OGR_L_ResetReading (layer);
-  return kind;
-}
-
 static OGRLayerH
 pick_layer (GDALDatasetH   dataset,
             const char    *wanted,
@@ -219,7 +166,7 @@ pick_layer (GDALDatasetH   dataset,
     {
       OGRLayerH layer = GDALDatasetGetLayerByName (dataset, wanted);
 
-      if (layer == NULL || layer_kind (layer) == QRT_GEOMETRY_NONE)
+      if (layer == NULL || qrt_ogr_layer_kind (layer) == QRT_GEOMETRY_NONE)
         {
           g_set_error (error, QRT_IMPORT_ERROR, QRT_IMPORT_ERROR_NO_LAYER,
                        _("“%s” has no map layer called “%s”."), display, wanted);
@@ -233,7 +180,7 @@ pick_layer (GDALDatasetH   dataset,
       OGRLayerH layer = GDALDatasetGetLayer (dataset, i);
 
       if (layer != NULL && !g_str_has_prefix (OGR_L_GetName (layer), "qrt_") &&
-          layer_kind (layer) != QRT_GEOMETRY_NONE)
+          qrt_ogr_layer_kind (layer) != QRT_GEOMETRY_NONE)
         return layer;
     }
 
@@ -328,7 +275,7 @@ extract_kind (OGRGeometryH    geometry,
           OGR_G_DestroyGeometry (part);
         }
     }
-  else if (kind_of (type) == kind)
+  else if (qrt_geometry_kind_from_ogr (type) == kind)
     {
       out = OGR_G_CreateGeometry (multi);
       OGR_G_AddGeometry (out, geometry);
@@ -663,7 +610,7 @@ qrt_import_file (const char              *source,
   CPLPopErrorHandler ();
   if (layer == NULL)
     return FALSE;
-  kind = layer_kind (layer);
+  kind = qrt_ogr_layer_kind (layer);
 
   if ((project = open_project (project_path, &created, error)) == NULL)
     return FALSE;

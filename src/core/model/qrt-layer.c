@@ -1277,3 +1277,68 @@ qrt_layer_with_column (QrtLayer     *self,
     }
   return copy;
 }
+
+/**
+ * qrt_geometry_kind_from_ogr:
+ *
+ * Returns: the kind of layer a GDAL geometry type belongs in (curves count as lines and
+ *   areas), or %QRT_GEOMETRY_NONE.
+ */
+QrtGeometryKind
+qrt_geometry_kind_from_ogr (OGRwkbGeometryType type)
+{
+  switch (wkbFlatten (type))
+    {
+    case wkbPoint:
+    case wkbMultiPoint:
+      return QRT_GEOMETRY_POINT;
+    case wkbLineString:
+    case wkbMultiLineString:
+    case wkbCircularString:
+    case wkbCompoundCurve:
+    case wkbMultiCurve:
+      return QRT_GEOMETRY_LINE;
+    case wkbPolygon:
+    case wkbMultiPolygon:
+    case wkbCurvePolygon:
+    case wkbMultiSurface:
+      return QRT_GEOMETRY_POLYGON;
+    default:
+      return QRT_GEOMETRY_NONE;
+    }
+}
+
+/**
+ * qrt_ogr_layer_kind:
+ *
+ * Returns: the kind of a GDAL layer; for one declared "Geometry" (mixed), that of its first
+ *   feature with a geometry (also inside a collection). Resets the layer's reading.
+ */
+QrtGeometryKind
+qrt_ogr_layer_kind (OGRLayerH layer)
+{
+  QrtGeometryKind kind = qrt_geometry_kind_from_ogr (OGR_L_GetGeomType (layer));
+  OGRFeatureH feature;
+
+  if (kind != QRT_GEOMETRY_NONE || OGR_L_GetGeomType (layer) == wkbNone)
+    return kind;
+
+  OGR_L_ResetReading (layer);
+  for (int i = 0; i < 1000 && kind == QRT_GEOMETRY_NONE &&
+                  (feature = OGR_L_GetNextFeature (layer)) != NULL; i++)
+    {
+      OGRGeometryH geometry = OGR_F_GetGeometryRef (feature);
+
+      if (geometry != NULL)
+        {
+          kind = qrt_geometry_kind_from_ogr (OGR_G_GetGeometryType (geometry));
+          /* A collection holds its kind in its members. */
+          for (int k = 0; kind == QRT_GEOMETRY_NONE && k < OGR_G_GetGeometryCount (geometry); k++)
+            kind = qrt_geometry_kind_from_ogr (OGR_G_GetGeometryType (OGR_G_GetGeometryRef (geometry, k)));
+        }
+      OGR_F_Destroy (feature);
+    }
+  OGR_L_ResetReading (layer);
+  return kind;
+}
+

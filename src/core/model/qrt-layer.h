@@ -46,6 +46,9 @@ typedef enum
 #define QRT_TYPE_LAYER (qrt_layer_get_type ())
 G_DECLARE_FINAL_TYPE (QrtLayer, qrt_layer, QRT, LAYER, GObject)
 
+QrtGeometryKind  qrt_geometry_kind_from_ogr    (OGRwkbGeometryType  type);
+QrtGeometryKind  qrt_ogr_layer_kind            (OGRLayerH    layer);
+
 const char      *qrt_layer_get_name            (QrtLayer    *self);
 QrtGeometryKind  qrt_layer_get_geometry_kind   (QrtLayer    *self);
 int              qrt_layer_get_epsg            (QrtLayer    *self);

@@ -241,52 +241,6 @@ parse_epsg (const char *crs)
   return code > 0 && code < G_MAXINT ? (int) code : 0;
 }
 
-static QrtGeometryKind
-kind_for_type (OGRwkbGeometryType type)
-{
-  switch (wkbFlatten (type))
-    {
-    case wkbPoint:
-    case wkbMultiPoint:
-      return QRT_GEOMETRY_POINT;
-    case wkbLineString:
-    case wkbMultiLineString:
-    case wkbCircularString:
-    case wkbCompoundCurve:
-    case wkbMultiCurve:
-      return QRT_GEOMETRY_LINE;
-    case wkbPolygon:
-    case wkbMultiPolygon:
-    case wkbCurvePolygon:
-    case wkbMultiSurface:
-      return QRT_GEOMETRY_POLYGON;
-    default:
-      return QRT_GEOMETRY_NONE;
-    }
-}
-
-/* A layer declared as "Geometry" (mixed) takes the kind of its first geometry. */
-static QrtGeometryKind
-guess_kind (OGRLayerH layer)
-{
-  QrtGeometryKind kind = kind_for_type (OGR_L_GetGeomType (layer));
-  OGRFeatureH feature;
-
-  if (kind != QRT_GEOMETRY_NONE || OGR_L_GetGeomType (layer) == wkbNone)
-    return kind;
-
-  OGR_L_ResetReading (layer);
-  while (kind == QRT_GEOMETRY_NONE && (feature = OGR_L_GetNextFeature (layer)) != NULL)
-    {
-      OGRGeometryH geometry = OGR_F_GetGeometryRef (feature);
-
-      if (geometry != NULL)
-        kind = kind_for_type (OGR_G_GetGeometryType (geometry));
-      OGR_F_Destroy (feature);
-    }
-  return kind;
-}
-
 static QrtLayer *
 read_layer (OGRLayerH      layer,
             int            epsg,
@@ -294,7 +248,7 @@ read_layer (OGRLayerH      layer,
             GError       **error)
 {
   const char *name = OGR_L_GetName (layer);
-  QrtGeometryKind kind = guess_kind (layer);
+  QrtGeometryKind kind = qrt_ogr_layer_kind (layer);
   OGRFeatureDefnH defn = OGR_L_GetLayerDefn (layer);
   int n_fields = OGR_FD_GetFieldCount (defn);
   g_autoptr(QrtLayerBuilder) builder = NULL;
