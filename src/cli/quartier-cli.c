@@ -586,25 +586,74 @@ csv_cell (GString    *out,
   g_string_append_c (out, '"');
 }
 
+/* What `indicators` and `chart` both take to compute the indicators. */
+typedef struct
+{
+  char *definitions;
+  char *districts;
+  char *id_field;
+  char *name_field;
+} IndicatorOptions;
+
+static void
+indicator_options_clear (IndicatorOptions *o)
+{
+  g_free (o->definitions);
+  g_free (o->districts);
+  g_free (o->id_field);
+  g_free (o->name_field);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IndicatorOptions, indicator_options_clear)
+
+static void
+add_indicator_options (GOptionContext   *context,
+                       IndicatorOptions *o)
+{
+  GOptionEntry entries[] = {
+    { "definitions", 'd', 0, G_OPTION_ARG_FILENAME, &o->definitions,
+      N_("Indicator definitions (JSON); Quartier’s default pack if not given"), N_("FILE.json") },
+    { "districts", 0, 0, G_OPTION_ARG_STRING, &o->districts, N_("Layer with the districts"),
+      N_("LAYER") },
+    { "id-field", 0, 0, G_OPTION_ARG_STRING, &o->id_field,
+      N_("District id attribute (fid for the GeoPackage feature id)"), N_("FIELD") },
+    { "name-field", 0, 0, G_OPTION_ARG_STRING, &o->name_field, N_("District name attribute"),
+      N_("FIELD") },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+}
+
+static QrtIndicatorTable *
+evaluate_indicators (const IndicatorOptions  *o,
+                     const char              *path,
+                     GError                 **error)
+{
+  g_autofree char *default_path = qrt_indicator_default_path ();
+  g_autoptr(QrtIndicatorSet) set = NULL;
+  g_autoptr(QrtProject) project = NULL;
+  g_autoptr(QrtZonalInput) input = NULL;
+
+  set = qrt_indicator_set_load_file (o->definitions ? o->definitions : default_path, error);
+  if (set == NULL)
+    return NULL;
+  project = qrt_project_open (path, NULL, error);
+  if (project == NULL)
+    return NULL;
+  input = qrt_zonal_input_from_project (project, o->districts, o->id_field,
+                                        o->name_field ? o->name_field : "name");
+  return qrt_zonal_evaluate (input, set, 0, NULL, error);
+}
+
 static int
 command_indicators (int    argc,
                     char **argv)
 {
-  g_autofree char *definitions = NULL;
-  g_autofree char *districts = NULL;
-  g_autofree char *id_field = NULL;
-  g_autofree char *name_field = NULL;
+  g_auto(IndicatorOptions) options = { 0 };
   g_autofree char *format = NULL;
   g_auto(GStrv) only = NULL;
   GOptionEntry entries[] = {
-    { "definitions", 'd', 0, G_OPTION_ARG_FILENAME, &definitions,
-      N_("Indicator definitions (JSON); Quartier’s default pack if not given"), N_("FILE.json") },
-    { "districts", 0, 0, G_OPTION_ARG_STRING, &districts, N_("Layer with the districts"),
-      N_("LAYER") },
-    { "id-field", 0, 0, G_OPTION_ARG_STRING, &id_field,
-      N_("District id attribute (fid for the GeoPackage feature id)"), N_("FIELD") },
-    { "name-field", 0, 0, G_OPTION_ARG_STRING, &name_field, N_("District name attribute"),
-      N_("FIELD") },
     { "indicator", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &only,
       N_("Only this indicator (repeat for more)"), N_("ID") },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, N_("Output format: csv (default) or json"),
@@ -614,14 +663,11 @@ command_indicators (int    argc,
   g_autoptr(GOptionContext) context =
     g_option_context_new (_("PROJECT.gpkg — compute indicators per district"));
   g_autoptr(GError) error = NULL;
-  g_autoptr(QrtProject) project = NULL;
-  g_autoptr(QrtIndicatorSet) set = NULL;
-  g_autoptr(QrtZonalInput) input = NULL;
   g_autoptr(QrtIndicatorTable) table = NULL;
   g_autoptr(GArray) columns = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autofree char *default_path = qrt_indicator_default_path ();
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  add_indicator_options (context, &options);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail_usage (context, error->message);
@@ -630,16 +676,7 @@ command_indicators (int    argc,
   if (format != NULL && !g_str_equal (format, "csv") && !g_str_equal (format, "json"))
     return fail_usage (context, _("--format takes csv or json."));
 
-  set = qrt_indicator_set_load_file (definitions ? definitions : default_path, &error);
-  if (set == NULL)
-    return fail (error);
-  project = qrt_project_open (argv[1], NULL, &error);
-  if (project == NULL)
-    return fail (error);
-
-  input = qrt_zonal_input_from_project (project, districts, id_field,
-                                        name_field ? name_field : "name");
-  table = qrt_zonal_evaluate (input, set, 0, NULL, &error);
+  table = evaluate_indicators (&options, argv[1], &error);
   if (table == NULL)
     return fail (error);
 
@@ -889,10 +926,7 @@ static int
 command_chart (int    argc,
                char **argv)
 {
-  g_autofree char *definitions = NULL;
-  g_autofree char *districts = NULL;
-  g_autofree char *id_field = NULL;
-  g_autofree char *name_field = NULL;
+  g_auto(IndicatorOptions) options = { 0 };
   g_autofree char *type = NULL;
   g_autofree char *out = NULL;
   g_autofree char *size = NULL;
@@ -909,28 +943,17 @@ command_chart (int    argc,
       N_("WIDTHxHEIGHT") },
     { "district", 0, 0, G_OPTION_ARG_STRING, &district,
       N_("District to highlight (name or id); the radar's district"), N_("NAME") },
-    { "definitions", 'd', 0, G_OPTION_ARG_FILENAME, &definitions,
-      N_("Indicator definitions (JSON); Quartier’s default pack if not given"), N_("FILE.json") },
-    { "districts", 0, 0, G_OPTION_ARG_STRING, &districts, N_("Layer with the districts"),
-      N_("LAYER") },
-    { "id-field", 0, 0, G_OPTION_ARG_STRING, &id_field,
-      N_("District id attribute (fid for the GeoPackage feature id)"), N_("FIELD") },
-    { "name-field", 0, 0, G_OPTION_ARG_STRING, &name_field, N_("District name attribute"),
-      N_("FIELD") },
     { NULL }
   };
   g_autoptr(GOptionContext) context =
     g_option_context_new (_("PROJECT.gpkg — draw an indicator chart"));
   g_autoptr(GError) error = NULL;
-  g_autoptr(QrtProject) project = NULL;
-  g_autoptr(QrtIndicatorSet) set = NULL;
-  g_autoptr(QrtZonalInput) input = NULL;
   g_autoptr(QrtIndicatorTable) table = NULL;
   g_autoptr(QrtChart) chart = NULL;
-  g_autofree char *default_path = qrt_indicator_default_path ();
   int width = 1200, height = 800;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  add_indicator_options (context, &options);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail_usage (context, error->message);
@@ -946,15 +969,7 @@ command_chart (int    argc,
   if (size != NULL && !parse_size (size, &width, &height))
     return fail_usage (context, _("--size takes WIDTHxHEIGHT, for example 1600x1000."));
 
-  set = qrt_indicator_set_load_file (definitions ? definitions : default_path, &error);
-  if (set == NULL)
-    return fail (error);
-  project = qrt_project_open (argv[1], NULL, &error);
-  if (project == NULL)
-    return fail (error);
-  input = qrt_zonal_input_from_project (project, districts, id_field,
-                                        name_field ? name_field : "name");
-  table = qrt_zonal_evaluate (input, set, 0, NULL, &error);
+  table = evaluate_indicators (&options, argv[1], &error);
   if (table == NULL)
     return fail (error);
 
