@@ -567,25 +567,6 @@ command_style (int    argc,
   return 0;
 }
 
-static void
-csv_cell (GString    *out,
-          const char *text)
-{
-  if (strpbrk (text, ",\"\n\r") == NULL)
-    {
-      g_string_append (out, text);
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const char *c = text; *c; c++)
-    {
-      if (*c == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *c);
-    }
-  g_string_append_c (out, '"');
-}
-
 /* What `indicators` and `chart` both take to compute the indicators. */
 typedef struct
 {
@@ -754,15 +735,15 @@ command_indicators (int    argc,
     for (guint c = 0; c < columns->len; c++)
       {
         g_string_append_c (out, ',');
-        csv_cell (out, qrt_indicator_table_get_indicator (table,
+        qrt_csv_append_field (out, qrt_indicator_table_get_indicator (table,
                                                           g_array_index (columns, guint, c))->id);
       }
     g_string_append_c (out, '\n');
     for (guint i = 0; i < qrt_indicator_table_get_n_districts (table); i++)
       {
-        csv_cell (out, qrt_indicator_table_get_district_id (table, i));
+        qrt_csv_append_field (out, qrt_indicator_table_get_district_id (table, i));
         g_string_append_c (out, ',');
-        csv_cell (out, qrt_indicator_table_get_district_name (table, i));
+        qrt_csv_append_field (out, qrt_indicator_table_get_district_name (table, i));
         for (guint c = 0; c < columns->len; c++)
           {
             double v = qrt_indicator_table_get_value (table, g_array_index (columns, guint, c), i);

@@ -1603,11 +1603,15 @@ qrt_format_number (double value,
   return g_strdup_printf ("%'.*f", decimals, value);
 }
 
-static void
-csv_field (GString    *out,
-           const char *text)
+/**
+ * qrt_csv_append_field:
+ *
+ * Appends @text to @out as one CSV field (RFC 4180: quoted when needed, quotes doubled).
+ */
+void
+qrt_csv_append_field (GString    *out,
+                      const char *text)
 {
-  /* RFC 4180: quote when needed, double the quotes. */
   if (strpbrk (text, ",\"\n\r") == NULL)
     {
       g_string_append (out, text);
@@ -1637,14 +1641,14 @@ qrt_indicator_table_to_csv (QrtIndicatorTable *table)
   for (guint j = 0; j < table->n_indicators; j++)
     {
       g_string_append_c (out, ',');
-      csv_field (out, qrt_indicator_table_get_indicator (table, j)->id);
+      qrt_csv_append_field (out, qrt_indicator_table_get_indicator (table, j)->id);
     }
   g_string_append (out, "\r\n");
   for (guint i = 0; i < table->n_districts; i++)
     {
-      csv_field (out, table->ids[i]);
+      qrt_csv_append_field (out, table->ids[i]);
       g_string_append_c (out, ',');
-      csv_field (out, table->names[i]);
+      qrt_csv_append_field (out, table->names[i]);
       for (guint j = 0; j < table->n_indicators; j++)
         {
           double v = qrt_indicator_table_get_value (table, j, i);

@@ -79,6 +79,8 @@ char               *qrt_indicator_table_to_csv         (QrtIndicatorTable *table
 char               *qrt_indicator_table_to_json        (QrtIndicatorTable *table);
 guint               qrt_zonal_get_cache_hits           (void);
 void                qrt_zonal_clear_cache              (void);
+void                qrt_csv_append_field               (GString           *out,
+                                                        const char        *text);
 char               *qrt_format_number                  (double             value,
                                                         int                decimals);
 
