@@ -44,6 +44,7 @@ struct _QrtWindow
   GtkToggleButton      *indicators_button;
   GtkPaned             *map_paned;
   QrtIndicatorPanel    *indicator_panel;
+  QrtProject           *indicator_project; /* what the panel was given; computed only when shown */
 
   /* Districts coloured by an indicator ("Show on Map"), drawn above the project's layers. */
   QrtLayer             *indicator_layer;

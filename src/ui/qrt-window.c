@@ -632,6 +632,25 @@ fit_tick_cb (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
+/* The indicators cost a zonal evaluation: computed when the panel is shown, not whenever a
+ * project opens. A hidden panel lets go of a project it was given before. */
+static void
+sync_indicator_panel (QrtWindow *self)
+{
+  gboolean shown = gtk_toggle_button_get_active (self->indicators_button);
+
+  if (!shown && self->indicator_project != NULL && self->indicator_project != self->project)
+    {
+      g_clear_object (&self->indicator_project);
+      qrt_indicator_panel_set_project (self->indicator_panel, NULL, self->selection);
+    }
+  if (shown && self->project != NULL && self->indicator_project != self->project)
+    {
+      g_set_object (&self->indicator_project, self->project);
+      qrt_indicator_panel_set_project (self->indicator_panel, self->project, self->selection);
+    }
+}
+
 /**
  * _qrt_window_set_project:
  * @keep_view: the same project again (read anew after an import): keep the viewport, the
@@ -683,7 +702,7 @@ _qrt_window_set_project (QrtWindow  *self,
 
   if (!keep_view)
     g_clear_object (&self->indicator_layer);
-  qrt_indicator_panel_set_project (self->indicator_panel, project, self->selection);
+  sync_indicator_panel (self);
   gtk_widget_set_visible (GTK_WIDGET (self->indicators_button), TRUE);
 
   self->fitted = self->fitted && keep_view;
@@ -994,6 +1013,7 @@ qrt_window_dispose (GObject *object)
 
   g_clear_object (&self->map_source);
   g_clear_object (&self->indicator_layer);
+  g_clear_object (&self->indicator_project);
   g_clear_pointer (&self->map_layers, g_ptr_array_unref);
   g_clear_pointer (&self->tile_cache, qrt_map_tile_cache_unref);
   g_clear_object (&self->project);
@@ -1166,6 +1186,8 @@ qrt_window_init (QrtWindow *self)
   /* The indicator panel shares the map's space below it, shown on demand. */
   g_object_bind_property (self->indicators_button, "active", self->indicator_panel, "visible",
                           G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->indicators_button, "notify::active",
+                           G_CALLBACK (sync_indicator_panel), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->indicator_panel, "show-on-map",
                            G_CALLBACK (indicator_show_on_map_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->indicator_panel, "error",

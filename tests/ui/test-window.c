@@ -1259,6 +1259,8 @@ test_indicators (void)
 
   /* F10's action shows the panel under the map; the indicators come from a worker. */
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->indicator_panel)));
+  /* Nothing computed while the panel is hidden: opening a project costs no evaluation. */
+  g_assert_null (qrt_indicator_panel_get_table (window->indicator_panel));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-indicators", NULL));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->indicator_panel)));
   wait_for (window, indicators_ready, "the indicators");
