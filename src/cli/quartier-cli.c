@@ -21,10 +21,28 @@
 
 typedef int (*CommandFunc) (int argc, char **argv);
 
+/* One line on stderr, the way every command reports a problem. */
+static void
+complain (const char *format,
+          ...) G_GNUC_PRINTF (1, 2);
+
+static void
+complain (const char *format,
+          ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("quartier-cli: %s\n", message);
+}
+
 static int
 fail (const GError *error)
 {
-  g_printerr ("quartier-cli: %s\n", error->message);
+  complain ("%s", error->message);
   return 1;
 }
 
@@ -32,7 +50,7 @@ static int
 fail_usage (GOptionContext *context,
             const char     *message)
 {
-  g_printerr ("quartier-cli: %s\n", message);
+  complain ("%s", message);
   g_printerr (_("Run “%s --help” for usage."), g_get_prgname ());
   g_printerr ("\n");
   (void) context;
@@ -517,9 +535,7 @@ command_style (int    argc,
   item = qrt_project_find_layer (project, layer_name);
   if (item == NULL)
     {
-      g_printerr ("quartier-cli: ");
-      g_printerr (_("The project has no layer “%s”."), layer_name);
-      g_printerr ("\n");
+      complain (_("The project has no layer “%s”."), layer_name);
       return 1;
     }
 
@@ -546,9 +562,7 @@ command_style (int    argc,
     {
       if (*label != '\0' && qrt_layer_find_field (qrt_project_layer_get_layer (item), label) < 0)
         {
-          g_printerr ("quartier-cli: ");
-          g_printerr (_("Layer “%s” has no attribute “%s”."), layer_name, label);
-          g_printerr ("\n");
+          complain (_("Layer “%s” has no attribute “%s”."), layer_name, label);
           return 1;
         }
       g_strlcpy (style.label_field, label, sizeof style.label_field);
@@ -671,9 +685,7 @@ command_indicators (int    argc,
   for (guint k = 0; only != NULL && only[k] != NULL; k++)
     if (qrt_indicator_table_find_indicator (table, only[k]) < 0)
       {
-        g_printerr ("quartier-cli: ");
-        g_printerr (_("There is no indicator “%s”."), only[k]);
-        g_printerr ("\n");
+        complain (_("There is no indicator “%s”."), only[k]);
         return 1;
       }
 
@@ -685,10 +697,8 @@ command_indicators (int    argc,
 
       if (why != NULL)
         {
-          g_printerr ("quartier-cli: ");
-          g_printerr (_("“%s” is not available: %s"),
+          complain (_("“%s” is not available: %s"),
                       qrt_indicator_table_get_indicator (table, j)->id, why);
-          g_printerr ("\n");
         }
     }
 
@@ -1076,9 +1086,7 @@ main (int    argc,
         return commands[i].func (argc - 1, argv + 1);
       }
 
-  g_printerr ("quartier-cli: ");
-  g_printerr (_("Unknown command “%s”."), argv[1]);
-  g_printerr ("\n");
+  complain (_("Unknown command “%s”."), argv[1]);
   print_usage (stderr);
   return 2;
 }
