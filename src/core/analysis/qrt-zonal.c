@@ -48,7 +48,6 @@ struct _QrtIndicatorTable
   guint             n_indicators;
   char            **ids;
   char            **names;
-  guint            *features;     /* district feature index in the districts layer */
   double           *values;       /* [indicator * n_districts + district] */
   char            **unavailable;  /* per indicator: why it has no values, or NULL */
   int             **years;        /* per indicator: NULL, or its series years */
@@ -411,7 +410,6 @@ select_features (const char  *project_path,
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
   const char *tail = NULL;
-  char *fid_column = NULL;
   gboolean denied = FALSE;
   int rc;
 
@@ -428,10 +426,9 @@ select_features (const char  *project_path,
       goto fail;
     }
 
-  /* The FID column of a GeoPackage table is its INTEGER PRIMARY KEY. */
-  fid_column = sqlite3_mprintf ("rowid");
-  sql = g_strdup_printf ("SELECT %s FROM \"%s\" WHERE (%s)", fid_column,
-                         qrt_layer_get_name (layer), where);
+  /* A GeoPackage table's FID is its INTEGER PRIMARY KEY, that is its rowid. */
+  sql = g_strdup_printf ("SELECT rowid FROM \"%s\" WHERE (%s)", qrt_layer_get_name (layer),
+                         where);
   sqlite3_set_authorizer (db, authorize, &denied);
   rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, &tail);
   /* A second statement after the condition is an attempt to do more than filter. */
@@ -466,7 +463,6 @@ select_features (const char  *project_path,
     }
   sqlite3_finalize (stmt);
   sqlite3_close (db);
-  sqlite3_free (fid_column);
   return selected;
 
 fail:
@@ -474,7 +470,6 @@ fail:
     sqlite3_finalize (stmt);
   if (db)
     sqlite3_close (db);
-  sqlite3_free (fid_column);
   g_free (selected);
   return NULL;
 }
@@ -1175,7 +1170,7 @@ read_series (QrtIndicatorTable *table,
     {
       for (guint y = 0; y < n_years; y++)
         table->series[j][(gsize) i * n_years + y] =
-          fields[y] >= 0 ? qrt_layer_get_real (districts, fields[y], table->features[i]) : NAN;
+          fields[y] >= 0 ? qrt_layer_get_real (districts, fields[y], i) : NAN;
       /* The table shows the latest year that is not a forecast. */
       table->values[(gsize) j * table->n_districts + i] =
         current >= def->year_from
@@ -1238,7 +1233,6 @@ qrt_zonal_evaluate (QrtZonalInput    *input,
   table->n_indicators = qrt_indicator_set_get_n (set);
   table->ids = g_new0 (char *, n + 1);
   table->names = g_new0 (char *, n + 1);
-  table->features = g_new (guint, MAX (1, n));
   table->values = g_new (double, MAX (1, (gsize) n * table->n_indicators));
   table->unavailable = g_new0 (char *, table->n_indicators + 1);
   table->years = g_new0 (int *, MAX (1, table->n_indicators));
@@ -1252,7 +1246,6 @@ qrt_zonal_evaluate (QrtZonalInput    *input,
     {
       const char *name = name_field >= 0 ? qrt_layer_get_string (districts, name_field, i) : NULL;
 
-      table->features[i] = i;
       table->ids[i] = id_field >= 0
                         ? (qrt_layer_get_field_type (districts, id_field) == QRT_FIELD_STRING
                              ? g_strdup (qrt_layer_get_string (districts, id_field, i))
@@ -1429,7 +1422,6 @@ qrt_indicator_table_unref (QrtIndicatorTable *table)
   g_strfreev (table->ids);
   g_strfreev (table->names);
   g_strfreev (table->unavailable);
-  g_free (table->features);
   g_free (table->values);
   g_free (table->years);
   g_free (table->n_years);
@@ -1469,14 +1461,15 @@ qrt_indicator_table_get_district_name (QrtIndicatorTable *table,
 /**
  * qrt_indicator_table_get_district_feature:
  *
- * Returns: the feature index of the district in the districts layer (for the selection).
+ * Returns: the feature index of the district in the districts layer (for the selection):
+ *   districts are listed in the layer's own order.
  */
 guint
 qrt_indicator_table_get_district_feature (QrtIndicatorTable *table,
                                           guint              district)
 {
   g_return_val_if_fail (district < table->n_districts, 0);
-  return table->features[district];
+  return district;
 }
 
 const QrtIndicator *
