@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "qrt-core.h"
+#include "qrt-test-util.h"
 
 /* quartier-cli as a user runs it: a separate process, judged by exit code, stdout, stderr
  * and the files it leaves. */
@@ -289,15 +290,6 @@ test_usage (void)
   g_assert_false (g_file_test (never, G_FILE_TEST_EXISTS));
 }
 
-static void
-remove_tree (const char *path)
-{
-  const char *argv[] = { "rm", "-rf", path, NULL };
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                NULL);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -321,7 +313,7 @@ main (int    argc,
   g_test_add_func ("/cli/usage", test_usage);
 
   status = g_test_run ();
-  remove_tree (work_dir);
+  qrt_test_remove_tree (work_dir);
   g_free (work_dir);
   g_free (demo_path);
   return status;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "qrt-core.h"
+#include "qrt-test-util.h"
 
 static char *work_dir;
 
@@ -249,21 +250,6 @@ test_bad_input (void)
   assert_import_fails ("does-not-exist.shp", QRT_IMPORT_ERROR_NOT_FOUND);
 }
 
-static gboolean
-shared_file (const char  *relative,
-             char       **path)
-{
-  const char *shared = g_getenv ("QUARTIER_SHARED_DIR");
-
-  *path = shared ? g_build_filename (shared, relative, NULL) : NULL;
-  if (*path == NULL || !g_file_test (*path, G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("../shared/realdata is not beside this checkout");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 copy_file (const char *from,
            const char *to)
@@ -281,7 +267,7 @@ test_shapefile_parts (void)
   g_autofree char *shp = NULL;
   const char *exts[] = { "shp", "shx", "dbf", "prj" };
 
-  if (!shared_file ("realdata/koeln-raw/Stadtteil.shp", &shp))
+  if (!qrt_test_shared_file ("realdata/koeln-raw/Stadtteil.shp", &shp))
     return;
 
   /* Copies without their .shx and without their .dbf. */
@@ -314,7 +300,7 @@ test_koeln (void)
   int area_field, name_field;
   gboolean saw_umlaut = FALSE;
 
-  if (!shared_file ("realdata/koeln-raw/Stadtteil.shp", &shp))
+  if (!qrt_test_shared_file ("realdata/koeln-raw/Stadtteil.shp", &shp))
     return;
 
   g_unlink (project);
@@ -384,7 +370,7 @@ test_zipped_shapefile (void)
   int status = -1;
   const char *argv[] = { "/usr/bin/python3", "-c", NULL, NULL };
 
-  if (!shared_file ("realdata/koeln-raw/Stadtteil.shp", &shp))
+  if (!qrt_test_shared_file ("realdata/koeln-raw/Stadtteil.shp", &shp))
     return;
   if (!g_file_test (argv[0], G_FILE_TEST_IS_EXECUTABLE))
     {
@@ -510,15 +496,6 @@ test_async (void)
   qrt_import_result_clear (&state.result);
 }
 
-static void
-remove_tree (const char *path)
-{
-  const char *argv[] = { "rm", "-rf", path, NULL };
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                NULL);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -541,7 +518,7 @@ main (int    argc,
   g_test_add_func ("/import/async", test_async);
 
   status = g_test_run ();
-  remove_tree (work_dir);
+  qrt_test_remove_tree (work_dir);
   g_free (work_dir);
   return status;
 }

@@ -8,6 +8,7 @@
 #include <ogr_srs_api.h>
 
 #include "qrt-core.h"
+#include "qrt-test-util.h"
 
 static char *work_dir;
 
@@ -321,15 +322,6 @@ test_cancelled (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
-static void
-remove_tree (const char *path)
-{
-  const char *argv[] = { "rm", "-rf", path, NULL };
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                NULL);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -349,7 +341,7 @@ main (int    argc,
   g_test_add_func ("/project/cancelled", test_cancelled);
 
   status = g_test_run ();
-  remove_tree (work_dir);
+  qrt_test_remove_tree (work_dir);
   g_free (work_dir);
   return status;
 }

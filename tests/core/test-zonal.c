@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "qrt-core.h"
+#include "qrt-test-util.h"
 
 /*
  * Every kind of indicator on a fixture small enough to compute by hand. Coordinates are
@@ -470,10 +471,7 @@ test_demo_pack (void)
 static void
 test_koeln_density (void)
 {
-  const char *shared = g_getenv ("QUARTIER_SHARED_DIR");
-  g_autofree char *source = shared ? g_build_filename (shared, "realdata",
-                                                       "koeln_stadtteile_2012.geojson", NULL)
-                                   : NULL;
+  g_autofree char *source = NULL;
   g_autofree char *path = g_build_filename (work_dir, "koeln.gpkg", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(QrtProject) project = NULL;
@@ -484,11 +482,8 @@ test_koeln_density (void)
   QrtLayer *layer;
   int people, area;
 
-  if (source == NULL || !g_file_test (source, G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("../shared/realdata is not beside this checkout");
-      return;
-    }
+  if (!qrt_test_shared_file ("realdata/koeln_stadtteile_2012.geojson", &source))
+    return;
 
   g_assert_true (qrt_import_file (source, path, NULL, NULL, NULL, NULL, &result, &error));
   g_assert_no_error (error);
@@ -521,15 +516,6 @@ test_koeln_density (void)
     }
 }
 
-static void
-remove_tree (const char *path)
-{
-  const char *argv[] = { "rm", "-rf", path, NULL };
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                NULL);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -550,7 +536,7 @@ main (int    argc,
   g_test_add_func ("/zonal/koeln-density", test_koeln_density);
 
   status = g_test_run ();
-  remove_tree (work_dir);
+  qrt_test_remove_tree (work_dir);
   g_free (work_dir);
   return status;
 }
