@@ -18,6 +18,8 @@
 #include "project/qrt-project.h"
 #include "project/qrt-project-schema.h"
 #include "import/qrt-import.h"
+#include "cache/qrt-cache.h"
+#include "dataspace/qrt-data-space.h"
 #include "analysis/qrt-indicator.h"
 #include "analysis/qrt-zonal.h"
 #include "demo/qrt-demo.h"
