@@ -13,22 +13,17 @@
 #include <unistd.h>
 
 #include "qrt-core.h"
+#include "quartier-cli.h"
 
 /*
  * quartier-cli: the core from a terminal. Every command prints one translated line on stderr
  * and exits with 1 when something is wrong with its input; it never touches an input file.
  */
 
-typedef int (*CommandFunc) (int argc, char **argv);
-
 /* One line on stderr, the way every command reports a problem. */
-static void
-complain (const char *format,
-          ...) G_GNUC_PRINTF (1, 2);
-
-static void
-complain (const char *format,
-          ...)
+void
+cli_complain (const char *format,
+              ...)
 {
   g_autofree char *message = NULL;
   va_list args;
@@ -39,18 +34,18 @@ complain (const char *format,
   g_printerr ("quartier-cli: %s\n", message);
 }
 
-static int
-fail (const GError *error)
+int
+cli_fail (const GError *error)
 {
-  complain ("%s", error->message);
+  cli_complain ("%s", error->message);
   return 1;
 }
 
-static int
-fail_usage (GOptionContext *context,
-            const char     *message)
+int
+cli_fail_usage (GOptionContext *context,
+                const char     *message)
 {
-  complain ("%s", message);
+  cli_complain ("%s", message);
   g_printerr (_("Run “%s --help” for usage."), g_get_prgname ());
   g_printerr ("\n");
   (void) context;
@@ -224,28 +219,28 @@ command_render (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail_usage (context, error->message);
+    return cli_fail_usage (context, error->message);
   if (argc != 2)
-    return fail_usage (context, _("Name exactly one project file."));
+    return cli_fail_usage (context, _("Name exactly one project file."));
   if (out == NULL)
-    return fail_usage (context, _("Say where to write the picture with --out FILE.png."));
+    return cli_fail_usage (context, _("Say where to write the picture with --out FILE.png."));
   if (size != NULL && !parse_size (size, &width, &height))
-    return fail_usage (context, _("--size takes WIDTHxHEIGHT, for example 1600x1000."));
+    return cli_fail_usage (context, _("--size takes WIDTHxHEIGHT, for example 1600x1000."));
   if (!(scale >= 0.25 && scale <= 8))
-    return fail_usage (context, _("--scale takes a factor between 0.25 and 8."));
+    return cli_fail_usage (context, _("--scale takes a factor between 0.25 and 8."));
 
   project = qrt_project_open (argv[1], NULL, &error);
   if (project == NULL)
-    return fail (error);
+    return cli_fail (error);
 
   if (bbox_text != NULL)
     {
       QrtBBox box;
 
       if (!qrt_bbox_parse (bbox_text, &box))
-        return fail_usage (context, _("--bbox takes four numbers MINX,MINY,MAXX,MAXY with MIN < MAX."));
+        return cli_fail_usage (context, _("--bbox takes four numbers MINX,MINY,MAXX,MAXY with MIN < MAX."));
       if (!bbox_to_mercator (&box, qrt_project_get_epsg (project), &wanted, &error))
-        return fail (error);
+        return cli_fail (error);
     }
   else
     qrt_project_get_extent (project, QRT_COORDS_MERCATOR, &wanted);
@@ -267,15 +262,15 @@ command_render (int    argc,
   ok = write_png_atomically (surface, out, &error);
   cairo_surface_destroy (surface);
   if (!ok)
-    return fail (error);
+    return cli_fail (error);
 
   g_print ("%s\n", out);
   return 0;
 }
 
-static void
-print_progress (double   fraction,
-                gpointer user_data)
+void
+cli_print_progress (double   fraction,
+                    gpointer user_data)
 {
   if (isatty (fileno (stderr)))
     g_printerr ("\r%3d %%", (int) lround (fraction * 100));
@@ -300,19 +295,19 @@ command_demo (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail_usage (context, error->message);
+    return cli_fail_usage (context, error->message);
   if (argc != 1)
-    return fail_usage (context, _("The demo command takes no file argument; use --out."));
+    return cli_fail_usage (context, _("The demo command takes no file argument; use --out."));
   if (out == NULL)
-    return fail_usage (context, _("Say where to write the demo with --out FILE.gpkg."));
+    return cli_fail_usage (context, _("Say where to write the demo with --out FILE.gpkg."));
   if (seed < 0)
-    return fail_usage (context, _("--seed takes a number of 0 or more."));
+    return cli_fail_usage (context, _("--seed takes a number of 0 or more."));
 
-  if (!qrt_demo_write (out, (guint64) seed, print_progress, NULL, NULL, &error))
+  if (!qrt_demo_write (out, (guint64) seed, cli_print_progress, NULL, NULL, &error))
     {
       if (isatty (fileno (stderr)))
         g_printerr ("\n");
-      return fail (error);
+      return cli_fail (error);
     }
   if (isatty (fileno (stderr)))
     g_printerr ("\r");
@@ -354,18 +349,18 @@ command_import (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail_usage (context, error->message);
+    return cli_fail_usage (context, error->message);
   if (argc != 2)
-    return fail_usage (context, _("Name exactly one source file."));
+    return cli_fail_usage (context, _("Name exactly one source file."));
   if (into == NULL)
-    return fail_usage (context, _("Say which project to import into with --into PROJECT.gpkg."));
+    return cli_fail_usage (context, _("Say which project to import into with --into PROJECT.gpkg."));
   if (src_crs != NULL)
     {
       const char *code = g_str_has_prefix (src_crs, "EPSG:") ? src_crs + 5 : src_crs;
       gint64 epsg;
 
       if (!g_ascii_string_to_signed (code, 10, 1, G_MAXINT, &epsg, NULL))
-        return fail_usage (context, _("--src-crs takes an EPSG code, for example EPSG:25832."));
+        return cli_fail_usage (context, _("--src-crs takes an EPSG code, for example EPSG:25832."));
       options.source_epsg = (int) epsg;
     }
   options.layer = layer;
@@ -373,11 +368,11 @@ command_import (int    argc,
   options.licence = licence;
   options.attribution = attribution;
 
-  if (!qrt_import_file (argv[1], into, &options, print_progress, NULL, NULL, &result, &error))
+  if (!qrt_import_file (argv[1], into, &options, cli_print_progress, NULL, NULL, &result, &error))
     {
       if (isatty (fileno (stderr)))
         g_printerr ("\n");
-      return fail (error);
+      return cli_fail (error);
     }
   if (isatty (fileno (stderr)))
     g_printerr ("\r");
@@ -502,13 +497,13 @@ command_style (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail_usage (context, error->message);
+    return cli_fail_usage (context, error->message);
   if (argc != 2)
-    return fail_usage (context, _("Name exactly one project file."));
+    return cli_fail_usage (context, _("Name exactly one project file."));
   if (layer_name == NULL)
-    return fail_usage (context, _("Say which layer to style with --layer NAME."));
+    return cli_fail_usage (context, _("Say which layer to style with --layer NAME."));
   if ((single ? 1 : 0) + (categorized ? 1 : 0) + (graduated ? 1 : 0) > 1)
-    return fail_usage (context, _("Choose one of --single, --categorized and --graduated."));
+    return cli_fail_usage (context, _("Choose one of --single, --categorized and --graduated."));
   if (method != NULL)
     {
       if (g_str_equal (method, "quantile"))
@@ -520,29 +515,29 @@ command_style (int    argc,
       else if (g_str_equal (method, "manual"))
         how = QRT_CLASSIFY_MANUAL;
       else
-        return fail_usage (context, _("--method takes quantile, equal, jenks or manual."));
+        return cli_fail_usage (context, _("--method takes quantile, equal, jenks or manual."));
     }
   if (how == QRT_CLASSIFY_MANUAL && (breaks == NULL || !parse_breaks (breaks, bounds, &n_bounds)))
-    return fail_usage (context, _("--method manual needs --breaks with up to 16 numbers."));
+    return cli_fail_usage (context, _("--method manual needs --breaks with up to 16 numbers."));
   if (classes < 1 || classes > QRT_STYLE_MAX_CLASSES)
-    return fail_usage (context, _("--classes takes a number from 1 to 16."));
+    return cli_fail_usage (context, _("--classes takes a number from 1 to 16."));
   if (ramp != NULL && !g_str_equal (ramp, "sequential") && !g_str_equal (ramp, "diverging"))
-    return fail_usage (context, _("--ramp takes sequential or diverging."));
+    return cli_fail_usage (context, _("--ramp takes sequential or diverging."));
 
   project = qrt_project_open (argv[1], NULL, &error);
   if (project == NULL)
-    return fail (error);
+    return cli_fail (error);
   item = qrt_project_find_layer (project, layer_name);
   if (item == NULL)
     {
-      complain (_("The project has no layer “%s”."), layer_name);
+      cli_complain (_("The project has no layer “%s”."), layer_name);
       return 1;
     }
 
   style = *qrt_project_layer_get_style (item);
   if ((fill != NULL && !qrt_color_parse (&style.fill, fill)) ||
       (stroke != NULL && !qrt_color_parse (&style.stroke, stroke)))
-    return fail_usage (context, _("Colours are written #RRGGBB or #RRGGBBAA."));
+    return cli_fail_usage (context, _("Colours are written #RRGGBB or #RRGGBBAA."));
   if (single)
     {
       style.mode = QRT_STYLE_SINGLE;
@@ -550,19 +545,19 @@ command_style (int    argc,
     }
   if (categorized != NULL && !qrt_style_make_categorized (&style, qrt_project_layer_get_layer (item),
                                                           categorized, &error))
-    return fail (error);
+    return cli_fail (error);
   if (graduated != NULL &&
       !qrt_style_make_graduated (&style, qrt_project_layer_get_layer (item), graduated, how,
                                  how == QRT_CLASSIFY_MANUAL ? n_bounds : (guint) classes, bounds,
                                  ramp != NULL && g_str_equal (ramp, "diverging")
                                    ? QRT_RAMP_DIVERGING : QRT_RAMP_SEQUENTIAL,
                                  &error))
-    return fail (error);
+    return cli_fail (error);
   if (label != NULL)
     {
       if (*label != '\0' && qrt_layer_find_field (qrt_project_layer_get_layer (item), label) < 0)
         {
-          complain (_("Layer “%s” has no attribute “%s”."), layer_name, label);
+          cli_complain (_("Layer “%s” has no attribute “%s”."), layer_name, label);
           return 1;
         }
       g_strlcpy (style.label_field, label, sizeof style.label_field);
@@ -577,7 +572,7 @@ command_style (int    argc,
   while (error == NULL)
     g_main_context_iteration (NULL, TRUE);
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
-    return fail (error);
+    return cli_fail (error);
   return 0;
 }
 
@@ -665,15 +660,15 @@ command_indicators (int    argc,
   add_indicator_options (context, &options);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail_usage (context, error->message);
+    return cli_fail_usage (context, error->message);
   if (argc != 2)
-    return fail_usage (context, _("Name exactly one project file."));
+    return cli_fail_usage (context, _("Name exactly one project file."));
   if (format != NULL && !g_str_equal (format, "csv") && !g_str_equal (format, "json"))
-    return fail_usage (context, _("--format takes csv or json."));
+    return cli_fail_usage (context, _("--format takes csv or json."));
 
   table = evaluate_indicators (&options, argv[1], &error);
   if (table == NULL)
-    return fail (error);
+    return cli_fail (error);
 
   for (guint j = 0; j < qrt_indicator_table_get_n_indicators (table); j++)
     {
@@ -685,7 +680,7 @@ command_indicators (int    argc,
   for (guint k = 0; only != NULL && only[k] != NULL; k++)
     if (qrt_indicator_table_find_indicator (table, only[k]) < 0)
       {
-        complain (_("There is no indicator “%s”."), only[k]);
+        cli_complain (_("There is no indicator “%s”."), only[k]);
         return 1;
       }
 
@@ -697,7 +692,7 @@ command_indicators (int    argc,
 
       if (why != NULL)
         {
-          complain (_("“%s” is not available: %s"),
+          cli_complain (_("“%s” is not available: %s"),
                       qrt_indicator_table_get_indicator (table, j)->id, why);
         }
     }
@@ -947,26 +942,26 @@ command_chart (int    argc,
   add_indicator_options (context, &options);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail_usage (context, error->message);
+    return cli_fail_usage (context, error->message);
   if (argc != 2)
-    return fail_usage (context, _("Name exactly one project file."));
+    return cli_fail_usage (context, _("Name exactly one project file."));
   if (ids == NULL || out == NULL)
-    return fail_usage (context, _("Say what to draw with --indicator ID and where with --out FILE."));
+    return cli_fail_usage (context, _("Say what to draw with --indicator ID and where with --out FILE."));
   if (type == NULL)
     type = g_strdup ("bar");
   if (!g_str_equal (type, "bar") && !g_str_equal (type, "line") && !g_str_equal (type, "radar") &&
       !g_str_equal (type, "scatter"))
-    return fail_usage (context, _("--type takes bar, line, radar or scatter."));
+    return cli_fail_usage (context, _("--type takes bar, line, radar or scatter."));
   if (size != NULL && !parse_size (size, &width, &height))
-    return fail_usage (context, _("--size takes WIDTHxHEIGHT, for example 1600x1000."));
+    return cli_fail_usage (context, _("--size takes WIDTHxHEIGHT, for example 1600x1000."));
 
   table = evaluate_indicators (&options, argv[1], &error);
   if (table == NULL)
-    return fail (error);
+    return cli_fail (error);
 
   chart = build_chart (table, type, ids, district, &error);
   if (chart == NULL || !qrt_chart_write (chart, out, width, height, &error))
-    return fail (error);
+    return cli_fail (error);
   g_print ("%s\n", out);
   return 0;
 }
@@ -1001,13 +996,13 @@ command_layers (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail_usage (context, error->message);
+    return cli_fail_usage (context, error->message);
   if (argc != 2)
-    return fail_usage (context, _("Name exactly one project file."));
+    return cli_fail_usage (context, _("Name exactly one project file."));
 
   project = qrt_project_open (argv[1], NULL, &error);
   if (project == NULL)
-    return fail (error);
+    return cli_fail (error);
 
   n = g_list_model_get_n_items (G_LIST_MODEL (project));
   for (guint i = 0; i < n; i++)
@@ -1035,7 +1030,10 @@ static const struct
   const char  *summary;
 } commands[] = {
   { "chart", command_chart, N_("Draw an indicator chart into a PNG, SVG or PDF file") },
+  { "cache", cli_command_cache, N_("Show, fill, export or empty the offline cache") },
+  { "catalog", cli_command_catalog, N_("List what a data-space service offers") },
   { "demo", command_demo, N_("Write the synthetic demo municipality") },
+  { "fetch", cli_command_fetch, N_("Download a collection from a data space into a project") },
   { "import", command_import, N_("Copy a vector file into a project") },
   { "indicators", command_indicators, N_("Compute indicators per district") },
   { "layers", command_layers, N_("List a project’s layers") },
@@ -1086,7 +1084,7 @@ main (int    argc,
         return commands[i].func (argc - 1, argv + 1);
       }
 
-  complain (_("Unknown command “%s”."), argv[1]);
+  cli_complain (_("Unknown command “%s”."), argv[1]);
   print_usage (stderr);
   return 2;
 }

@@ -736,9 +736,9 @@ qrt_import_file (const char              *source,
 
   imported_at = now_iso8601 ();
   provenance.layer_name = target_name;
-  provenance.title = OGR_L_GetName (layer);
+  provenance.title = options->title ? options->title : OGR_L_GetName (layer);
   provenance.position = next_position (project);
-  provenance.source = source;
+  provenance.source = options->source_label ? options->source_label : source;
   provenance.licence = options->licence;
   provenance.attribution = options->attribution;
   provenance.imported_at = imported_at;
@@ -781,6 +781,8 @@ typedef struct
   char            *target_name;
   char            *licence;
   char            *attribution;
+  char            *source_label;
+  char            *title;
   int              source_epsg;
   QrtProgressFunc  progress;
   gpointer         progress_data;
@@ -802,6 +804,8 @@ import_free (Import *import)
   g_free (import->layer);
   g_free (import->target_name);
   g_free (import->licence);
+  g_free (import->source_label);
+  g_free (import->title);
   g_free (import->attribution);
   g_main_context_unref (import->context);
   qrt_import_result_clear (&import->result);
@@ -839,6 +843,7 @@ import_worker (GTask        *task,
   Import *import = task_data;
   QrtImportOptions options = {
     import->layer, import->target_name, import->source_epsg, import->licence, import->attribution,
+    import->source_label, import->title,
   };
   GError *error = NULL;
 
@@ -882,6 +887,8 @@ qrt_import_file_async (const char             *source,
       import->licence = g_strdup (options->licence);
       import->attribution = g_strdup (options->attribution);
       import->source_epsg = options->source_epsg;
+      import->source_label = g_strdup (options->source_label);
+      import->title = g_strdup (options->title);
     }
   import->progress = progress;
   import->progress_data = progress_data;

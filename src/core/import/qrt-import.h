@@ -30,6 +30,8 @@ typedef struct
   int         source_epsg;  /* 0: the CRS the file declares */
   const char *licence;      /* NULL: unknown */
   const char *attribution;
+  const char *source_label; /* provenance shown to the user; NULL: the file's path */
+  const char *title;        /* NULL: the source layer's name */
 } QrtImportOptions;
 
 typedef struct
