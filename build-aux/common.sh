@@ -12,13 +12,16 @@ RUN_PACKAGES=(
 )
 
 # What the tests need on top: a virtual display and session bus for the UI tests, the
-# validators of the desktop files, GDAL's GeoPackage validator, the sanitizer runtimes.
+# validators of the desktop files, GDAL's GeoPackage validator, the sanitizer runtimes, and
+# MapServer 8 under lighttpd: a real OGC API Features / WFS server the data-space tests start
+# on 127.0.0.1 (QGIS Server is tested too when qgis-server is installed; CI leaves it out).
 TEST_PACKAGES=(
   "${RUN_PACKAGES[@]}"
   xvfb xauth dbus at-spi2-core
   desktop-file-utils appstream shared-mime-info
   python3 python3-gdal gdal-bin
   libasan8 libubsan1
+  cgi-mapserver mapserver-bin lighttpd
 )
 
 # Installs whatever of "$@" is missing: as root with apt-get, otherwise says the command.

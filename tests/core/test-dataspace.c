@@ -187,6 +187,29 @@ handler (SoupServer        *srv,
                                        strlen (path) - strlen ("/oapi/collections/") - 6);
       items (msg, id, query);
     }
+  else if (g_str_equal (path, "/ckan/api/3/action/package_search"))
+    {
+      g_autofree char *body = g_strdup_printf (
+        "{\"success\":true,\"result\":{\"count\":1,\"results\":[{\"title\":\"Grünflächen\","
+        "\"license_title\":\"dl-de/by-2-0\",\"license_url\":\"https://www.govdata.de/dl-de/by-2-0\","
+        "\"organization\":{\"title\":\"Stadt Musterstadt\"},\"resources\":["
+        "{\"id\":\"parks\",\"name\":\"Parks\",\"format\":\"GeoJSON\",\"url\":\"%s/files/parks.geojson\"},"
+        "{\"id\":\"report\",\"name\":\"Bericht\",\"format\":\"PDF\",\"url\":\"%s/files/report.pdf\"}"
+        "]}]}}", base, base);
+      const char *q = query ? g_hash_table_lookup (query, "q") : NULL;
+
+      count_hit (q && *q ? "/ckan:query" : "/ckan:all");
+      reply (msg, 200, "application/json", body);
+    }
+  else if (g_str_equal (path, "/files/parks.geojson"))
+    reply (msg, 200, "application/geo+json",
+           "{\"type\":\"FeatureCollection\",\"features\":["
+           "{\"type\":\"Feature\",\"properties\":{\"name\":\"Kurpark\"},\"geometry\":{\"type\":"
+           "\"Point\",\"coordinates\":[8.05,51.40]}},"
+           "{\"type\":\"Feature\",\"properties\":{\"name\":\"Stadtgarten\"},\"geometry\":{\"type\":"
+           "\"Point\",\"coordinates\":[8.06,51.41]}},"
+           "{\"type\":\"Feature\",\"properties\":{\"name\":\"Schlosspark\"},\"geometry\":{\"type\":"
+           "\"Point\",\"coordinates\":[8.07,51.42]}}]}");
   else if (g_str_equal (path, "/flaky"))
     {
       if (hits_of (path) <= 2)
@@ -550,6 +573,50 @@ test_fetch_offline (void)
 }
 
 static void
+test_ckan (void)
+{
+  g_autoptr(QrtDataSpace) space = new_space ("ckan.sqlite");
+  g_autofree char *u = url ("/ckan");
+  g_autofree char *project = g_build_filename (work_dir, "ckan.gpkg", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(QrtCatalog) catalog = NULL;
+  g_autoptr(QrtCollection) parks = NULL;
+  g_autoptr(QrtProject) opened = NULL;
+  QrtFetchResult fetched = { 0 };
+  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+
+  qrt_data_space_catalog_async (space, u, "grün", NULL, wait_cb, &wait);
+  result = wait_for (&wait);
+  catalog = qrt_data_space_catalog_finish (space, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (qrt_catalog_get_service (catalog), ==, QRT_SERVICE_CKAN);
+  g_assert_cmpint (hits_of ("/ckan:query"), ==, 1);
+  /* The PDF is not something Quartier reads: one resource is left. */
+  g_assert_cmpuint (g_list_model_get_n_items (qrt_catalog_get_collections (catalog)), ==, 1);
+  parks = g_list_model_get_item (qrt_catalog_get_collections (catalog), 0);
+  g_assert_cmpint (qrt_collection_get_service (parks), ==, QRT_SERVICE_FILE);
+  g_assert_cmpstr (qrt_collection_get_format (parks), ==, "GeoJSON");
+  g_assert_cmpstr (qrt_collection_get_attribution (parks), ==, "Stadt Musterstadt");
+  g_assert_nonnull (strstr (qrt_collection_get_licence (parks), "dl-de/by-2-0"));
+
+  g_clear_object (&result);
+  wait.loop = g_main_loop_new (NULL, FALSE);
+  qrt_data_space_fetch_async (space, parks, project, NULL, NULL, NULL, NULL, wait_cb, &wait);
+  result = wait_for (&wait);
+  g_assert_true (qrt_data_space_fetch_finish (space, result, &fetched, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fetched.feature_count, ==, 3);
+  g_assert_cmpstr (fetched.layer_name, ==, "parks");
+  qrt_fetch_result_clear (&fetched);
+
+  opened = qrt_project_open (project, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (qrt_project_find_layer (opened, "parks"));
+  assert_cache_intact (space);
+}
+
+static void
 test_retry_then_success (void)
 {
   g_autoptr(QrtDataSpace) space = new_space ("flaky.sqlite");
@@ -689,6 +756,7 @@ main (int    argc,
   g_test_add_data_func ("/dataspace/fetch/bbox-ignored-later", "lossy", test_fetch_bbox_kept);
   g_test_add_func ("/dataspace/fetch/offline", test_fetch_offline);
   g_test_add_func ("/dataspace/fetch/failure-leaves-project", test_fetch_failure_leaves_project);
+  g_test_add_func ("/dataspace/ckan", test_ckan);
   g_test_add_func ("/dataspace/retry", test_retry_then_success);
   g_test_add_func ("/dataspace/revalidate", test_revalidate);
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
