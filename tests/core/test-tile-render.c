@@ -155,6 +155,28 @@ test_hidpi (void)
   assert_close (pixel_at (tile, stride, 140, 140), rgb_of (0x11 / 255.0, 0x88 / 255.0, 0x33 / 255.0));
 }
 
+/* Over a base map the background stays clear; the tile's signature tells the two apart. */
+static void
+test_transparent (void)
+{
+  g_autoptr(QrtLayer) square = make_square (0.25, 0.75);
+  g_autoptr(QrtTileRender) opaque = NULL;
+  g_autoptr(QrtTileRender) clear = NULL;
+  g_autoptr(GBytes) tile = NULL;
+  QrtStyle style;
+  gsize stride = 0;
+
+  solid_style (&style, "#118833", "#118833", 1);
+  opaque = qrt_tile_render_new (&square, &style, 1);
+  clear = qrt_tile_render_new (&square, &style, 1);
+  qrt_tile_render_set_transparent (clear, TRUE);
+  tile = qrt_tile_render_tile (clear, Z, TX, TY, 256, NULL, &stride);
+  g_assert_cmphex (pixel_at (tile, stride, 10, 10), ==, 0);
+  assert_close (pixel_at (tile, stride, 128, 128), rgb_of (0x11 / 255.0, 0x88 / 255.0, 0x33 / 255.0));
+  g_assert_cmpuint (qrt_tile_render_signature (opaque, Z, TX, TY), !=,
+                    qrt_tile_render_signature (clear, Z, TX, TY));
+}
+
 static void
 test_hidden_and_min_zoom (void)
 {
@@ -344,6 +366,7 @@ main (int    argc,
   g_test_add_func ("/tile-render/tile-bbox", test_tile_bbox);
   g_test_add_func ("/tile-render/polygon-and-line", test_polygon_and_line);
   g_test_add_func ("/tile-render/hidpi", test_hidpi);
+  g_test_add_func ("/tile-render/transparent", test_transparent);
   g_test_add_func ("/tile-render/hidden-and-min-zoom", test_hidden_and_min_zoom);
   g_test_add_func ("/tile-render/subpixel-dot", test_subpixel_dot);
   g_test_add_func ("/tile-render/cancelled", test_cancelled);

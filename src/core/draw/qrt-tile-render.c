@@ -21,6 +21,7 @@ struct _QrtTileRender
   QrtStyle  *styles;
   guint      n_layers;
   QrtLabels *labels;     /* thread-safe itself */
+  gboolean   transparent;
 };
 
 G_DEFINE_FINAL_TYPE (QrtTileRender, qrt_tile_render, G_TYPE_OBJECT)
@@ -553,6 +554,20 @@ paint_layer (const Painter  *p,
 }
 
 /**
+ * qrt_tile_render_set_transparent:
+ *
+ * Leaves the background unpainted, for layers drawn over a base map. Set it before the
+ * renderer is handed to other threads; it is part of qrt_tile_render_signature().
+ */
+void
+qrt_tile_render_set_transparent (QrtTileRender *self,
+                                 gboolean       transparent)
+{
+  g_return_if_fail (QRT_IS_TILE_RENDER (self));
+  self->transparent = !!transparent;
+}
+
+/**
  * qrt_tile_render_paint:
  * @cr: the target; its current transformation maps the view to (0,0)–(@width,@height)
  * @mercator_view: the Web Mercator box shown; its aspect ratio should match the size
@@ -586,8 +601,11 @@ qrt_tile_render_paint (QrtTileRender *self,
   zoom = qrt_zoom_for_resolution (scale / p.px_per_m);
 
   cairo_save (cr);
-  cairo_set_source_rgb (cr, QRT_BACKGROUND_RGB);
-  cairo_paint (cr);
+  if (!self->transparent)
+    {
+      cairo_set_source_rgb (cr, QRT_BACKGROUND_RGB);
+      cairo_paint (cr);
+    }
   /* cairo's fast rasteriser still antialiases; on map geometry it looks the same as "good"
    * (compared side by side on the demo) and fills and strokes a third to a half faster. Text
    * keeps its own font options. */
@@ -826,6 +844,7 @@ qrt_tile_render_signature (QrtTileRender *self,
   g_return_val_if_fail (QRT_IS_TILE_RENDER (self), 0);
 
   qrt_tile_bbox (zoom, x, y, &tile);
+  h = mix (h, self->transparent);
   for (guint i = 0; i < self->n_layers; i++)
     {
       const QrtStyle *style = &self->styles[i];

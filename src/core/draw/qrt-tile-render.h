@@ -23,6 +23,8 @@ QrtTileRender *qrt_tile_render_new          (QrtLayer *const *layers,
                                              const QrtStyle  *styles,
                                              guint            n_layers);
 guint          qrt_tile_render_get_n_layers (QrtTileRender   *self);
+void           qrt_tile_render_set_transparent (QrtTileRender *self,
+                                                gboolean       transparent);
 void           qrt_tile_render_paint        (QrtTileRender   *self,
                                              cairo_t         *cr,
                                              const QrtBBox   *mercator_view,
