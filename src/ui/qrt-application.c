@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <shumate/shumate.h>
 
 #include "qrt-application.h"
 #include "qrt-ui.h"
@@ -13,6 +14,12 @@ struct _QrtApplication
 
   /* g_get_monotonic_time () at the top of main (), for the first-paint benchmark. */
   gint64         start_time;
+
+  /* The offline cache and the data-space client every window shares, opened on first use:
+   * most sessions never need a base map or a download. */
+  QrtCache      *cache;
+  QrtDataSpace  *data_space;
+  char          *cache_error;   /* why the cache could not be opened; not tried again */
 };
 
 G_DEFINE_FINAL_TYPE (QrtApplication, qrt_application, ADW_TYPE_APPLICATION)
@@ -109,6 +116,10 @@ qrt_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
 
   gtk_window_set_default_icon_name (APP_ID);
+
+  /* libshumate's own downloader is unused (base-map tiles come through QrtDataSpace, whose
+   * session sends the same string), but nothing should go out under libshumate's name. */
+  shumate_set_user_agent ("Quartier/" PACKAGE_VERSION);
 }
 
 static void
@@ -202,11 +213,34 @@ qrt_application_set_property (GObject      *object,
 }
 
 static void
+qrt_application_dispose (GObject *object)
+{
+  QrtApplication *self = QRT_APPLICATION (object);
+
+  g_clear_object (&self->data_space);
+  g_clear_object (&self->cache);
+
+  G_OBJECT_CLASS (qrt_application_parent_class)->dispose (object);
+}
+
+static void
+qrt_application_finalize (GObject *object)
+{
+  QrtApplication *self = QRT_APPLICATION (object);
+
+  g_clear_pointer (&self->cache_error, g_free);
+
+  G_OBJECT_CLASS (qrt_application_parent_class)->finalize (object);
+}
+
+static void
 qrt_application_class_init (QrtApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->dispose = qrt_application_dispose;
+  object_class->finalize = qrt_application_finalize;
   object_class->get_property = qrt_application_get_property;
   object_class->set_property = qrt_application_set_property;
 
@@ -264,4 +298,40 @@ qrt_application_get_start_time (QrtApplication *self)
   g_return_val_if_fail (QRT_IS_APPLICATION (self), 0);
 
   return self->start_time;
+}
+
+/**
+ * qrt_application_get_data_space:
+ * @self: a #QrtApplication
+ * @error: why the offline cache could not be opened
+ *
+ * The data-space client over the user's offline cache ($XDG_CACHE_HOME/quartier), opened
+ * on the first call. A cache that cannot be opened is not tried again in this session.
+ *
+ * Returns: (transfer none) (nullable): the client, or %NULL with @error set
+ */
+QrtDataSpace *
+qrt_application_get_data_space (QrtApplication  *self,
+                                GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (QRT_IS_APPLICATION (self), NULL);
+
+  if (self->data_space == NULL && self->cache_error == NULL)
+    {
+      self->cache = qrt_cache_open (NULL, &local_error);
+      if (self->cache == NULL)
+        {
+          g_warning ("Could not open the offline cache: %s", local_error->message);
+          self->cache_error = g_strdup (local_error->message);
+        }
+      else
+        self->data_space = qrt_data_space_new (self->cache);
+    }
+
+  if (self->data_space == NULL)
+    g_set_error_literal (error, QRT_CACHE_ERROR, QRT_CACHE_ERROR_OPEN, self->cache_error);
+
+  return self->data_space;
 }

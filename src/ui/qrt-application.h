@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "dataspace/qrt-data-space.h"
+
 G_BEGIN_DECLS
 
 #define QRT_TYPE_APPLICATION (qrt_application_get_type ())
@@ -10,5 +12,7 @@ G_DECLARE_FINAL_TYPE (QrtApplication, qrt_application, QRT, APPLICATION, AdwAppl
 
 QrtApplication *qrt_application_new            (gint64          start_time);
 gint64          qrt_application_get_start_time (QrtApplication *self);
+QrtDataSpace   *qrt_application_get_data_space (QrtApplication *self,
+                                                GError        **error);
 
 G_END_DECLS

@@ -188,4 +188,7 @@ _qrt_window_update_actions (QrtWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-selection", has_project);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-legend", has_project);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.select-rectangle", has_project);
+  /* The catalog adds to the open project; browsing it without one leads nowhere. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-from-data-space",
+                                 has_project && !opening);
 }

@@ -12,6 +12,10 @@
  * goes. The core imports in a worker (qrt_import_file_async) and leaves the file as it was on
  * failure or cancel; on success the window reads the project anew, keeping its view.
  *
+ * A collection from a data space (Add Data from Data Space) is fetched the same way, with
+ * qrt_data_space_fetch_async in place of the file import, and shares the progress bar, the
+ * Cancel button and the reading anew.
+ *
  * One import at a time: files dropped meanwhile wait in a queue. Before an import writes to
  * the open project, the window's own pending changes are written, so that the two never write
  * the file at once.
@@ -28,7 +32,21 @@ struct _QrtImportJob
   gboolean      running;       /* in the core's worker or reading the project anew */
   GtkWidget    *crs_dialog;    /* weak; open while the user chooses a CRS */
   char         *summary;       /* the toast, once imported */
+
+  /* A fetch from the data space instead of a file: */
+  QrtCollection *collection;
+  gboolean      have_bbox;
+  QrtBBox       bbox;          /* WGS 84 */
+  guint         serial;        /* tells progress reports of an older fetch apart */
 };
+
+/* Progress of a fetch, carried from the worker to the main thread. */
+typedef struct
+{
+  QrtWindow *self;
+  guint      serial;
+  double     fraction;
+} FetchProgress;
 
 /* The CRS choices offered when a file declares none: the ones data in Südwestfalen comes in. */
 static const struct
@@ -58,6 +76,7 @@ import_job_free (QrtImportJob *job)
   g_free (job->display_name);
   g_free (job->project_path);
   g_free (job->summary);
+  g_clear_object (&job->collection);
   g_free (job);
 }
 
@@ -322,6 +341,136 @@ import_done_cb (GObject      *object,
   qrt_project_open_async (job->project_path, job->cancellable, project_reopened_cb, job);
 }
 
+static char *
+summarize_fetch (QrtImportJob         *job,
+                 const QrtFetchResult *result)
+{
+  g_autofree char *title = g_markup_escape_text (job->display_name, -1);
+  g_autofree char *count = format_count (result->feature_count);
+  g_autofree char *summary = NULL;
+
+  /* Translators: a toast; the first %s is a number, the second a collection's title */
+  summary = g_strdup_printf (ngettext ("Added %s feature from “%s”",
+                                       "Added %s features from “%s”",
+                                       (gulong) result->feature_count),
+                             count, title);
+  if (!result->from_cache)
+    return g_steal_pointer (&summary);
+
+  /* Translators: the fetch toast when offline: the summary, then where the data came from */
+  return g_strdup_printf (_("%s (from the offline cache)"), summary);
+}
+
+static void
+fetch_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  QrtImportJob *job = user_data;
+  QrtWindow *self = job->self;
+  QrtFetchResult counts = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  job->running = FALSE;
+
+  if (!qrt_data_space_fetch_finish (QRT_DATA_SPACE (object), result, &counts, &error))
+    {
+      qrt_fetch_result_clear (&counts);
+
+      /* Left behind by a window that was closed. */
+      if (self->import != job)
+        {
+          import_job_free (job);
+          return;
+        }
+
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *message = NULL;
+
+          /* Translators: the first %s is a collection's title, the second the reason */
+          message = g_strdup_printf (_("Could not add “%s”: %s"), job->display_name,
+                                     error->message);
+          _qrt_window_show_error (self, message);
+        }
+      finish_job (self, job);
+      return;
+    }
+
+  if (self->import != job)
+    {
+      qrt_fetch_result_clear (&counts);
+      import_job_free (job);
+      return;
+    }
+
+  job->summary = summarize_fetch (job, &counts);
+  qrt_fetch_result_clear (&counts);
+
+  job->running = TRUE;
+  gtk_label_set_label (self->import_label, _("Opening the project…"));
+  gtk_progress_bar_set_fraction (self->import_progress, 1.0);
+  qrt_project_open_async (job->project_path, job->cancellable, project_reopened_cb, job);
+}
+
+static gboolean
+fetch_progress_idle_cb (gpointer user_data)
+{
+  FetchProgress *progress = user_data;
+  QrtWindow *self = progress->self;
+
+  if (self->import != NULL && self->import->serial == progress->serial && self->import->running)
+    gtk_progress_bar_set_fraction (self->import_progress, CLAMP (progress->fraction, 0, 1));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fetch_progress_free (FetchProgress *progress)
+{
+  g_clear_object (&progress->self);
+  g_free (progress);
+}
+
+/* Called by the fetch in whatever thread it runs: hops to the main thread. */
+static void
+fetch_progress_cb (double   fraction,
+                   gpointer user_data)
+{
+  QrtImportJob *job = user_data;
+  FetchProgress *progress = g_new0 (FetchProgress, 1);
+
+  progress->self = g_object_ref (job->self);
+  progress->serial = job->serial;
+  progress->fraction = fraction;
+  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, fetch_progress_idle_cb, progress,
+                              (GDestroyNotify) fetch_progress_free);
+}
+
+static void
+run_fetch (QrtWindow    *self,
+           QrtImportJob *job)
+{
+  QrtDataSpace *data_space = _qrt_window_get_data_space (self);
+  QrtFetchOptions options = { 0 };
+  g_autofree char *label = NULL;
+
+  /* The window had a client when the fetch was asked for; it keeps it. */
+  g_assert (data_space != NULL);
+
+  options.have_bbox = job->have_bbox;
+  options.bbox = job->bbox;
+
+  /* Translators: %s is the title of a collection from a data space */
+  label = g_strdup_printf (_("Downloading “%s”…"), job->display_name);
+  gtk_label_set_label (self->import_label, label);
+  gtk_progress_bar_set_fraction (self->import_progress, 0);
+
+  job->running = TRUE;
+  qrt_data_space_fetch_async (data_space, job->collection, job->project_path, &options,
+                              fetch_progress_cb, job, job->cancellable, fetch_done_cb, job);
+}
+
 /* Called on the window's main context by the import worker. */
 static void
 import_progress_cb (double   fraction,
@@ -339,6 +488,12 @@ run_job (QrtWindow    *self,
 {
   QrtImportOptions options = { 0 };
   g_autofree char *label = NULL;
+
+  if (job->collection != NULL)
+    {
+      run_fetch (self, job);
+      return;
+    }
 
   options.source_epsg = job->source_epsg;
 
@@ -718,4 +873,81 @@ _qrt_window_dispose_import (QrtWindow *self)
   if (self->import_chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->import_chooser));
   g_clear_object (&self->import_chooser);
+}
+
+/**
+ * _qrt_window_fetch_collection:
+ * @collection: a collection of a data space's catalog
+ * @wgs84: (nullable): only the features in this box (degrees), or all of them
+ *
+ * Downloads @collection into the open project, as a new layer, with the import's progress
+ * bar; the project is read anew afterwards, keeping the view.
+ *
+ * Returns: %FALSE with @error set, translated, if the fetch cannot start now
+ */
+gboolean
+_qrt_window_fetch_collection (QrtWindow      *self,
+                              QrtCollection  *collection,
+                              const QrtBBox  *wgs84,
+                              GError        **error)
+{
+  static guint last_serial;
+  QrtImportJob *job;
+  const char *title;
+
+  g_return_val_if_fail (QRT_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (QRT_IS_COLLECTION (collection), FALSE);
+
+  if (self->project == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("Open or create a project to add the data to first"));
+      return FALSE;
+    }
+  if (self->import != NULL || self->import_chooser != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                           _("Another import is in progress. Try again when it has finished."));
+      return FALSE;
+    }
+  if (_qrt_window_get_data_space (self) == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("The offline cache could not be opened"));
+      return FALSE;
+    }
+
+  title = qrt_collection_get_title (collection);
+  if (title == NULL || *title == '\0')
+    title = qrt_collection_get_id (collection);
+
+  job = g_new0 (QrtImportJob, 1);
+  job->self = g_object_ref (self);
+  job->cancellable = g_cancellable_new ();
+  job->collection = g_object_ref (collection);
+  job->display_name = g_strdup (title);
+  job->project_path = g_strdup (qrt_project_get_path (self->project));
+  job->have_bbox = wgs84 != NULL;
+  if (wgs84 != NULL)
+    job->bbox = *wgs84;
+  job->serial = ++last_serial;
+  self->import = job;
+
+  {
+    g_autofree char *label = NULL;
+
+    /* Translators: %s is the title of a collection from a data space */
+    label = g_strdup_printf (_("Downloading “%s”…"), job->display_name);
+    gtk_label_set_label (self->import_label, label);
+  }
+  gtk_progress_bar_set_fraction (self->import_progress, 0);
+  gtk_revealer_set_reveal_child (self->import_revealer, TRUE);
+  update_actions (self);
+
+  /* As for an import: what only the window knows goes to the file before it is written. */
+  _qrt_window_commit_removals (self);
+  _qrt_window_flush_save (self);
+  _qrt_window_resume_import (self);
+
+  return TRUE;
 }

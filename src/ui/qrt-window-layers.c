@@ -91,6 +91,7 @@ _qrt_window_create_renderer (QrtWindow *self)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->project));
   g_autofree QrtLayer **layers = g_new0 (QrtLayer *, n + 1);
   g_autofree QrtStyle *styles = g_new0 (QrtStyle, n + 1);
+  QrtTileRender *renderer;
   guint n_shown = 0;
 
   for (guint i = 0; i < n; i++)
@@ -110,7 +111,9 @@ _qrt_window_create_renderer (QrtWindow *self)
       n_shown++;
     }
 
-  return qrt_tile_render_new (layers, styles, n_shown);
+  renderer = qrt_tile_render_new (layers, styles, n_shown);
+  qrt_tile_render_set_transparent (renderer, self->base_map != NULL && *self->base_map != '\0');
+  return renderer;
 }
 
 void

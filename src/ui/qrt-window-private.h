@@ -3,7 +3,9 @@
 
 #include <shumate/shumate.h>
 
+#include "qrt-offline-bar.h"
 #include "qrt-window.h"
+#include "dataspace/qrt-data-space.h"
 #include "panels/qrt-indicator-panel.h"
 #include "map/qrt-legend-view.h"
 #include "map/qrt-map-source.h"
@@ -25,6 +27,8 @@ struct _QrtWindow
   GtkWidget            *import_button;
   GtkWidget            *legend_button;
   GtkWidget            *select_button;
+  GtkMenuButton        *basemap_button;
+  QrtOfflineBar        *offline_bar;
   GtkRevealer          *import_revealer;
   GtkLabel             *import_label;
   GtkProgressBar       *import_progress;
@@ -110,6 +114,20 @@ struct _QrtWindow
   guint                 n_map_paints;
   gint64                open_time;
 
+  /* The data space (qrt-window-dataspace.c): the application's client, or with no
+   * application (the UI tests) the window's own; NULL until first needed. */
+  QrtDataSpace         *data_space;
+  gboolean              data_space_failed;
+  char                 *base_map;          /* a tile set id, "" for none */
+  gboolean              work_offline;      /* the user's choice */
+  gboolean              network_available;
+  GNetworkMonitor      *network_monitor;
+  ShumateMapLayer      *basemap_layer;     /* under the project's layers, or NULL */
+  ShumateMapSource     *basemap_renderer;
+  guint                 basemap_generation;
+  GtkWidget            *offline_areas_dialog;  /* until destroyed */
+  GtkWidget            *catalog_dialog;        /* until destroyed */
+
   char                 *last_error;
   guint                 n_errors;
   char                 *last_message;
@@ -192,6 +210,31 @@ void             _qrt_window_choose_import       (QrtWindow       *self);
 void             _qrt_window_cancel_import       (QrtWindow       *self);
 void             _qrt_window_resume_import       (QrtWindow       *self);
 gboolean         _qrt_window_get_importing       (QrtWindow       *self);
+
+/* qrt-window-dataspace.c */
+void             _qrt_window_class_add_data_space_actions (GtkWidgetClass *widget_class);
+void             _qrt_window_init_data_space     (QrtWindow       *self);
+void             _qrt_window_dispose_data_space  (QrtWindow       *self);
+QrtDataSpace    *_qrt_window_get_data_space      (QrtWindow       *self);
+void             _qrt_window_set_base_map        (QrtWindow       *self,
+                                                  const char      *tile_set_id);
+void             _qrt_window_set_work_offline    (QrtWindow       *self,
+                                                  gboolean         work_offline);
+void             _qrt_window_set_network_available (QrtWindow     *self,
+                                                  gboolean         available);
+gboolean         _qrt_window_get_view_extent     (QrtWindow       *self,
+                                                  QrtBBox         *wgs84);
+gboolean         _qrt_window_get_selection_extent (QrtWindow      *self,
+                                                  QrtBBox         *wgs84);
+ShumateMapLayer *_qrt_window_get_basemap_layer   (QrtWindow       *self);
+GtkWidget       *_qrt_window_get_offline_areas_dialog (QrtWindow  *self);
+GtkWidget       *_qrt_window_get_catalog_dialog  (QrtWindow       *self);
+
+/* qrt-window-import.c, for the data space */
+gboolean         _qrt_window_fetch_collection    (QrtWindow       *self,
+                                                  QrtCollection   *collection,
+                                                  const QrtBBox   *wgs84,
+                                                  GError         **error);
 
 /* For the UI tests. */
 const char      *_qrt_window_get_last_error      (QrtWindow       *self);

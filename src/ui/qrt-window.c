@@ -30,6 +30,8 @@ enum {
   PROP_0,
   PROP_SHOW_LEGEND,
   PROP_SELECT_RECTANGLE,
+  PROP_BASE_MAP,
+  PROP_WORK_OFFLINE,
   N_PROPS
 };
 
@@ -888,6 +890,7 @@ stack_notify_visible_child_cb (QrtWindow  *self,
   gtk_widget_set_visible (self->import_button, on_map);
   gtk_widget_set_visible (self->legend_button, on_map);
   gtk_widget_set_visible (self->select_button, on_map);
+  gtk_widget_set_visible (GTK_WIDGET (self->basemap_button), on_map);
 
   if (!on_map && self->project == NULL)
     {
@@ -1008,6 +1011,7 @@ qrt_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_func (self->map_source, map_source_notify_busy_cb, self);
 
   _qrt_window_dispose_map (self);
+  _qrt_window_dispose_data_space (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), QRT_TYPE_WINDOW);
 
@@ -1029,6 +1033,7 @@ qrt_window_finalize (GObject *object)
   QrtWindow *self = QRT_WINDOW (object);
 
   g_clear_pointer (&self->license, g_free);
+  g_clear_pointer (&self->base_map, g_free);
   g_clear_pointer (&self->last_error, g_free);
   g_clear_pointer (&self->last_message, g_free);
 
@@ -1053,6 +1058,14 @@ qrt_window_get_property (GObject    *object,
       g_value_set_boolean (value, self->select_rectangle);
       break;
 
+    case PROP_BASE_MAP:
+      g_value_set_string (value, self->base_map);
+      break;
+
+    case PROP_WORK_OFFLINE:
+      g_value_set_boolean (value, self->work_offline);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1065,11 +1078,20 @@ qrt_window_set_property (GObject      *object,
                          GParamSpec   *pspec)
 {
   QrtWindow *self = QRT_WINDOW (object);
-  gboolean enabled = g_value_get_boolean (value);
+  gboolean enabled;
 
   switch (prop_id)
     {
+    case PROP_BASE_MAP:
+      _qrt_window_set_base_map (self, g_value_get_string (value));
+      break;
+
+    case PROP_WORK_OFFLINE:
+      _qrt_window_set_work_offline (self, g_value_get_boolean (value));
+      break;
+
     case PROP_SHOW_LEGEND:
+      enabled = g_value_get_boolean (value);
       if (self->show_legend != enabled)
         {
           self->show_legend = enabled;
@@ -1078,6 +1100,7 @@ qrt_window_set_property (GObject      *object,
       break;
 
     case PROP_SELECT_RECTANGLE:
+      enabled = g_value_get_boolean (value);
       if (self->select_rectangle != enabled)
         {
           self->select_rectangle = enabled;
@@ -1112,6 +1135,13 @@ qrt_window_class_init (QrtWindowClass *klass)
   properties[PROP_SELECT_RECTANGLE] =
     g_param_spec_boolean ("select-rectangle", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Both bound to GSettings, so that every window follows a change in one. */
+  properties[PROP_BASE_MAP] =
+    g_param_spec_string ("base-map", NULL, NULL, "",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_WORK_OFFLINE] =
+    g_param_spec_boolean ("work-offline", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   window_class->close_request = qrt_window_close_request;
@@ -1121,6 +1151,7 @@ qrt_window_class_init (QrtWindowClass *klass)
   g_type_ensure (QRT_TYPE_LAYER_ROW);
   g_type_ensure (QRT_TYPE_LEGEND_VIEW);
   g_type_ensure (QRT_TYPE_INDICATOR_PANEL);
+  g_type_ensure (QRT_TYPE_OFFLINE_BAR);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/qrt-window.ui");
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, header_bar);
@@ -1129,6 +1160,8 @@ qrt_window_class_init (QrtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, import_button);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, legend_button);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, select_button);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, basemap_button);
+  gtk_widget_class_bind_template_child (widget_class, QrtWindow, offline_bar);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, import_revealer);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, import_label);
   gtk_widget_class_bind_template_child (widget_class, QrtWindow, import_progress);
@@ -1153,6 +1186,7 @@ qrt_window_class_init (QrtWindowClass *klass)
 
   _qrt_window_class_add_actions (widget_class);
   _qrt_window_class_add_layer_actions (widget_class);
+  _qrt_window_class_add_data_space_actions (widget_class);
 }
 
 static void
@@ -1225,6 +1259,8 @@ qrt_window_init (QrtWindow *self)
     }
 
   reload_recent (self);
+  /* After the settings: base map and offline state come from there. */
+  _qrt_window_init_data_space (self);
 
   g_signal_connect (self, "notify::scale-factor", G_CALLBACK (scale_factor_changed_cb), NULL);
 
