@@ -14,7 +14,8 @@
  * (4–20 KB) go into a QrtCache in a temporary folder and, with the same bytes, into a plain
  * MBTiles file (standard schema, one transaction). Then N lookups in random order through
  * qrt_cache_get_tile() and through a prepared SELECT on the MBTiles file (each copying the
- * bytes into a GBytes), with one thread and with two (two connections for the reference).
+ * bytes into a GBytes), with one thread and with two (two connections for the reference,
+ * opened once and kept, with and without mmap like the cache's pooled readers).
  * Prints the medians of RUNS runs and the ratios.
  *
  *   bench-cache [N] [RUNS]
@@ -32,14 +33,13 @@ typedef struct
 
 typedef struct
 {
-  QrtCache   *cache;
-  const char *mbtiles;
-  const Key  *keys;
-  guint       n_keys;
-  guint       offset;
-  gboolean    mmap;
-  gint64      bytes;
-  guint       misses;
+  QrtCache     *cache;
+  sqlite3_stmt *stmt;     /* the reference: a prepared SELECT on its own connection */
+  const Key    *keys;
+  guint         n_keys;
+  guint         offset;
+  gint64        bytes;
+  guint         misses;
 } Reading;
 
 static double
@@ -87,17 +87,8 @@ static gpointer
 mbtiles_reader (gpointer data)
 {
   Reading *reading = data;
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt = reading->stmt;
 
-  if (sqlite3_open_v2 (reading->mbtiles, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                       NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (db, "SELECT tile_data FROM tiles WHERE zoom_level = ?1"
-                          " AND tile_column = ?2 AND tile_row = ?3", -1, &stmt, NULL)
-      != SQLITE_OK)
-    g_error ("MBTiles reference: %s", sqlite3_errmsg (db));
-  if (reading->mmap)
-    sqlite3_exec (db, "PRAGMA mmap_size = 268435456", NULL, NULL, NULL);
   for (guint i = 0; i < reading->n_keys; i++)
     {
       const Key *key = &reading->keys[(i + reading->offset) % reading->n_keys];
@@ -116,17 +107,42 @@ mbtiles_reader (gpointer data)
         reading->misses++;
       sqlite3_reset (stmt);
     }
+  return NULL;
+}
+
+/* A connection to the reference file, kept over all runs like the cache's readers. */
+static sqlite3_stmt *
+open_reference (const char *mbtiles,
+                gboolean    mmap)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_open_v2 (mbtiles, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL)
+      != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, "SELECT tile_data FROM tiles WHERE zoom_level = ?1"
+                          " AND tile_column = ?2 AND tile_row = ?3", -1, &stmt, NULL)
+      != SQLITE_OK)
+    g_error ("MBTiles reference: %s", sqlite3_errmsg (db));
+  if (mmap)
+    sqlite3_exec (db, "PRAGMA mmap_size = 268435456", NULL, NULL, NULL);
+  return stmt;
+}
+
+static void
+close_reference (sqlite3_stmt *stmt)
+{
+  sqlite3 *db = sqlite3_db_handle (stmt);
+
   sqlite3_finalize (stmt);
   sqlite3_close (db);
-  return NULL;
 }
 
 /* One timed run of @n_threads readers; returns lookups per second. */
 static double
-run_readers (GThreadFunc  func,
-             QrtCache    *cache,
-             const char  *mbtiles,
-             gboolean     mmap,
+run_readers (GThreadFunc    func,
+             QrtCache      *cache,
+             sqlite3_stmt **reference,
              const Key   *keys,
              guint        n_keys,
              guint        n_threads,
@@ -138,7 +154,8 @@ run_readers (GThreadFunc  func,
 
   g_assert (n_threads <= 2);
   for (guint i = 0; i < n_threads; i++)
-    readings[i] = (Reading) { cache, mbtiles, keys, n_keys, i * (n_keys / 2), mmap, 0, 0 };
+    readings[i] = (Reading) { cache, reference ? reference[i] : NULL, keys, n_keys,
+                               i * (n_keys / 2), 0, 0 };
   t0 = now ();
   for (guint i = 0; i < n_threads; i++)
     threads[i] = g_thread_new ("bench-reader", func, &readings[i]);
@@ -178,6 +195,7 @@ main (int    argc,
     "MBTiles SELECT+mmap, 2 threads",
   };
   GArray *rates[6];
+  sqlite3_stmt *plain[2], *mapped[2];
   g_autofree char *batch_path = NULL;
   g_autoptr(QrtCache) batched = NULL;
   double t_batch;
@@ -291,12 +309,18 @@ main (int    argc,
     }
   for (guint k = 0; k < 6; k++)
     rates[k] = g_array_new (FALSE, FALSE, sizeof (double));
+  for (guint i = 0; i < 2; i++)
+    {
+      plain[i] = open_reference (mbtiles, FALSE);
+      mapped[i] = open_reference (mbtiles, TRUE);
+    }
   for (guint r = 0; r < runs; r++)
     {
       for (guint k = 0; k < 6; k++)
         {
           double rate = run_readers (k < 2 ? cache_reader : mbtiles_reader,
-                                     k < 2 ? cache : NULL, k < 2 ? NULL : mbtiles, k >= 4,
+                                     k < 2 ? cache : NULL,
+                                     k < 2 ? NULL : k < 4 ? plain : mapped,
                                      keys, n, k % 2 + 1, total_bytes);
 
           g_array_append_val (rates[k], rate);
@@ -319,6 +343,11 @@ main (int    argc,
 
   for (guint k = 0; k < 6; k++)
     g_array_unref (rates[k]);
+  for (guint i = 0; i < 2; i++)
+    {
+      close_reference (plain[i]);
+      close_reference (mapped[i]);
+    }
   g_clear_object (&cache);
   {
     const char *argv_rm[] = { "rm", "-rf", dir, NULL };

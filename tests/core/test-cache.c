@@ -473,7 +473,8 @@ test_evict_lru (void)
   g_assert_false (g_file_test (body_path, G_FILE_TEST_EXISTS));
   g_assert_cmpint (qrt_cache_get_size (cache), ==, 2000);
 
-  /* Reading tile 2 (older than tile 4) makes it the newest. */
+  /* Reading tile 2, made older than tile 4, makes it the newest. */
+  set_tile_last_used (path, 2, 150);
   touched = qrt_cache_get_tile (cache, "osm", 5, 2, 0);
   g_assert_nonnull (touched);
   g_assert_true (qrt_cache_evict (cache, 1000, &error));
@@ -993,6 +994,24 @@ test_failed_store_keeps_old (void)
   g_clear_pointer (&got, qrt_cache_entry_free);
   assert_no_temp_files (path);
 
+  /* The database itself cannot grow: a tile write fails, the previous tile stays. */
+  put_tile (cache, "osm", 3, 1, 1, 1000);
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autoptr(GBytes) big = pattern_bytes (256 * 1024, 13);
+    GStatBuf st;
+
+    g_assert_cmpint (g_stat (wal, &st), ==, 0);
+    tiny.rlim_cur = st.st_size + 32 * 1024;
+    g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &tiny), ==, 0);
+    g_assert_false (qrt_cache_put_tile (cache, "osm", 3, 1, 1, big, &error));
+    g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+    g_assert_error (error, QRT_CACHE_ERROR, QRT_CACHE_ERROR_IO);
+    g_clear_error (&error);
+  }
+  assert_tile (cache, "osm", 3, 1, 1, 1000);
+  assert_check (cache);
+
   /* An unwritable bodies folder (root writes anyway: then only the above is tested). */
   if (geteuid () != 0)
     {
@@ -1005,6 +1024,8 @@ test_failed_store_keeps_old (void)
       g_assert_true (g_bytes_equal (got->body, old_body));
       g_clear_pointer (&got, qrt_cache_entry_free);
     }
+  else
+    g_test_message ("running as root: the read-only folder case is not tested");
 
   /* What a crash mid-store leaves: a temporary file, a body no row names. Both go at open. */
   g_clear_object (&cache);

@@ -29,8 +29,9 @@
  *
  * Threads: one writing connection behind `lock`; reads (tiles and resource lookups) take a
  * connection from a pool of readers, so that lookups from several threads run in parallel
- * under WAL. Lock order: lock, then touch_lock or tilesets_lock; pool_lock is never held
- * while another one is taken.
+ * under WAL; each reader keeps its own map of tile set ids, so a tile lookup takes no lock but
+ * the pool's. Lock order: lock, then touch_lock; pool_lock is never held while another one is
+ * taken.
  */
 
 #define SCHEMA_VERSION 1
@@ -42,6 +43,7 @@
  * then write nothing. */
 #define TOUCH_GRANULARITY 60
 #define TOUCH_FLUSH 256
+#define TOUCH_MAX_PENDING 65536
 #define EVICT_BATCH 256
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
@@ -144,6 +146,7 @@ typedef struct
 {
   sqlite3      *db;
   sqlite3_stmt *stmts[N_READER_STMTS];
+  GHashTable   *tilesets;   /* name -> gint64 id; ids never change */
 } Reader;
 
 typedef enum
@@ -180,8 +183,7 @@ struct _QrtCache
   GMutex        pool_lock; /* guards readers */
   GPtrArray    *readers;   /* idle Reader */
 
-  GMutex        tilesets_lock;  /* guards tilesets */
-  GHashTable   *tilesets;       /* name -> id (GINT64 in a pointer-sized box); never removed */
+  GHashTable   *tilesets;  /* the writer's name -> gint64 id, guarded by lock */
 
   GMutex        touch_lock;     /* guards touched */
   GArray       *touched;        /* Touch: rows read whose last_used is out of date */
@@ -563,6 +565,7 @@ reader_free (Reader *reader)
   for (guint i = 0; i < N_READER_STMTS; i++)
     sqlite3_finalize (reader->stmts[i]);
   sqlite3_close (reader->db);
+  g_hash_table_unref (reader->tilesets);
   g_free (reader);
 }
 
@@ -581,6 +584,7 @@ reader_acquire (QrtCache  *self,
     return reader;
 
   reader = g_new0 (Reader, 1);
+  reader->tilesets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   rc = sqlite3_open_v2 (self->path, &reader->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                         NULL);
   if (rc == SQLITE_OK)
@@ -610,28 +614,24 @@ reader_release (QrtCache *self,
   g_mutex_unlock (&self->pool_lock);
 }
 
-/* The id of a tile set; 0 when it does not exist and @create is FALSE. @create needs lock
- * held (it writes through the writer). */
+/* The id of a tile set; 0 when it does not exist. Through @reader, or with @reader NULL
+ * through the writer, creating it (lock held). */
 static gint64
 tileset_id (QrtCache    *self,
             Reader      *reader,
             const char  *name,
-            gboolean     create,
             GError     **error)
 {
-  gpointer value = NULL;
+  GHashTable *ids = reader ? reader->tilesets : self->tilesets;
+  gint64 *known = g_hash_table_lookup (ids, name);
   sqlite3_stmt *stmt;
   gint64 id = 0;
   int rc;
 
-  g_mutex_lock (&self->tilesets_lock);
-  if (g_hash_table_lookup_extended (self->tilesets, name, NULL, &value))
-    id = *(gint64 *) value;
-  g_mutex_unlock (&self->tilesets_lock);
-  if (id != 0)
-    return id;
+  if (known != NULL)
+    return *known;
 
-  if (create)
+  if (reader == NULL)
     {
       stmt = writer_stmt (self, W_TILESET_INSERT, error);
       if (stmt == NULL)
@@ -661,12 +661,9 @@ tileset_id (QrtCache    *self,
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
 
+  /* Tile sets are never deleted: an id, once seen, stays right. */
   if (id != 0)
-    {
-      g_mutex_lock (&self->tilesets_lock);
-      g_hash_table_insert (self->tilesets, g_strdup (name), g_memdup2 (&id, sizeof id));
-      g_mutex_unlock (&self->tilesets_lock);
-    }
+    g_hash_table_insert (ids, g_strdup (name), g_memdup2 (&id, sizeof id));
   return id;
 }
 
@@ -715,7 +712,9 @@ note_touch (QrtCache  *self,
   if (now - last_used < TOUCH_GRANULARITY)
     return;
   g_mutex_lock (&self->touch_lock);
-  g_array_append_val (self->touched, touch);
+  /* While the writer is busy for long (an import) notes pile up; past this they are lost. */
+  if (self->touched->len < TOUCH_MAX_PENDING)
+    g_array_append_val (self->touched, touch);
   g_mutex_unlock (&self->touch_lock);
 }
 
@@ -789,7 +788,7 @@ rc_is_damage (int rc)
 static OpenStatus
 open_status (int rc)
 {
-  return OPEN_FAILED + 0 * rc;
+  return rc_is_damage (rc) ? OPEN_DAMAGED : OPEN_FAILED;
 }
 
 static OpenStatus
@@ -1012,7 +1011,6 @@ qrt_cache_finalize (GObject *object)
   g_free (self->recovered_from);
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->pool_lock);
-  g_mutex_clear (&self->tilesets_lock);
   g_mutex_clear (&self->touch_lock);
 
   G_OBJECT_CLASS (qrt_cache_parent_class)->finalize (object);
@@ -1029,7 +1027,6 @@ qrt_cache_init (QrtCache *self)
 {
   g_mutex_init (&self->lock);
   g_mutex_init (&self->pool_lock);
-  g_mutex_init (&self->tilesets_lock);
   g_mutex_init (&self->touch_lock);
   self->readers = g_ptr_array_new_with_free_func ((GDestroyNotify) reader_free);
   self->tilesets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -1491,7 +1488,8 @@ qrt_cache_check (QrtCache  *self,
   if (rc == SQLITE_OK && problem == NULL)
     rc = sqlite3_prepare_v2 (self->db,
                              "SELECT (SELECT bytes FROM usage),"
-                             " (SELECT total(size) FROM tiles) + (SELECT total(size) FROM resources),"
+                             " (SELECT total(size) FROM tiles)"
+                             " + (SELECT total(size) FROM resources),"
                              " (SELECT count(*) FROM tiles WHERE size != length(tile_data))",
                              -1, &stmt, NULL);
   if (rc == SQLITE_OK && problem == NULL && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -1892,7 +1890,7 @@ put_tiles_locked (QrtCache            *self,
   gint64 id;
   int rc = SQLITE_OK;
 
-  id = tileset_id (self, NULL, tileset, TRUE, error);
+  id = tileset_id (self, NULL, tileset, error);
   stmt = id != 0 ? writer_stmt (self, W_PUT_TILE, error) : NULL;
   if (stmt == NULL)
     return FALSE;
@@ -2018,7 +2016,7 @@ query_tile (QrtCache   *self,
       g_debug ("Cache: no reader: %s", error->message);
       return NULL;
     }
-  id = tileset_id (self, reader, tileset, FALSE, &error);
+  id = tileset_id (self, reader, tileset, &error);
   if (id == 0)
     {
       reader_release (self, reader);
@@ -2264,7 +2262,7 @@ qrt_cache_add_area (QrtCache    *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   g_mutex_lock (&self->lock);
-  set = tileset_id (self, NULL, tileset, TRUE, error);
+  set = tileset_id (self, NULL, tileset, error);
   if (set != 0)
     {
       rc = db_exec (self->db, "BEGIN IMMEDIATE");
@@ -2736,7 +2734,16 @@ read_mbtiles_info (const char   *path,
       rc = SQLITE_OK;
     }
   g_clear_pointer (&stmt, sqlite3_finalize);
-  if (rc != SQLITE_OK || tile_min < 0 || tile_max > MAX_ZOOM)
+  if (rc == SQLITE_OK && tile_min < 0)
+    {
+      g_autofree char *name = g_filename_display_basename (path);
+
+      sqlite3_close (db);
+      g_set_error (error, QRT_CACHE_ERROR, QRT_CACHE_ERROR_INVALID,
+                   _("“%s” contains no map tiles."), name);
+      return FALSE;
+    }
+  if (rc != SQLITE_OK || tile_max > MAX_ZOOM)
     {
       sqlite3_close (db);
       return not_mbtiles (error, path);
