@@ -290,6 +290,61 @@ test_usage (void)
   g_assert_false (g_file_test (never, G_FILE_TEST_EXISTS));
 }
 
+/* The data-space commands without a server: what they must refuse or say, and the cache. */
+static void
+test_data_space (void)
+{
+  g_autofree char *cache = g_build_filename (work_dir, "cache.sqlite", NULL);
+  g_autofree char *project = g_build_filename (work_dir, "fetched.gpkg", NULL);
+  g_autofree char *not_mbtiles = g_build_filename (work_dir, "area.mbtiles", NULL);
+  g_auto(Run) info = { 0 };
+  g_auto(Run) not_http = { 0 };
+  g_auto(Run) offline = { 0 };
+  g_auto(Run) bad_bbox = { 0 };
+  g_auto(Run) osm = { 0 };
+  g_auto(Run) bad_import = { 0 };
+  g_auto(Run) no_verb = { 0 };
+
+  run_cli (&info, "cache", "info", "--cache", cache, NULL);
+  g_assert_cmpint (exit_code (&info), ==, 0);
+  g_assert_nonnull (strstr (info.out, cache));
+  g_assert_nonnull (strstr (info.out, "Offline areas: 0"));
+
+  run_cli (&not_http, "catalog", "ftp://example.org/data", "--cache", cache, NULL);
+  g_assert_cmpint (exit_code (&not_http), ==, 1);
+  g_assert_true (g_str_has_prefix (not_http.err, "quartier-cli: "));
+
+  /* Offline, a URL never fetched is a clear error, and no project appears. */
+  run_cli (&offline, "fetch", "http://127.0.0.1:9/ogc", "--collection", "x", "--into", project,
+           "--offline", "--cache", cache, NULL);
+  g_assert_cmpint (exit_code (&offline), ==, 1);
+  g_assert_nonnull (strstr (offline.err, "offline"));
+  g_assert_false (g_file_test (project, G_FILE_TEST_EXISTS));
+
+  run_cli (&bad_bbox, "fetch", "http://127.0.0.1:9/ogc", "--into", project, "--bbox",
+           "435000,5700000,436000,5701000", "--cache", cache, NULL);
+  g_assert_cmpint (exit_code (&bad_bbox), ==, 2);
+
+  /* OpenStreetMap's tile policy: no area downloads, and nothing is added to the cache. */
+  run_cli (&osm, "cache", "prefetch", "--tileset", "openstreetmap", "--bbox", "8.0,51.4,8.1,51.5",
+           "--cache", cache, NULL);
+  g_assert_cmpint (exit_code (&osm), ==, 1);
+  g_assert_nonnull (strstr (osm.err, "OpenStreetMap"));
+
+  g_assert_true (g_file_set_contents (not_mbtiles, "not a database", -1, NULL));
+  run_cli (&bad_import, "cache", "import", not_mbtiles, "--cache", cache, NULL);
+  g_assert_cmpint (exit_code (&bad_import), ==, 1);
+  g_assert_nonnull (strstr (bad_import.err, "area.mbtiles"));
+
+  run_cli (&no_verb, "cache", "--cache", cache, NULL);
+  g_assert_cmpint (exit_code (&no_verb), ==, 2);
+
+  g_clear_pointer (&info.out, g_free);
+  g_clear_pointer (&info.err, g_free);
+  run_cli (&info, "cache", "info", "--cache", cache, NULL);
+  g_assert_nonnull (strstr (info.out, "Offline areas: 0"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -311,6 +366,7 @@ main (int    argc,
   g_test_add_func ("/cli/indicators", test_indicators);
   g_test_add_func ("/cli/chart", test_chart);
   g_test_add_func ("/cli/usage", test_usage);
+  g_test_add_func ("/cli/data-space", test_data_space);
 
   status = g_test_run ();
   qrt_test_remove_tree (work_dir);

@@ -44,6 +44,9 @@ typedef struct
   char            *page_url;
   gint64           matched;         /* -1: the server did not say */
   gint64           start_index;     /* WFS paging */
+  char            *prefetch_url;    /* the page asked for ahead while this one is read */
+  GAsyncResult    *prefetch_result;
+  gboolean         prefetch_waiting;
   gboolean         all_cached;
   QrtFetchResult   result;
 } Fetch;
@@ -74,6 +77,8 @@ fetch_free (Fetch *fetch)
   g_clear_pointer (&fetch->seen, g_hash_table_unref);
   g_clear_pointer (&fetch->visited, g_hash_table_unref);
   g_free (fetch->page_url);
+  g_free (fetch->prefetch_url);
+  g_clear_object (&fetch->prefetch_result);
   qrt_fetch_result_clear (&fetch->result);
   g_free (fetch);
 }
@@ -506,6 +511,7 @@ page_worker (GTask        *task,
   JsonObject *object = NULL;
   JsonArray *features = NULL;
   gint64 fresh, received = 0;
+  gint64 started = g_get_monotonic_time ();
 
   if (info->service == QRT_SERVICE_WFS && info->wfs_format == NULL)
     {
@@ -584,10 +590,120 @@ page_worker (GTask        *task,
 
   if (page->next != NULL && g_hash_table_contains (fetch->visited, page->next))
     g_clear_pointer (&page->next, g_free);
+  g_debug ("Page %" G_GINT64_FORMAT " read in %.0f ms", fetch->result.page_count,
+           (g_get_monotonic_time () - started) / 1e3);
   g_task_return_boolean (task, TRUE);
 }
 
 static void fetch_page (GTask *task);
+static void page_cb (GObject *source, GAsyncResult *result, gpointer data);
+
+/* The href of the first link with rel "next" in raw JSON text, found without parsing: the
+ * next page can then download while this one is parsed. A guess; the parsed page decides. */
+static char *
+sniff_next (GBytes *body)
+{
+  gsize size;
+  const char *text = g_bytes_get_data (body, &size);
+  static const char *const needles[] = { "\"rel\":\"next\"", "\"rel\": \"next\"" };
+
+  for (guint n = 0; text != NULL && n < G_N_ELEMENTS (needles); n++)
+    {
+      const char *hit = g_strstr_len (text, size, needles[n]);
+      const char *open, *close, *href, *end;
+      GString *url;
+
+      if (hit == NULL)
+        continue;
+      for (open = hit; open > text && *open != '{'; open--)
+        ;
+      close = memchr (hit, '}', size - (hit - text));
+      if (close == NULL)
+        return NULL;
+      href = g_strstr_len (open, close - open, "\"href\"");
+      if (href == NULL || (href = memchr (href + 6, '"', close - href - 6)) == NULL)
+        return NULL;
+      url = g_string_new (NULL);
+      for (end = href + 1; end < close && *end != '"'; end++)
+        {
+          if (*end == '\\' && end + 1 < close)
+            {
+              end++;
+              if (*end == 'u' && end + 4 < close && g_ascii_strncasecmp (end, "u0026", 5) == 0)
+                {
+                  g_string_append_c (url, '&');
+                  end += 4;
+                  continue;
+                }
+            }
+          g_string_append_c (url, *end);
+        }
+      return g_string_free (url, FALSE);
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  GTask *task;
+  char  *url;
+} Prefetch;
+
+static void
+prefetch_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  Prefetch *prefetch = data;
+  GTask *task = prefetch->task;
+  Fetch *fetch = g_task_get_task_data (task);
+
+  /* Only the answer to the guess still standing counts; an older wrong guess is dropped. */
+  if (g_strcmp0 (prefetch->url, fetch->prefetch_url) == 0)
+    {
+      if (fetch->prefetch_waiting)
+        {
+          /* The parsed page asked for just this one: go on with it. */
+          fetch->prefetch_waiting = FALSE;
+          g_clear_pointer (&fetch->prefetch_url, g_free);
+          page_cb (source, result, task);
+        }
+      else
+        g_set_object (&fetch->prefetch_result, result);
+    }
+  g_object_unref (task);
+  g_free (prefetch->url);
+  g_free (prefetch);
+}
+
+static void
+start_prefetch (GTask         *task,
+                QrtDataSpace  *self,
+                QrtCacheEntry *entry)
+{
+  Fetch *fetch = g_task_get_task_data (task);
+  g_autofree char *href = NULL;
+  g_autofree char *resolved = NULL;
+  Prefetch *prefetch;
+
+  if (qrt_collection_get_service (fetch->collection) != QRT_SERVICE_OGC_API_FEATURES ||
+      fetch->prefetch_url != NULL || (href = sniff_next (entry->body)) == NULL ||
+      (resolved = g_uri_resolve_relative (fetch->page_url, href, G_URI_FLAGS_ENCODED,
+                                          NULL)) == NULL)
+    return;
+  fetch->prefetch_url = page_query (fetch, resolved);
+  if (g_hash_table_contains (fetch->visited, fetch->prefetch_url))
+    {
+      g_clear_pointer (&fetch->prefetch_url, g_free);
+      return;
+    }
+  g_debug ("Asking ahead for %s", fetch->prefetch_url);
+  prefetch = g_new0 (Prefetch, 1);
+  prefetch->task = g_object_ref (task);
+  prefetch->url = g_strdup (fetch->prefetch_url);
+  qrt_data_space_get_kind_async (self, fetch->prefetch_url, QRT_BODY_JSON,
+                                 g_task_get_cancellable (task), prefetch_cb, prefetch);
+}
 static void fetch_import (GTask *task);
 
 static void
@@ -613,10 +729,31 @@ page_done_cb (GObject      *source,
     {
       g_free (fetch->page_url);
       fetch->page_url = g_steal_pointer (&page->next);
+      if (g_strcmp0 (fetch->page_url, fetch->prefetch_url) == 0)
+        {
+          g_hash_table_add (fetch->visited, g_strdup (fetch->page_url));
+          if (fetch->prefetch_result != NULL)
+            {
+              g_autoptr(GAsyncResult) ready = g_steal_pointer (&fetch->prefetch_result);
+
+              g_clear_pointer (&fetch->prefetch_url, g_free);
+              page_cb (source, ready, task);
+            }
+          else
+            fetch->prefetch_waiting = TRUE;
+          return;
+        }
+      /* A wrong guess: its answer, when it comes, is dropped. */
+      g_clear_pointer (&fetch->prefetch_url, g_free);
+      g_clear_object (&fetch->prefetch_result);
       fetch_page (task);
     }
   else
-    fetch_import (task);
+    {
+      g_clear_pointer (&fetch->prefetch_url, g_free);
+      g_clear_object (&fetch->prefetch_result);
+      fetch_import (task);
+    }
 }
 
 static void
@@ -640,6 +777,7 @@ page_cb (GObject      *source,
     }
   if (!cached)
     fetch->all_cached = FALSE;
+  start_prefetch (task, QRT_DATA_SPACE (source), entry);
 
   page = g_new0 (Page, 1);
   page->fetch = fetch;
