@@ -74,7 +74,7 @@ browse (QrtDataSpace  *space,
         const char    *query,
         GError       **error)
 {
-  g_auto(Wait) wait;
+  g_auto(Wait) wait = { NULL, NULL };
 
   wait_init (&wait);
   qrt_data_space_catalog_async (space, url, query, NULL, wait_cb, &wait);
@@ -173,7 +173,7 @@ cli_command_fetch (int    argc,
   QrtFetchOptions options = { 0 };
   QrtFetchResult result = { 0 };
   GListModel *collections;
-  g_auto(Wait) wait;
+  g_auto(Wait) wait = { NULL, NULL };
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
@@ -330,7 +330,7 @@ cli_command_cache (int    argc,
       const QrtTileSet *set;
       QrtBBox bbox;
       int min_zoom = 10, max_zoom = 16;
-      g_auto(Wait) wait;
+      g_auto(Wait) wait = { NULL, NULL };
 
       if (bbox_text == NULL || !parse_wgs84_bbox (bbox_text, &bbox))
         return cli_fail_usage (context, _("prefetch needs --bbox WEST,SOUTH,EAST,NORTH in degrees."));
