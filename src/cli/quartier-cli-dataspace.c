@@ -222,10 +222,20 @@ cli_command_fetch (int    argc,
   if (!qrt_data_space_fetch_finish (space, wait.result, &result, &error))
     return cli_fail (error);
 
-  /* TRANSLATORS: layer name, number of features, number of pages */
-  g_print (_("%s: %" G_GINT64_FORMAT " features in %" G_GINT64_FORMAT " pages%s\n"),
-           result.layer_name, result.feature_count, result.page_count,
-           result.from_cache ? _(" (from the cache)") : "");
+  {
+    g_autofree char *features = g_strdup_printf (
+      /* TRANSLATORS: the number of features fetched */
+      g_dngettext (GETTEXT_PACKAGE, "%lld feature", "%lld features",
+                   (unsigned long) result.feature_count),
+      (long long) result.feature_count);
+
+    if (result.from_cache)
+      /* TRANSLATORS: layer name: number of features */
+      g_print (_("%s: %s, from the cache\n"), result.layer_name, features);
+    else
+      /* TRANSLATORS: layer name: number of features */
+      g_print (_("%s: %s\n"), result.layer_name, features);
+  }
   qrt_fetch_result_clear (&result);
   return 0;
 }

@@ -44,9 +44,7 @@ typedef struct
   char            *page_url;
   gint64           matched;         /* -1: the server did not say */
   gint64           start_index;     /* WFS paging */
-  char            *prefetch_url;    /* the page asked for ahead while this one is read */
-  GAsyncResult    *prefetch_result;
-  gboolean         prefetch_waiting;
+  GPtrArray       *ahead;           /* Ahead: pages asked for while earlier ones are read */
   gboolean         all_cached;
   QrtFetchResult   result;
 } Fetch;
@@ -77,8 +75,7 @@ fetch_free (Fetch *fetch)
   g_clear_pointer (&fetch->seen, g_hash_table_unref);
   g_clear_pointer (&fetch->visited, g_hash_table_unref);
   g_free (fetch->page_url);
-  g_free (fetch->prefetch_url);
-  g_clear_object (&fetch->prefetch_result);
+  g_clear_pointer (&fetch->ahead, g_ptr_array_unref);
   qrt_fetch_result_clear (&fetch->result);
   g_free (fetch);
 }
@@ -596,6 +593,7 @@ page_worker (GTask        *task,
 }
 
 static void fetch_page (GTask *task);
+static void fetch_import (GTask *task);
 static void page_cb (GObject *source, GAsyncResult *result, gpointer data);
 
 /* The href of the first link with rel "next" in raw JSON text, found without parsing: the
@@ -643,37 +641,104 @@ sniff_next (GBytes *body)
   return NULL;
 }
 
+/* Pages asked for ahead. A server that pages by `offset` gets the next two at once, which
+ * keeps a slow server (MapServer as CGI takes half a second a page) busy on both cores while
+ * Quartier reads; the page actually read decides which guess is used. */
+#define MAX_AHEAD 2
+
+typedef struct
+{
+  char         *key;         /* normalised URL */
+  GAsyncResult *result;
+  gboolean      waiting;     /* the paging waits for just this one */
+} Ahead;
+
 typedef struct
 {
   GTask *task;
-  char  *url;
-} Prefetch;
+  char  *key;
+} AheadCall;
 
 static void
-prefetch_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      data)
+ahead_free (Ahead *ahead)
 {
-  Prefetch *prefetch = data;
-  GTask *task = prefetch->task;
-  Fetch *fetch = g_task_get_task_data (task);
+  g_free (ahead->key);
+  g_clear_object (&ahead->result);
+  g_free (ahead);
+}
 
-  /* Only the answer to the guess still standing counts; an older wrong guess is dropped. */
-  if (g_strcmp0 (prefetch->url, fetch->prefetch_url) == 0)
+static Ahead *
+find_ahead (Fetch      *fetch,
+            const char *key,
+            guint      *index)
+{
+  for (guint i = 0; key != NULL && i < fetch->ahead->len; i++)
+    if (g_str_equal (((Ahead *) fetch->ahead->pdata[i])->key, key))
+      {
+        if (index != NULL)
+          *index = i;
+        return fetch->ahead->pdata[i];
+      }
+  return NULL;
+}
+
+static void
+ahead_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  AheadCall *call = data;
+  GTask *task = call->task;
+  Fetch *fetch = g_task_get_task_data (task);
+  guint index;
+  Ahead *ahead = find_ahead (fetch, call->key, &index);
+
+  /* A guess given up meanwhile is dropped. */
+  if (ahead != NULL)
     {
-      if (fetch->prefetch_waiting)
+      if (ahead->waiting)
         {
-          /* The parsed page asked for just this one: go on with it. */
-          fetch->prefetch_waiting = FALSE;
-          g_clear_pointer (&fetch->prefetch_url, g_free);
+          g_ptr_array_remove_index (fetch->ahead, index);
           page_cb (source, result, task);
         }
       else
-        g_set_object (&fetch->prefetch_result, result);
+        g_set_object (&ahead->result, result);
     }
   g_object_unref (task);
-  g_free (prefetch->url);
-  g_free (prefetch);
+  g_free (call->key);
+  g_free (call);
+}
+
+static void
+ask_ahead (GTask        *task,
+           QrtDataSpace *self,
+           const char   *url)
+{
+  Fetch *fetch = g_task_get_task_data (task);
+  g_autofree char *key = qrt_cache_normalize_url (url);
+  Ahead *ahead;
+  AheadCall *call;
+
+  if (key == NULL || fetch->ahead->len >= MAX_AHEAD || find_ahead (fetch, key, NULL) != NULL ||
+      g_hash_table_contains (fetch->visited, url))
+    return;
+  g_debug ("Asking ahead for %s", url);
+  ahead = g_new0 (Ahead, 1);
+  ahead->key = g_strdup (key);
+  g_ptr_array_add (fetch->ahead, ahead);
+  call = g_new0 (AheadCall, 1);
+  call->task = g_object_ref (task);
+  call->key = g_steal_pointer (&key);
+  qrt_data_space_get_kind_async (self, url, QRT_BODY_JSON, g_task_get_cancellable (task),
+                                 ahead_cb, call);
+}
+
+static gint64
+offset_of (const char *url)
+{
+  g_autofree char *offset = qrt_url_get_query (url, "offset");
+
+  return offset ? g_ascii_strtoll (offset, NULL, 10) : 0;
 }
 
 static void
@@ -684,27 +749,30 @@ start_prefetch (GTask         *task,
   Fetch *fetch = g_task_get_task_data (task);
   g_autofree char *href = NULL;
   g_autofree char *resolved = NULL;
-  Prefetch *prefetch;
+  g_autofree char *next = NULL;
+  g_autofree char *offset_text = NULL;
+  gint64 step;
 
   if (qrt_collection_get_service (fetch->collection) != QRT_SERVICE_OGC_API_FEATURES ||
-      fetch->prefetch_url != NULL || (href = sniff_next (entry->body)) == NULL ||
+      (href = sniff_next (entry->body)) == NULL ||
       (resolved = g_uri_resolve_relative (fetch->page_url, href, G_URI_FLAGS_ENCODED,
                                           NULL)) == NULL)
     return;
-  fetch->prefetch_url = page_query (fetch, resolved);
-  if (g_hash_table_contains (fetch->visited, fetch->prefetch_url))
+  next = page_query (fetch, resolved);
+  ask_ahead (task, self, next);
+
+  /* The page after, when the server counts by offset and there are more. */
+  offset_text = qrt_url_get_query (next, "offset");
+  step = offset_of (next) - offset_of (fetch->page_url);
+  if (offset_text != NULL && step > 0 &&
+      (fetch->matched < 0 || offset_of (next) + step < fetch->matched))
     {
-      g_clear_pointer (&fetch->prefetch_url, g_free);
-      return;
+      g_autofree char *value = g_strdup_printf ("%" G_GINT64_FORMAT, offset_of (next) + step);
+      g_autofree char *after = qrt_url_with_query (next, "offset", value);
+
+      ask_ahead (task, self, after);
     }
-  g_debug ("Asking ahead for %s", fetch->prefetch_url);
-  prefetch = g_new0 (Prefetch, 1);
-  prefetch->task = g_object_ref (task);
-  prefetch->url = g_strdup (fetch->prefetch_url);
-  qrt_data_space_get_kind_async (self, fetch->prefetch_url, QRT_BODY_JSON,
-                                 g_task_get_cancellable (task), prefetch_cb, prefetch);
 }
-static void fetch_import (GTask *task);
 
 static void
 page_done_cb (GObject      *source,
@@ -727,31 +795,33 @@ page_done_cb (GObject      *source,
 
   if (page->next != NULL)
     {
+      g_autofree char *key = qrt_cache_normalize_url (page->next);
+      guint index;
+      Ahead *ahead;
+
       g_free (fetch->page_url);
       fetch->page_url = g_steal_pointer (&page->next);
-      if (g_strcmp0 (fetch->page_url, fetch->prefetch_url) == 0)
+      if ((ahead = find_ahead (fetch, key, &index)) != NULL)
         {
           g_hash_table_add (fetch->visited, g_strdup (fetch->page_url));
-          if (fetch->prefetch_result != NULL)
+          if (ahead->result != NULL)
             {
-              g_autoptr(GAsyncResult) ready = g_steal_pointer (&fetch->prefetch_result);
+              g_autoptr(GAsyncResult) ready = g_steal_pointer (&ahead->result);
 
-              g_clear_pointer (&fetch->prefetch_url, g_free);
+              g_ptr_array_remove_index (fetch->ahead, index);
               page_cb (source, ready, task);
             }
           else
-            fetch->prefetch_waiting = TRUE;
+            ahead->waiting = TRUE;
           return;
         }
-      /* A wrong guess: its answer, when it comes, is dropped. */
-      g_clear_pointer (&fetch->prefetch_url, g_free);
-      g_clear_object (&fetch->prefetch_result);
+      /* Wrong guesses: their answers, when they come, are dropped. */
+      g_ptr_array_set_size (fetch->ahead, 0);
       fetch_page (task);
     }
   else
     {
-      g_clear_pointer (&fetch->prefetch_url, g_free);
-      g_clear_object (&fetch->prefetch_result);
+      g_ptr_array_set_size (fetch->ahead, 0);
       fetch_import (task);
     }
 }
@@ -898,8 +968,9 @@ fetch_import (GTask *task)
       !g_output_stream_write_all (G_OUTPUT_STREAM (out), "\n]}\n", 4, NULL, NULL, &error) ||
       !g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &error))
     {
-      g_prefix_error (&error, "%s", _("The download cannot be stored: "));
-      g_task_return_error (task, error);
+      g_task_return_new_error (task, G_IO_ERROR, error->code,
+                               _("The download cannot be stored: %s"), error->message);
+      g_error_free (error);
       g_object_unref (task);
       return;
     }
@@ -1015,6 +1086,7 @@ qrt_data_space_fetch_async (QrtDataSpace          *self,
   fetch->all_cached = TRUE;
   fetch->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   fetch->visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  fetch->ahead = g_ptr_array_new_with_free_func ((GDestroyNotify) ahead_free);
   if (options != NULL)
     {
       fetch->target_name = g_strdup (options->target_name);
