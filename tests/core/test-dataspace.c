@@ -726,6 +726,56 @@ test_revalidate (void)
                    "{\"version\":1}", 13);
 }
 
+/* A server whose certificate nothing vouches for: refused, never fetched unverified. */
+static void
+test_tls_verified (void)
+{
+  g_autofree char *cert = g_build_filename (work_dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (work_dir, "key.pem", NULL);
+  g_autofree char *subject = NULL;
+  g_autofree char *https = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(SoupServer) tls_server = NULL;
+  g_autoptr(QrtDataSpace) space = new_space ("tls.sqlite");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(QrtCacheEntry) entry = NULL;
+  g_autoslist(GUri) uris = NULL;
+  Wait wait = { NULL, NULL };
+  const char *argv[] = { "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                         key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                         "subjectAltName=IP:127.0.0.1", NULL };
+  int status = 1;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL,
+                     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, NULL) || status != 0)
+    {
+      g_test_skip ("openssl cannot make a test certificate here");
+      return;
+    }
+  certificate = g_tls_certificate_new_from_files (cert, key, &error);
+  g_assert_no_error (error);
+  tls_server = soup_server_new ("tls-certificate", certificate, NULL);
+  soup_server_add_handler (tls_server, NULL, handler, NULL, NULL);
+  g_assert_true (soup_server_listen_local (tls_server, 0,
+                                           SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS,
+                                           &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (tls_server);
+  https = g_strdup_printf ("https://127.0.0.1:%d/flaky", g_uri_get_port (uris->data));
+
+  wait.loop = g_main_loop_new (NULL, FALSE);
+  qrt_data_space_get_async (space, https, NULL, wait_cb, &wait);
+  result = wait_for (&wait);
+  entry = qrt_data_space_get_finish (space, result, &error);
+  g_assert_null (entry);
+  g_assert_error (error, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_NETWORK);
+  g_test_message ("%s", error->message);
+  g_assert_null (qrt_cache_lookup (qrt_data_space_get_cache (space), https, NULL));
+  soup_server_disconnect (tls_server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -757,6 +807,7 @@ main (int    argc,
   g_test_add_func ("/dataspace/fetch/offline", test_fetch_offline);
   g_test_add_func ("/dataspace/fetch/failure-leaves-project", test_fetch_failure_leaves_project);
   g_test_add_func ("/dataspace/ckan", test_ckan);
+  g_test_add_func ("/dataspace/tls-verified", test_tls_verified);
   g_test_add_func ("/dataspace/retry", test_retry_then_success);
   g_test_add_func ("/dataspace/revalidate", test_revalidate);
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
