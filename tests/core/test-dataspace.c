@@ -21,6 +21,7 @@ static char *work_dir;
 static SoupServer *server;
 static char *base;          /* http://127.0.0.1:PORT */
 static GHashTable *hits;    /* path → number of requests */
+static int extra;           /* buildings the "buildings" collection has gained since */
 
 /* ---- the server ---- */
 
@@ -88,6 +89,7 @@ items (SoupServerMessage *msg,
   gboolean dupes = g_str_equal (collection, "dupes");
   gboolean lossy = g_str_equal (collection, "lossy");
   int matched = 0, n = 0, start;
+  int total = N_BUILDINGS + (g_str_equal (collection, "buildings") ? extra : 0);
 
   /* Only EPSG:25832 coordinates are served; a client that does not ask gets an error. */
   if (crs == NULL || !g_str_has_suffix (crs, "/25832"))
@@ -99,13 +101,13 @@ items (SoupServerMessage *msg,
   /* "lossy" forgets the bbox on later pages even when it is given. */
   if (lossy && offset > 0)
     bbox = NULL;
-  for (int i = 0; i < N_BUILDINGS; i++)
+  for (int i = 0; i < total; i++)
     matched += in_bbox (i, bbox);
 
   g_string_append (out, "\"features\":[");
   /* "dupes" starts every later page 10 features early. */
   start = loop ? 0 : dupes && offset > 0 ? offset - 10 : offset;
-  for (int i = start, seen = 0; i < N_BUILDINGS && n < SERVER_PAGE; i++)
+  for (int i = start, seen = 0; i < total && n < SERVER_PAGE; i++)
     {
       if (!in_bbox (i, bbox))
         continue;
@@ -617,6 +619,98 @@ test_ckan (void)
 }
 
 static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  Wait *wait = data;
+
+  wait->result = g_object_ref (result);
+  g_main_loop_quit (wait->loop);
+}
+
+/* A fetched layer fetched again: the new features, the same name, place and style. */
+static void
+test_refresh (void)
+{
+  g_autoptr(QrtDataSpace) space = new_space ("refresh.sqlite");
+  g_autofree char *project = g_build_filename (work_dir, "refresh.gpkg", NULL);
+  g_autofree char *parks = g_build_filename (work_dir, "parks.geojson", NULL);
+  g_autofree char *key = qrt_data_space_fetch_key ("buildings");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(QrtProject) opened = NULL;
+  QrtFetchResult fetched = { 0 };
+  QrtImportResult imported = { 0 };
+  QrtStyle style;
+  Wait wait = { NULL, NULL };
+  gint64 count, residents;
+  guint position = 0;
+
+  g_assert_true (fetch (space, "buildings", project, NULL, &fetched, &error));
+  qrt_fetch_result_clear (&fetched);
+  /* A second layer on top, from a file: it has no origin and stays above. */
+  g_assert_true (g_file_set_contents (parks, "{\"type\":\"FeatureCollection\",\"features\":["
+                                      "{\"type\":\"Feature\",\"properties\":{},\"geometry\":"
+                                      "{\"type\":\"Point\",\"coordinates\":[8.0,51.4]}}]}", -1,
+                                      NULL));
+  g_assert_true (qrt_import_file (parks, project, NULL, NULL, NULL, NULL, &imported, &error));
+  qrt_import_result_clear (&imported);
+
+  /* The planner's own colour for the layer. */
+  opened = qrt_project_open (project, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (qrt_project_get_metadata (opened, key));
+  style = *qrt_project_layer_get_style (qrt_project_find_layer (opened, "buildings"));
+  style.fill = (QrtColor) { 0.1, 0.2, 0.3, 1.0 };
+  qrt_project_layer_set_style (qrt_project_find_layer (opened, "buildings"), &style);
+  wait.loop = g_main_loop_new (NULL, FALSE);
+  qrt_project_save_async (opened, NULL, saved_cb, &wait);
+  result = wait_for (&wait);
+  g_assert_true (qrt_project_save_finish (opened, result, &error));
+  g_clear_object (&result);
+  g_clear_object (&opened);
+  extra = 30;
+  wait.loop = g_main_loop_new (NULL, FALSE);
+  qrt_data_space_refresh_async (space, project, "buildings", NULL, NULL, NULL, wait_cb, &wait);
+  result = wait_for (&wait);
+  g_assert_true (qrt_data_space_refresh_finish (space, result, &fetched, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (fetched.layer_name, ==, "buildings");
+  g_assert_cmpint (fetched.feature_count, ==, N_BUILDINGS + 30);
+  qrt_fetch_result_clear (&fetched);
+  g_clear_object (&result);
+
+  project_layer_stats (project, "buildings", &count, &residents);
+  g_assert_cmpint (count, ==, N_BUILDINGS + 30);
+  g_assert_cmpint (residents, ==, expected_residents (N_BUILDINGS + 30));
+  opened = qrt_project_open (project, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (opened)), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(QrtProjectLayer) item = g_list_model_get_item (G_LIST_MODEL (opened), i);
+
+      if (g_str_equal (qrt_project_layer_get_name (item), "buildings"))
+        position = i;
+    }
+  g_assert_cmpuint (position, ==, 0);
+  /* Colours are kept as #RRGGBB: 0.3 comes back as 77/255. */
+  g_assert_cmpfloat_with_epsilon (qrt_project_layer_get_style (qrt_project_find_layer (opened,
+                                                                                        "buildings"))->fill.blue,
+                                  0.3, 1.0 / 255);
+  g_assert_nonnull (qrt_project_get_metadata (opened, key));
+  extra = 0;
+
+  /* A layer from a file has nothing to be refreshed from. */
+  wait.loop = g_main_loop_new (NULL, FALSE);
+  qrt_data_space_refresh_async (space, project, "parks", NULL, NULL, NULL, wait_cb, &wait);
+  result = wait_for (&wait);
+  g_assert_false (qrt_data_space_refresh_finish (space, result, NULL, &error));
+  g_assert_error (error, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_UNSUPPORTED);
+}
+
+static void
 test_retry_then_success (void)
 {
   g_autoptr(QrtDataSpace) space = new_space ("flaky.sqlite");
@@ -807,6 +901,7 @@ main (int    argc,
   g_test_add_func ("/dataspace/fetch/offline", test_fetch_offline);
   g_test_add_func ("/dataspace/fetch/failure-leaves-project", test_fetch_failure_leaves_project);
   g_test_add_func ("/dataspace/ckan", test_ckan);
+  g_test_add_func ("/dataspace/refresh", test_refresh);
   g_test_add_func ("/dataspace/tls-verified", test_tls_verified);
   g_test_add_func ("/dataspace/retry", test_retry_then_success);
   g_test_add_func ("/dataspace/revalidate", test_revalidate);

@@ -280,3 +280,120 @@ qrt_catalog_get_collections (QrtCatalog *self)
   g_return_val_if_fail (QRT_IS_CATALOG (self), NULL);
   return G_LIST_MODEL (self->collections);
 }
+
+/* ---- The origin of a fetched layer, kept in the project ---- */
+
+static const char *const service_names[] = {
+  [QRT_SERVICE_UNKNOWN] = "unknown",
+  [QRT_SERVICE_OGC_API_FEATURES] = "ogcapi-features",
+  [QRT_SERVICE_WFS] = "wfs",
+  [QRT_SERVICE_CKAN] = "ckan",
+  [QRT_SERVICE_FILE] = "file",
+};
+
+static void
+add_string (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  if (value == NULL)
+    return;
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+char *
+qrt_collection_info_to_json (const QrtCollectionInfo *info,
+                             const QrtBBox           *bbox)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  add_string (builder, "service", service_names[info->service]);
+  add_string (builder, "id", info->id);
+  add_string (builder, "title", info->title);
+  add_string (builder, "licence", info->licence);
+  add_string (builder, "attribution", info->attribution);
+  add_string (builder, "format", info->format);
+  add_string (builder, "url", info->url);
+  add_string (builder, "type_name", info->type_name);
+  add_string (builder, "wfs_version", info->wfs_version);
+  add_string (builder, "wfs_format", info->wfs_format);
+  json_builder_set_member_name (builder, "wfs_paging");
+  json_builder_add_boolean_value (builder, info->wfs_paging);
+  if (info->crs != NULL)
+    {
+      json_builder_set_member_name (builder, "crs");
+      json_builder_begin_array (builder);
+      for (guint i = 0; info->crs[i] != NULL; i++)
+        json_builder_add_string_value (builder, info->crs[i]);
+      json_builder_end_array (builder);
+    }
+  if (bbox != NULL)
+    {
+      json_builder_set_member_name (builder, "bbox");
+      json_builder_begin_array (builder);
+      json_builder_add_double_value (builder, bbox->min_x);
+      json_builder_add_double_value (builder, bbox->min_y);
+      json_builder_add_double_value (builder, bbox->max_x);
+      json_builder_add_double_value (builder, bbox->max_y);
+      json_builder_end_array (builder);
+    }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static char *
+dup_member (JsonObject *object,
+            const char *name)
+{
+  return g_strdup (qrt_json_string (object, name));
+}
+
+gboolean
+qrt_collection_info_from_json (QrtCollectionInfo *info,
+                               JsonObject        *object)
+{
+  const char *service = qrt_json_string (object, "service");
+  JsonArray *crs = qrt_json_array (object, "crs");
+
+  memset (info, 0, sizeof *info);
+  info->count = -1;
+  info->size = -1;
+  for (guint i = 0; i < G_N_ELEMENTS (service_names); i++)
+    if (g_strcmp0 (service, service_names[i]) == 0)
+      info->service = i;
+  info->id = dup_member (object, "id");
+  info->title = dup_member (object, "title");
+  info->licence = dup_member (object, "licence");
+  info->attribution = dup_member (object, "attribution");
+  info->format = dup_member (object, "format");
+  info->url = dup_member (object, "url");
+  info->type_name = dup_member (object, "type_name");
+  info->wfs_version = dup_member (object, "wfs_version");
+  info->wfs_format = dup_member (object, "wfs_format");
+  info->wfs_paging = json_object_get_boolean_member_with_default (object, "wfs_paging", FALSE);
+  if (crs != NULL)
+    {
+      info->crs = g_new0 (char *, json_array_get_length (crs) + 1);
+      for (guint i = 0, n = 0; i < json_array_get_length (crs); i++)
+        {
+          JsonNode *node = json_array_get_element (crs, i);
+
+          if (JSON_NODE_TYPE (node) == JSON_NODE_VALUE &&
+              json_node_get_value_type (node) == G_TYPE_STRING)
+            info->crs[n++] = g_strdup (json_node_get_string (node));
+        }
+    }
+  if (info->service == QRT_SERVICE_UNKNOWN || info->id == NULL || info->url == NULL ||
+      (info->service == QRT_SERVICE_WFS && info->type_name == NULL))
+    {
+      qrt_collection_info_clear (info);
+      return FALSE;
+    }
+  return TRUE;
+}

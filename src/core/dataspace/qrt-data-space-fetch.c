@@ -15,6 +15,7 @@
 #include <cpl_conv.h>
 
 #include "import/qrt-import.h"
+#include "project/qrt-project-schema.h"
 #include "qrt-data-space-private.h"
 
 /* Features asked for per page; servers may send fewer. */
@@ -43,6 +44,7 @@ typedef struct
   GHashTable      *visited;         /* page URLs */
   char            *page_url;
   gint64           matched;         /* -1: the server did not say */
+  gboolean         replace;         /* a refresh: replace the layer, ask the server again */
   gint64           start_index;     /* WFS paging */
   GPtrArray       *ahead;           /* Ahead: pages asked for while earlier ones are read */
   gboolean         all_cached;
@@ -729,7 +731,8 @@ ask_ahead (GTask        *task,
   call = g_new0 (AheadCall, 1);
   call->task = g_object_ref (task);
   call->key = g_steal_pointer (&key);
-  qrt_data_space_get_kind_async (self, url, QRT_BODY_JSON, g_task_get_cancellable (task),
+  qrt_data_space_get_full_async (self, url, QRT_BODY_JSON, fetch->replace,
+                                 g_task_get_cancellable (task),
                                  ahead_cb, call);
 }
 
@@ -867,9 +870,9 @@ fetch_page (GTask *task)
   const QrtCollectionInfo *info = qrt_collection_get_info (fetch->collection);
 
   g_hash_table_add (fetch->visited, g_strdup (fetch->page_url));
-  qrt_data_space_get_kind_async (self, fetch->page_url,
+  qrt_data_space_get_full_async (self, fetch->page_url,
                                  info->service == QRT_SERVICE_WFS && info->wfs_format == NULL
-                                 ? QRT_BODY_XML : QRT_BODY_JSON,
+                                 ? QRT_BODY_XML : QRT_BODY_JSON, fetch->replace,
                                  g_task_get_cancellable (task), page_cb, task);
 }
 
@@ -912,12 +915,17 @@ import_path (GTask      *task,
   Fetch *fetch = g_task_get_task_data (task);
   QrtCollection *collection = fetch->collection;
   QrtImportOptions options = { 0 };
+  g_autofree char *origin = NULL;
 
   options.target_name = fetch->target_name ? fetch->target_name : qrt_collection_get_id (collection);
   options.licence = qrt_collection_get_licence (collection);
   options.attribution = qrt_collection_get_attribution (collection);
   options.source_label = qrt_collection_get_url (collection);
   options.title = qrt_collection_get_title (collection);
+  origin = qrt_collection_info_to_json (qrt_collection_get_info (collection),
+                                        fetch->have_bbox ? &fetch->bbox : NULL);
+  options.origin = origin;
+  options.replace = fetch->replace;
   qrt_import_file_async (source, fetch->project_path, &options, import_progress, fetch,
                          g_task_get_cancellable (task), import_cb, task);
 }
@@ -1090,6 +1098,7 @@ qrt_data_space_fetch_async (QrtDataSpace          *self,
   if (options != NULL)
     {
       fetch->target_name = g_strdup (options->target_name);
+      fetch->replace = options->replace && options->target_name != NULL;
       fetch->have_bbox = options->have_bbox;
       fetch->bbox = options->bbox;
     }
@@ -1104,7 +1113,8 @@ qrt_data_space_fetch_async (QrtDataSpace          *self,
 
   if (info->service == QRT_SERVICE_FILE)
     {
-      qrt_data_space_get_async (self, info->url, cancellable, file_cb, task);
+      qrt_data_space_get_full_async (self, info->url, QRT_BODY_FILE, fetch->replace, cancellable,
+                                     file_cb, task);
       return;
     }
 
@@ -1164,6 +1174,191 @@ qrt_data_space_fetch_finish (QrtDataSpace    *self,
     {
       *out_result = fetch->result;
       memset (&fetch->result, 0, sizeof fetch->result);
+    }
+  return TRUE;
+}
+
+/* ---- Refresh ---- */
+
+typedef struct
+{
+  char            *project_path;
+  char            *layer_name;
+  char            *origin;
+  QrtProgressFunc  progress;
+  gpointer         progress_data;
+  QrtFetchResult   result;
+} Refresh;
+
+static void
+refresh_free (Refresh *refresh)
+{
+  g_free (refresh->project_path);
+  g_free (refresh->layer_name);
+  g_free (refresh->origin);
+  qrt_fetch_result_clear (&refresh->result);
+  g_free (refresh);
+}
+
+char *
+qrt_data_space_fetch_key (const char *layer_name)
+{
+  g_return_val_if_fail (layer_name != NULL, NULL);
+  return g_strconcat (QRT_ORIGIN_KEY_PREFIX, layer_name, NULL);
+}
+
+static void
+read_origin_worker (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  static const char *const drivers[] = { "GPKG", NULL };
+  Refresh *refresh = task_data;
+  g_autofree char *key = qrt_data_space_fetch_key (refresh->layer_name);
+  GDALDatasetH dataset = GDALOpenEx (refresh->project_path, GDAL_OF_VECTOR | GDAL_OF_READONLY,
+                                     drivers, NULL, NULL);
+  OGRLayerH table = dataset ? GDALDatasetGetLayerByName (dataset, "qrt_project") : NULL;
+  OGRFeatureH feature;
+
+  if (table != NULL)
+    {
+      OGR_L_ResetReading (table);
+      while ((feature = OGR_L_GetNextFeature (table)) != NULL && refresh->origin == NULL)
+        {
+          int value = OGR_F_GetFieldIndex (feature, "value");
+
+          if (g_strcmp0 (OGR_F_GetFieldAsString (feature, OGR_F_GetFieldIndex (feature, "key")),
+                         key) == 0 && OGR_F_IsFieldSetAndNotNull (feature, value))
+            refresh->origin = g_strdup (OGR_F_GetFieldAsString (feature, value));
+          OGR_F_Destroy (feature);
+        }
+    }
+  if (dataset != NULL)
+    GDALClose (dataset);
+
+  if (refresh->origin == NULL)
+    g_task_return_new_error (task, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_UNSUPPORTED,
+                             _("“%s” was not fetched from a data space, so it cannot be "
+                               "refreshed from there."), refresh->layer_name);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+refreshed_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  Refresh *refresh = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (qrt_data_space_fetch_finish (QRT_DATA_SPACE (source), result, &refresh->result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+origin_read_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  Refresh *refresh = g_task_get_task_data (task);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(QrtCollection) collection = NULL;
+  QrtCollectionInfo info;
+  QrtFetchOptions options = { 0 };
+  JsonObject *object;
+  JsonArray *bbox;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!json_parser_load_from_data (parser, refresh->origin, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
+      !qrt_collection_info_from_json (&info,
+                                      (object = json_node_get_object (json_parser_get_root (parser)))))
+    {
+      g_task_return_new_error (task, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_UNSUPPORTED,
+                               _("The project does not say where “%s” came from in a form "
+                                 "Quartier understands."), refresh->layer_name);
+      return;
+    }
+  collection = qrt_collection_new_take (&info);
+
+  if ((bbox = qrt_json_array (object, "bbox")) != NULL && json_array_get_length (bbox) == 4)
+    {
+      options.have_bbox = TRUE;
+      options.bbox.min_x = json_array_get_double_element (bbox, 0);
+      options.bbox.min_y = json_array_get_double_element (bbox, 1);
+      options.bbox.max_x = json_array_get_double_element (bbox, 2);
+      options.bbox.max_y = json_array_get_double_element (bbox, 3);
+    }
+  options.target_name = refresh->layer_name;
+  options.replace = TRUE;
+  qrt_data_space_fetch_async (QRT_DATA_SPACE (g_task_get_source_object (task)), collection,
+                              refresh->project_path, &options, refresh->progress,
+                              refresh->progress_data, g_task_get_cancellable (task), refreshed_cb,
+                              g_object_ref (task));
+}
+
+void
+qrt_data_space_refresh_async (QrtDataSpace        *self,
+                              const char          *project_path,
+                              const char          *layer_name,
+                              QrtProgressFunc      progress,
+                              gpointer             progress_data,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GTask *reader;
+  Refresh *refresh;
+
+  g_return_if_fail (QRT_IS_DATA_SPACE (self));
+  g_return_if_fail (project_path != NULL && layer_name != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qrt_data_space_refresh_async);
+  refresh = g_new0 (Refresh, 1);
+  refresh->project_path = g_strdup (project_path);
+  refresh->layer_name = g_strdup (layer_name);
+  refresh->progress = progress;
+  refresh->progress_data = progress_data;
+  g_task_set_task_data (task, refresh, (GDestroyNotify) refresh_free);
+
+  /* Reading the project is file work: a worker, like every GDAL call. */
+  reader = g_task_new (self, cancellable, origin_read_cb, g_object_ref (task));
+  g_task_set_source_tag (reader, read_origin_worker);
+  g_task_set_task_data (reader, refresh, NULL);
+  g_task_run_in_thread (reader, read_origin_worker);
+  g_object_unref (reader);
+}
+
+gboolean
+qrt_data_space_refresh_finish (QrtDataSpace    *self,
+                               GAsyncResult    *result,
+                               QrtFetchResult  *out_result,
+                               GError         **error)
+{
+  Refresh *refresh;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  refresh = g_task_get_task_data (G_TASK (result));
+  if (out_result != NULL)
+    {
+      *out_result = refresh->result;
+      memset (&refresh->result, 0, sizeof refresh->result);
     }
   return TRUE;
 }

@@ -46,6 +46,11 @@ QrtCollection *qrt_collection_new_take       (QrtCollectionInfo *info);
 const QrtCollectionInfo *qrt_collection_get_info (QrtCollection *self);
 void           qrt_collection_info_clear     (QrtCollectionInfo *info);
 
+char          *qrt_collection_info_to_json   (const QrtCollectionInfo *info,
+                                              const QrtBBox     *bbox);
+gboolean       qrt_collection_info_from_json (QrtCollectionInfo *info,
+                                              JsonObject        *object);
+
 QrtCatalog    *qrt_catalog_new               (QrtServiceKind     service,
                                               const char        *url,
                                               const char        *title,
@@ -67,7 +72,14 @@ void           qrt_data_space_get_kind_async    (QrtDataSpace   *self,
                                                  GCancellable   *cancellable,
                                                  GAsyncReadyCallback callback,
                                                  gpointer        user_data);
-/* qrt_data_space_get_finish() ends it. */
+void           qrt_data_space_get_full_async    (QrtDataSpace   *self,
+                                                 const char     *url,
+                                                 QrtBodyKind     kind,
+                                                 gboolean        revalidate,
+                                                 GCancellable   *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer        user_data);
+/* qrt_data_space_get_finish() ends both. */
 gboolean       qrt_data_space_result_from_cache (GAsyncResult   *result);
 
 gboolean       qrt_json_check_depth          (GBytes       *bytes,

@@ -948,6 +948,19 @@ qrt_data_space_get_kind_async (QrtDataSpace        *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
+  qrt_data_space_get_full_async (self, url, kind, FALSE, cancellable, callback, user_data);
+}
+
+/* @revalidate: ask the server even when the cached copy is still fresh (a refresh). */
+void
+qrt_data_space_get_full_async (QrtDataSpace        *self,
+                               const char          *url,
+                               QrtBodyKind          kind,
+                               gboolean             revalidate,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   Get *get;
@@ -956,7 +969,7 @@ qrt_data_space_get_kind_async (QrtDataSpace        *self,
   g_return_if_fail (url != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, qrt_data_space_get_kind_async);
+  g_task_set_source_tag (task, qrt_data_space_get_full_async);
   get = g_new0 (Get, 1);
   get->url = qrt_cache_normalize_url (url);
   if (get->url == NULL)
@@ -969,7 +982,8 @@ qrt_data_space_get_kind_async (QrtDataSpace        *self,
     g_debug ("Cache lookup of %s failed: %s", get->url, error->message);
 
   if (get->cached != NULL &&
-      (self->offline || qrt_cache_entry_is_fresh (get->cached, g_get_real_time () / G_USEC_PER_SEC)))
+      (self->offline ||
+       (!revalidate && qrt_cache_entry_is_fresh (get->cached, g_get_real_time () / G_USEC_PER_SEC))))
     {
       g_task_return_pointer (task, g_steal_pointer (&get->cached),
                              (GDestroyNotify) qrt_cache_entry_free);

@@ -89,6 +89,7 @@ typedef struct
   gboolean       have_bbox;
   QrtBBox        bbox;          /* WGS 84 (west, south, east, north) when have_bbox */
   const char    *target_name;   /* NULL: the collection id */
+  gboolean       replace;       /* replace the layer target_name, keeping its place and style */
 } QrtFetchOptions;
 
 typedef struct
@@ -179,5 +180,25 @@ gboolean       qrt_data_space_fetch_finish (QrtDataSpace          *self,
                                             GAsyncResult          *result,
                                             QrtFetchResult        *out_result,
                                             GError               **error);
+
+/* The key in the project's qrt_project metadata under which a fetched layer keeps what is
+ * needed to fetch it again (service, address, collection, area) as JSON. */
+char          *qrt_data_space_fetch_key    (const char            *layer_name);
+
+/* Fetches a layer that came from the data space again — revalidating what the cache holds —
+ * and replaces it in the project in one transaction, keeping its name, place and style.
+ * QRT_DATA_SPACE_ERROR_UNSUPPORTED when the layer did not come from a data space. */
+void           qrt_data_space_refresh_async  (QrtDataSpace          *self,
+                                              const char            *project_path,
+                                              const char            *layer_name,
+                                              QrtProgressFunc        progress,
+                                              gpointer               progress_data,
+                                              GCancellable          *cancellable,
+                                              GAsyncReadyCallback    callback,
+                                              gpointer               user_data);
+gboolean       qrt_data_space_refresh_finish (QrtDataSpace          *self,
+                                              GAsyncResult          *result,
+                                              QrtFetchResult        *out_result,
+                                              GError               **error);
 
 G_END_DECLS

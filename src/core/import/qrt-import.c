@@ -586,6 +586,10 @@ qrt_import_file (const char              *source,
   QrtGeometryKind kind;
   QrtStyle style;
   QrtLayerSource provenance = { 0 };
+  QrtStyle old_style;
+  g_autofree char *origin_key = NULL;
+  gboolean replacing = FALSE, has_old_style = FALSE;
+  int old_position = 0;
   OGRFeatureH feature;
   gboolean created = FALSE, in_transaction = FALSE, ok = FALSE, crs_unknown = FALSE;
   g_autofree int *field_map = NULL;
@@ -645,7 +649,17 @@ qrt_import_file (const char              *source,
     goto out;
 
   base = sanitize_name (options->target_name ? options->target_name : OGR_L_GetName (layer));
-  target_name = unique_name (project, base);
+  if (options->replace &&
+      qrt_project_schema_get_placement (project, base, &old_position, &old_style, &has_old_style))
+    {
+      /* Within the same transaction: a failure below brings the old layer back. */
+      if (!qrt_project_schema_remove_layer (project, base, error))
+        goto out;
+      replacing = TRUE;
+      target_name = g_strdup (base);
+    }
+  else
+    target_name = unique_name (project, base);
   target = GDALDatasetCreateLayer (project, target_name, target_srs,
                                    kind == QRT_GEOMETRY_POINT ? wkbMultiPoint
                                    : kind == QRT_GEOMETRY_LINE ? wkbMultiLineString
@@ -737,16 +751,21 @@ qrt_import_file (const char              *source,
   imported_at = now_iso8601 ();
   provenance.layer_name = target_name;
   provenance.title = options->title ? options->title : OGR_L_GetName (layer);
-  provenance.position = next_position (project);
+  provenance.position = replacing ? old_position : next_position (project);
   provenance.source = options->source_label ? options->source_label : source;
   provenance.licence = options->licence;
   provenance.attribution = options->attribution;
   provenance.imported_at = imported_at;
   provenance.feature_count = result->feature_count;
   provenance.repaired_count = result->repaired_count;
-  qrt_style_init_default (&style, kind, (guint) provenance.position);
+  if (has_old_style)
+    style = old_style;
+  else
+    qrt_style_init_default (&style, kind, (guint) provenance.position);
+  origin_key = g_strconcat (QRT_ORIGIN_KEY_PREFIX, target_name, NULL);
   if (!qrt_project_schema_add_source (project, &provenance, error) ||
-      !qrt_project_schema_set_style (project, target_name, &style, error))
+      !qrt_project_schema_set_style (project, target_name, &style, error) ||
+      !qrt_project_schema_set_metadata (project, origin_key, options->origin, error))
     goto out;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -783,6 +802,8 @@ typedef struct
   char            *attribution;
   char            *source_label;
   char            *title;
+  char            *origin;
+  gboolean         replace;
   int              source_epsg;
   QrtProgressFunc  progress;
   gpointer         progress_data;
@@ -806,6 +827,7 @@ import_free (Import *import)
   g_free (import->licence);
   g_free (import->source_label);
   g_free (import->title);
+  g_free (import->origin);
   g_free (import->attribution);
   g_main_context_unref (import->context);
   qrt_import_result_clear (&import->result);
@@ -843,7 +865,7 @@ import_worker (GTask        *task,
   Import *import = task_data;
   QrtImportOptions options = {
     import->layer, import->target_name, import->source_epsg, import->licence, import->attribution,
-    import->source_label, import->title,
+    import->source_label, import->title, import->origin, import->replace,
   };
   GError *error = NULL;
 
@@ -889,6 +911,8 @@ qrt_import_file_async (const char             *source,
       import->source_epsg = options->source_epsg;
       import->source_label = g_strdup (options->source_label);
       import->title = g_strdup (options->title);
+      import->origin = g_strdup (options->origin);
+      import->replace = options->replace;
     }
   import->progress = progress;
   import->progress_data = progress_data;

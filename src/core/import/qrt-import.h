@@ -32,6 +32,8 @@ typedef struct
   const char *attribution;
   const char *source_label; /* provenance shown to the user; NULL: the file's path */
   const char *title;        /* NULL: the source layer's name */
+  const char *origin;       /* JSON kept to fetch the layer again (data space), or NULL */
+  gboolean    replace;      /* replace the layer called target_name, keeping place and style */
 } QrtImportOptions;
 
 typedef struct

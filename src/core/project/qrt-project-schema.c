@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 
@@ -333,6 +335,55 @@ qrt_project_schema_remove_layer (GDALDatasetH   dataset,
           break;
         }
     }
-  return delete_rows (dataset, "qrt_layer_sources", layer_name, error) &&
-         delete_rows (dataset, "qrt_styles", layer_name, error);
+  {
+    /* A layer removed forgets where it came from: a later one of that name did not. */
+    g_autofree char *origin_key = g_strconcat (QRT_ORIGIN_KEY_PREFIX, layer_name, NULL);
+
+    return delete_rows (dataset, "qrt_layer_sources", layer_name, error) &&
+           delete_rows (dataset, "qrt_styles", layer_name, error) &&
+           (GDALDatasetGetLayerByName (dataset, "qrt_project") == NULL ||
+            qrt_project_schema_set_metadata (dataset, origin_key, NULL, error));
+  }
+}
+
+/**
+ * qrt_project_schema_get_placement:
+ * @position: (out): the layer's drawing position
+ * @style: (out): its style
+ *
+ * Returns: %FALSE when the project has no such layer in its tables.
+ */
+gboolean
+qrt_project_schema_get_placement (GDALDatasetH  dataset,
+                                  const char   *layer_name,
+                                  int          *position,
+                                  QrtStyle     *style,
+                                  gboolean     *has_style)
+{
+  OGRLayerH sources = GDALDatasetGetLayerByName (dataset, "qrt_layer_sources");
+  OGRLayerH styles = GDALDatasetGetLayerByName (dataset, "qrt_styles");
+  g_auto(QrtOgrFeature) source = NULL;
+  g_auto(QrtOgrFeature) styled = NULL;
+  gboolean exists = FALSE;
+
+  *has_style = FALSE;
+  /* The stored JSON has every member; nothing of the caller's memory may show through. */
+  memset (style, 0, sizeof *style);
+  if (sources == NULL)
+    return FALSE;
+  source = find_or_new (sources, "layer_name", layer_name, &exists);
+  if (!exists)
+    return FALSE;
+  *position = OGR_F_GetFieldAsInteger (source, OGR_F_GetFieldIndex (source, "position"));
+  if (styles != NULL)
+    {
+      styled = find_or_new (styles, "layer_name", layer_name, &exists);
+      if (exists)
+        *has_style = qrt_style_from_json (style,
+                                          OGR_F_GetFieldAsString (styled,
+                                                                  OGR_F_GetFieldIndex (styled,
+                                                                                       "style")),
+                                          NULL);
+    }
+  return TRUE;
 }

@@ -24,6 +24,9 @@ G_BEGIN_DECLS
 
 #define QRT_SCHEMA_VERSION "1"
 
+/* qrt_project key of a layer's origin: what a data-space fetch needs to fetch it again. */
+#define QRT_ORIGIN_KEY_PREFIX "fetch:"
+
 typedef struct
 {
   const char *layer_name;
@@ -61,5 +64,10 @@ gboolean qrt_project_schema_update_layer  (GDALDatasetH           dataset,
 gboolean qrt_project_schema_remove_layer  (GDALDatasetH           dataset,
                                            const char            *layer_name,
                                            GError               **error);
+gboolean qrt_project_schema_get_placement (GDALDatasetH           dataset,
+                                           const char            *layer_name,
+                                           int                   *position,
+                                           QrtStyle              *style,
+                                           gboolean              *has_style);
 
 G_END_DECLS
