@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -32,6 +32,33 @@ qrt_test_shared_file (const char  *relative,
       return FALSE;
     }
   return TRUE;
+}
+
+/* Waiting for one async call in a test: run the default main loop until its callback. */
+typedef struct
+{
+  GMainLoop    *loop;
+  GAsyncResult *result;
+} QrtTestWait;
+
+static inline void
+qrt_test_wait_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  QrtTestWait *wait = data;
+
+  wait->result = g_object_ref (result);
+  g_main_loop_quit (wait->loop);
+}
+
+/* Returns: (transfer full): the result the callback received. */
+static inline GAsyncResult *
+qrt_test_wait_for (QrtTestWait *wait)
+{
+  g_main_loop_run (wait->loop);
+  g_clear_pointer (&wait->loop, g_main_loop_unref);
+  return wait->result;
 }
 
 G_END_DECLS

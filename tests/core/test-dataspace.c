@@ -289,31 +289,6 @@ handler (SoupServer        *srv,
 
 /* ---- helpers ---- */
 
-typedef struct
-{
-  GMainLoop    *loop;
-  GAsyncResult *result;
-} Wait;
-
-static void
-wait_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Wait *wait = data;
-
-  wait->result = g_object_ref (result);
-  g_main_loop_quit (wait->loop);
-}
-
-static GAsyncResult *
-wait_for (Wait *wait)
-{
-  g_main_loop_run (wait->loop);
-  g_main_loop_unref (wait->loop);
-  return wait->result;
-}
-
 static char *
 url (const char *path)
 {
@@ -341,11 +316,11 @@ get (QrtDataSpace *space,
      GError      **error)
 {
   g_autofree char *u = url (path);
-  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
   g_autoptr(GAsyncResult) result = NULL;
 
-  qrt_data_space_get_async (space, u, NULL, wait_cb, &wait);
-  result = wait_for (&wait);
+  qrt_data_space_get_async (space, u, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   return qrt_data_space_get_finish (space, result, error);
 }
 
@@ -354,11 +329,11 @@ browse (QrtDataSpace *space,
         GError      **error)
 {
   g_autofree char *u = url ("/oapi");
-  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
   g_autoptr(GAsyncResult) result = NULL;
 
-  qrt_data_space_catalog_async (space, u, NULL, NULL, wait_cb, &wait);
-  result = wait_for (&wait);
+  qrt_data_space_catalog_async (space, u, NULL, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   return qrt_data_space_catalog_finish (space, result, error);
 }
 
@@ -389,14 +364,14 @@ fetch (QrtDataSpace          *space,
   g_autoptr(QrtCatalog) catalog = browse (space, error);
   g_autoptr(QrtCollection) collection = NULL;
   g_autoptr(GAsyncResult) result = NULL;
-  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
 
   g_assert_nonnull (catalog);
   collection = find_collection (catalog, collection_id);
   g_assert_nonnull (collection);
-  qrt_data_space_fetch_async (space, collection, project, options, NULL, NULL, NULL, wait_cb,
+  qrt_data_space_fetch_async (space, collection, project, options, NULL, NULL, NULL, qrt_test_wait_cb,
                               &wait);
-  result = wait_for (&wait);
+  result = qrt_test_wait_for (&wait);
   return qrt_data_space_fetch_finish (space, result, out, error);
 }
 
@@ -586,10 +561,10 @@ test_ckan (void)
   g_autoptr(QrtCollection) parks = NULL;
   g_autoptr(QrtProject) opened = NULL;
   QrtFetchResult fetched = { 0 };
-  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
 
-  qrt_data_space_catalog_async (space, u, "grün", NULL, wait_cb, &wait);
-  result = wait_for (&wait);
+  qrt_data_space_catalog_async (space, u, "grün", NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   catalog = qrt_data_space_catalog_finish (space, result, &error);
   g_assert_no_error (error);
   g_assert_cmpint (qrt_catalog_get_service (catalog), ==, QRT_SERVICE_CKAN);
@@ -604,8 +579,8 @@ test_ckan (void)
 
   g_clear_object (&result);
   wait.loop = g_main_loop_new (NULL, FALSE);
-  qrt_data_space_fetch_async (space, parks, project, NULL, NULL, NULL, NULL, wait_cb, &wait);
-  result = wait_for (&wait);
+  qrt_data_space_fetch_async (space, parks, project, NULL, NULL, NULL, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   g_assert_true (qrt_data_space_fetch_finish (space, result, &fetched, &error));
   g_assert_no_error (error);
   g_assert_cmpint (fetched.feature_count, ==, 3);
@@ -616,17 +591,6 @@ test_ckan (void)
   g_assert_no_error (error);
   g_assert_nonnull (qrt_project_find_layer (opened, "parks"));
   assert_cache_intact (space);
-}
-
-static void
-saved_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      data)
-{
-  Wait *wait = data;
-
-  wait->result = g_object_ref (result);
-  g_main_loop_quit (wait->loop);
 }
 
 /* A fetched layer fetched again: the new features, the same name, place and style. */
@@ -643,7 +607,7 @@ test_refresh (void)
   QrtFetchResult fetched = { 0 };
   QrtImportResult imported = { 0 };
   QrtStyle style;
-  Wait wait = { NULL, NULL };
+  QrtTestWait wait = { NULL, NULL };
   gint64 count, residents;
   guint position = 0;
 
@@ -665,15 +629,15 @@ test_refresh (void)
   style.fill = (QrtColor) { 0.1, 0.2, 0.3, 1.0 };
   qrt_project_layer_set_style (qrt_project_find_layer (opened, "buildings"), &style);
   wait.loop = g_main_loop_new (NULL, FALSE);
-  qrt_project_save_async (opened, NULL, saved_cb, &wait);
-  result = wait_for (&wait);
+  qrt_project_save_async (opened, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   g_assert_true (qrt_project_save_finish (opened, result, &error));
   g_clear_object (&result);
   g_clear_object (&opened);
   extra = 30;
   wait.loop = g_main_loop_new (NULL, FALSE);
-  qrt_data_space_refresh_async (space, project, "buildings", NULL, NULL, NULL, wait_cb, &wait);
-  result = wait_for (&wait);
+  qrt_data_space_refresh_async (space, project, "buildings", NULL, NULL, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   g_assert_true (qrt_data_space_refresh_finish (space, result, &fetched, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (fetched.layer_name, ==, "buildings");
@@ -704,8 +668,8 @@ test_refresh (void)
 
   /* A layer from a file has nothing to be refreshed from. */
   wait.loop = g_main_loop_new (NULL, FALSE);
-  qrt_data_space_refresh_async (space, project, "parks", NULL, NULL, NULL, wait_cb, &wait);
-  result = wait_for (&wait);
+  qrt_data_space_refresh_async (space, project, "parks", NULL, NULL, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   g_assert_false (qrt_data_space_refresh_finish (space, result, NULL, &error));
   g_assert_error (error, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_UNSUPPORTED);
 }
@@ -754,12 +718,12 @@ test_fault (gconstpointer data)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(QrtCatalog) catalog = NULL;
   g_autoptr(QrtCacheEntry) cached = NULL;
-  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
   QrtCache *cache = qrt_data_space_get_cache (space);
 
   /* Through the JSON path that catalogs and pages use: qrt_data_space_catalog_async. */
-  qrt_data_space_catalog_async (space, u, NULL, NULL, wait_cb, &wait);
-  result = wait_for (&wait);
+  qrt_data_space_catalog_async (space, u, NULL, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   catalog = qrt_data_space_catalog_finish (space, result, &error);
   g_assert_null (catalog);
   g_assert_nonnull (error);
@@ -784,18 +748,18 @@ test_fetch_failure_leaves_project (void)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(QrtCatalog) catalog = NULL;
   g_autoptr(QrtCollection) collection = NULL;
-  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
 
   /* A plain file URL that answers 404: no project file may appear. */
-  qrt_data_space_catalog_async (space, u, NULL, NULL, wait_cb, &wait);
-  result = wait_for (&wait);
+  qrt_data_space_catalog_async (space, u, NULL, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   catalog = qrt_data_space_catalog_finish (space, result, &error);
   g_assert_no_error (error);
   collection = g_list_model_get_item (qrt_catalog_get_collections (catalog), 0);
   g_clear_object (&result);
   wait.loop = g_main_loop_new (NULL, FALSE);
-  qrt_data_space_fetch_async (space, collection, project, NULL, NULL, NULL, NULL, wait_cb, &wait);
-  result = wait_for (&wait);
+  qrt_data_space_fetch_async (space, collection, project, NULL, NULL, NULL, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   g_assert_false (qrt_data_space_fetch_finish (space, result, NULL, &error));
   g_assert_error (error, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_SERVER);
   g_assert_false (g_file_test (project, G_FILE_TEST_EXISTS));
@@ -835,7 +799,7 @@ test_tls_verified (void)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(QrtCacheEntry) entry = NULL;
   g_autoslist(GUri) uris = NULL;
-  Wait wait = { NULL, NULL };
+  QrtTestWait wait = { NULL, NULL };
   const char *argv[] = { "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
                          key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
                          "subjectAltName=IP:127.0.0.1", NULL };
@@ -860,8 +824,8 @@ test_tls_verified (void)
   https = g_strdup_printf ("https://127.0.0.1:%d/flaky", g_uri_get_port (uris->data));
 
   wait.loop = g_main_loop_new (NULL, FALSE);
-  qrt_data_space_get_async (space, https, NULL, wait_cb, &wait);
-  result = wait_for (&wait);
+  qrt_data_space_get_async (space, https, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   entry = qrt_data_space_get_finish (space, result, &error);
   g_assert_null (entry);
   g_assert_error (error, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_NETWORK);

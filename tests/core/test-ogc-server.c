@@ -107,31 +107,6 @@ stop_server (Server *server)
 
 /* ---- client helpers ---- */
 
-typedef struct
-{
-  GMainLoop    *loop;
-  GAsyncResult *result;
-} Wait;
-
-static void
-wait_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Wait *wait = data;
-
-  wait->result = g_object_ref (result);
-  g_main_loop_quit (wait->loop);
-}
-
-static GAsyncResult *
-wait_for (Wait *wait)
-{
-  g_main_loop_run (wait->loop);
-  g_main_loop_unref (wait->loop);
-  return wait->result;
-}
-
 static char *
 cache_path (void)
 {
@@ -158,11 +133,11 @@ browse (QrtDataSpace *space,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
-  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
   QrtCatalog *catalog;
 
-  qrt_data_space_catalog_async (space, url, NULL, NULL, wait_cb, &wait);
-  result = wait_for (&wait);
+  qrt_data_space_catalog_async (space, url, NULL, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   catalog = qrt_data_space_catalog_finish (space, result, &error);
   g_assert_no_error (error);
   return catalog;
@@ -198,14 +173,14 @@ fetch (QrtDataSpace          *space,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   QrtFetchOptions options = { 0 };
-  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
 
   if (base_options != NULL)
     options = *base_options;
   options.target_name = name;
-  qrt_data_space_fetch_async (space, collection, project, &options, NULL, NULL, NULL, wait_cb,
+  qrt_data_space_fetch_async (space, collection, project, &options, NULL, NULL, NULL, qrt_test_wait_cb,
                               &wait);
-  result = wait_for (&wait);
+  result = qrt_test_wait_for (&wait);
   qrt_data_space_fetch_finish (space, result, out, &error);
   g_assert_no_error (error);
 }
@@ -496,7 +471,7 @@ test_offline (void)
   g_autoslist(GUri) uris = NULL;
   g_autofree char *base = NULL;
   QrtFetchResult fetched = { 0 };
-  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
 
   if (server->skip)
     {
@@ -527,8 +502,8 @@ test_offline (void)
                              area_box.min_x, area_box.min_y, area_box.max_x, area_box.max_y,
                              12, 15, &error);
   g_assert_no_error (error);
-  qrt_data_space_download_area_async (space, area->id, NULL, NULL, NULL, wait_cb, &wait);
-  result = wait_for (&wait);
+  qrt_data_space_download_area_async (space, area->id, NULL, NULL, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
   g_assert_true (qrt_data_space_download_area_finish (space, result, &error));
   g_assert_no_error (error);
   g_assert_cmpint (tile_requests, ==, area->tile_count);
@@ -591,11 +566,11 @@ test_offline_child (void)
           {
             g_autoptr(GAsyncResult) result = NULL;
             g_autoptr(GBytes) bytes = NULL;
-            Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+            QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
 
             qrt_data_space_get_tile_async (space, qrt_tile_set_lookup ("loopback"), z, x, y, NULL,
-                                           wait_cb, &wait);
-            result = wait_for (&wait);
+                                           qrt_test_wait_cb, &wait);
+            result = qrt_test_wait_for (&wait);
             bytes = qrt_data_space_get_tile_finish (space, result, &error);
             g_assert_no_error (error);
             g_assert_cmpuint (g_bytes_get_size (bytes), >, 8);

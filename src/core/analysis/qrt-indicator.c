@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "qrt-indicator.h"
+#include "qrt-json.h"
 
 G_DEFINE_QUARK (qrt-indicator-error-quark, qrt_indicator_error)
 
@@ -119,43 +120,6 @@ qrt_indicator_set_find (QrtIndicatorSet *set,
         return ind;
     }
   return NULL;
-}
-
-static gboolean
-check_depth (const char *json,
-             gsize       length,
-             GError    **error)
-{
-  int depth = 0;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = json[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            {
-              g_set_error (error, QRT_INDICATOR_ERROR, QRT_INDICATOR_ERROR_SYNTAX,
-                           _("The indicator definitions are nested too deeply."));
-              return FALSE;
-            }
-        }
-      else if (c == '}' || c == ']')
-        depth--;
-    }
-  return TRUE;
 }
 
 /* A text that may be given per language: "title": {"en": "Residents", "de": "Einwohner"}. */
@@ -530,8 +494,12 @@ qrt_indicator_set_load_data (const char  *json,
                    _("The indicator definitions are too large."));
       return NULL;
     }
-  if (!check_depth (json, len, error))
-    return NULL;
+  if (!qrt_json_depth_ok (json, len, MAX_JSON_DEPTH))
+    {
+      g_set_error (error, QRT_INDICATOR_ERROR, QRT_INDICATOR_ERROR_SYNTAX,
+                   _("The indicator definitions are nested too deeply."));
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, json, (gssize) len, &local_error))
     {
       g_set_error (error, QRT_INDICATOR_ERROR, QRT_INDICATOR_ERROR_SYNTAX,

@@ -82,8 +82,6 @@ void           qrt_data_space_get_full_async    (QrtDataSpace   *self,
 /* qrt_data_space_get_finish() ends both. */
 gboolean       qrt_data_space_result_from_cache (GAsyncResult   *result);
 
-gboolean       qrt_json_check_depth          (GBytes       *bytes,
-                                              guint         max_depth);
 JsonNode      *qrt_json_parse_bytes          (GBytes       *bytes,
                                               const char   *url,
                                               GError      **error);

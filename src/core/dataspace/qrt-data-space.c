@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "qrt-data-space-private.h"
+#include "qrt-json.h"
 
 #define MAX_REDIRECTS 5
 #define MAX_ATTEMPTS  4
@@ -256,41 +257,6 @@ qrt_url_with_query (const char *url,
 
 /* ---- JSON ---- */
 
-/* Nesting depth of @bytes as JSON text, stopping as soon as it exceeds @max_depth. */
-gboolean
-qrt_json_check_depth (GBytes *bytes,
-                      guint   max_depth)
-{
-  gsize size;
-  const char *text = g_bytes_get_data (bytes, &size);
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < size; i++)
-    {
-      char c = text[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > max_depth)
-            return FALSE;
-        }
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
 JsonNode *
 qrt_json_parse_bytes (GBytes      *bytes,
                       const char  *url,
@@ -302,7 +268,7 @@ qrt_json_parse_bytes (GBytes      *bytes,
   gsize size;
   const char *text = g_bytes_get_data (bytes, &size);
 
-  if (!qrt_json_check_depth (bytes, QRT_JSON_MAX_DEPTH))
+  if (text != NULL && !qrt_json_depth_ok (text, size, QRT_JSON_MAX_DEPTH))
     {
       g_set_error (error, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_BAD_RESPONSE,
                    _("The answer from %s is nested too deeply to be read safely."), host);
