@@ -7,11 +7,14 @@
 
 /* One row of the layer sidebar: geometry icon, title, feature count, a visibility check
  * bound to the layer's "visible" property and a menu (opacity, zoom, order, rename, style,
- * properties, remove). Rows can be dragged onto each other to change the drawing order.
+ * properties, refresh from source, remove). Rows can be dragged onto each other to change the
+ * drawing order.
  *
  * The row does nothing to the project itself: its menu items and drops activate the window's
  * `layer.*` actions with the layer's name, so that the keyboard, the menu and drag and drop
- * all go through the same code. */
+ * all go through the same code. Refresh from Source is layer.refresh — sensitive when the
+ * window can refresh now — for a layer that came from a data space ("refreshable", set by the
+ * window), and the row's own row.refresh-unavailable, never enabled, for any other. */
 
 struct _QrtLayerRow
 {
@@ -26,6 +29,8 @@ struct _QrtLayerRow
   GtkCheckButton  *visible_check;
   GtkMenuButton   *menu_button;
 
+  gboolean         refreshable;
+
   GtkAdjustment   *opacity;
   GBinding        *visible_binding;
   GBinding        *opacity_binding;
@@ -36,6 +41,7 @@ G_DEFINE_FINAL_TYPE (QrtLayerRow, qrt_layer_row, GTK_TYPE_WIDGET)
 enum {
   PROP_0,
   PROP_LAYER,
+  PROP_REFRESHABLE,
   N_PROPS
 };
 
@@ -54,7 +60,8 @@ append_item (GMenu      *menu,
 }
 
 static GMenuModel *
-build_menu (const char *name)
+build_menu (const char *name,
+            gboolean    refreshable)
 {
   GMenu *menu = g_menu_new ();
   g_autoptr(GMenu) opacity = g_menu_new ();
@@ -72,6 +79,10 @@ build_menu (const char *name)
   append_item (edit, _("_Rename…"), "layer.rename", name);
   append_item (edit, _("_Style…"), "layer.style", name);
   append_item (edit, _("_Properties…"), "layer.properties", name);
+  if (refreshable)
+    append_item (edit, _("Refresh from _Source"), "layer.refresh", name);
+  else
+    g_menu_append (edit, _("Refresh from _Source"), "row.refresh-unavailable");
   append_item (remove, _("Re_move"), "layer.remove", name);
 
   g_menu_append_section (menu, NULL, G_MENU_MODEL (opacity));
@@ -140,12 +151,30 @@ unbind (QrtLayerRow *self)
     g_clear_signal_handler (&self->title_handler, self->layer);
 }
 
+/* The menu's items carry the layer's name as their target, so it is built per layer. */
+static void
+update_menu (QrtLayerRow *self)
+{
+  g_autoptr(GMenuModel) menu = NULL;
+  GtkWidget *popover;
+
+  if (self->layer == NULL)
+    {
+      gtk_menu_button_set_popover (self->menu_button, NULL);
+      return;
+    }
+
+  menu = build_menu (qrt_project_layer_get_name (self->layer), self->refreshable);
+  popover = gtk_popover_menu_new_from_model (menu);
+  gtk_popover_menu_add_child (GTK_POPOVER_MENU (popover), create_opacity_slider (self),
+                              "opacity");
+  gtk_menu_button_set_popover (self->menu_button, popover);
+}
+
 static void
 update (QrtLayerRow *self)
 {
-  g_autoptr(GMenuModel) menu = NULL;
   g_autofree char *count = NULL;
-  GtkWidget *popover;
   QrtLayer *layer;
   guint n_features;
 
@@ -180,12 +209,7 @@ update (QrtLayerRow *self)
                                                   G_BINDING_BIDIRECTIONAL |
                                                   G_BINDING_SYNC_CREATE);
 
-  /* The menu's items carry the layer's name as their target, so it is built per layer. */
-  menu = build_menu (qrt_project_layer_get_name (self->layer));
-  popover = gtk_popover_menu_new_from_model (menu);
-  gtk_popover_menu_add_child (GTK_POPOVER_MENU (popover), create_opacity_slider (self),
-                              "opacity");
-  gtk_menu_button_set_popover (self->menu_button, popover);
+  update_menu (self);
 }
 
 static void
@@ -313,6 +337,14 @@ drop_cb (QrtLayerRow   *self,
 }
 
 static void
+refresh_unavailable_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  /* Never enabled. */
+}
+
+static void
 qrt_layer_row_dispose (GObject *object)
 {
   QrtLayerRow *self = QRT_LAYER_ROW (object);
@@ -343,6 +375,10 @@ qrt_layer_row_get_property (GObject    *object,
       g_value_set_object (value, self->layer);
       break;
 
+    case PROP_REFRESHABLE:
+      g_value_set_boolean (value, self->refreshable);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -360,6 +396,10 @@ qrt_layer_row_set_property (GObject      *object,
     {
     case PROP_LAYER:
       qrt_layer_row_set_layer (self, g_value_get_object (value));
+      break;
+
+    case PROP_REFRESHABLE:
+      qrt_layer_row_set_refreshable (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -384,7 +424,24 @@ qrt_layer_row_class_init (QrtLayerRowClass *klass)
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
 
+  /**
+   * QrtLayerRow:refreshable:
+   *
+   * Whether the layer came from a data space and can be fetched from there again.
+   */
+  properties[PROP_REFRESHABLE] =
+    g_param_spec_boolean ("refreshable", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE |
+                           G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Stands for Refresh from Source on a layer that did not come from a data space: the item
+   * is there, insensitive, so that the menu looks the same for every layer. */
+  gtk_widget_class_install_action (widget_class, "row.refresh-unavailable", NULL,
+                                   refresh_unavailable_action);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE "/ui/qrt-layer-row.ui");
@@ -412,6 +469,7 @@ qrt_layer_row_init (QrtLayerRow *self)
   GtkGesture *click;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "row.refresh-unavailable", FALSE);
 
   self->opacity = g_object_ref_sink (gtk_adjustment_new (1, 0, 1, 0.05, 0.1, 0));
 
@@ -462,4 +520,27 @@ qrt_layer_row_set_layer (QrtLayerRow     *self,
   g_set_object (&self->layer, layer);
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYER]);
+}
+
+gboolean
+qrt_layer_row_get_refreshable (QrtLayerRow *self)
+{
+  g_return_val_if_fail (QRT_IS_LAYER_ROW (self), FALSE);
+
+  return self->refreshable;
+}
+
+void
+qrt_layer_row_set_refreshable (QrtLayerRow *self,
+                               gboolean     refreshable)
+{
+  g_return_if_fail (QRT_IS_LAYER_ROW (self));
+
+  refreshable = !!refreshable;
+  if (self->refreshable == refreshable)
+    return;
+
+  self->refreshable = refreshable;
+  update_menu (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFRESHABLE]);
 }

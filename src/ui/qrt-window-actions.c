@@ -107,9 +107,12 @@ clear_selection_action (GtkWidget  *widget,
 {
   QrtWindow *self = QRT_WINDOW (widget);
 
-  /* Escape first leaves the rectangle tool, then clears the selection, then lets go of the
-   * active layer, so that clicks pick from every layer again. */
-  if (self->select_rectangle)
+  /* Escape first stops drawing an offline area (back to its dialog, as it was), then leaves
+   * the rectangle tool, then clears the selection, then lets go of the active layer, so
+   * that clicks pick from every layer again. */
+  if (self->draw_area)
+    _qrt_window_end_draw_area (self, NULL);
+  else if (self->select_rectangle)
     g_object_set (self, "select-rectangle", FALSE, NULL);
   else if (qrt_selection_get_n_features (self->selection) > 0)
     _qrt_window_clear_selection (self);
@@ -191,4 +194,5 @@ _qrt_window_update_actions (QrtWindow *self)
   /* The catalog adds to the open project; browsing it without one leads nowhere. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-from-data-space",
                                  has_project && !opening);
+  _qrt_window_update_refresh_actions (self);
 }

@@ -15,6 +15,10 @@
  * (by choice, win.work-offline, or for want of a network), the offline areas and the catalog
  * of a data space.
  *
+ * Layers fetched from a data space keep where they came from in the project (under
+ * qrt_data_space_fetch_key()); layer.refresh fetches one of them again and win.refresh-data
+ * all of them, as one job of qrt-window-import.c, besides loading the base map anew.
+ *
  * The client and its cache belong to the application and are opened when first needed: a
  * session that never shows a base map never opens the cache. The base map and the offline
  * choice are GSettings keys bound to the window's properties, so that every window follows.
@@ -175,6 +179,9 @@ _qrt_window_set_base_map (QrtWindow  *self,
   g_object_notify (G_OBJECT (self), "base-map");
 }
 
+static guint refresh_layers (QrtWindow *self,
+                             gboolean   quiet_if_none);
+
 static void
 sync_offline (QrtWindow *self,
               gboolean   was_offline)
@@ -187,9 +194,17 @@ sync_offline (QrtWindow *self,
   if (self->data_space != NULL)
     qrt_data_space_set_offline (self->data_space, offline);
 
-  /* Back online: tiles that were missing can come now. */
+  /* Back online: tiles that were missing can come now, and what was asked to be
+   * refreshed meanwhile is. */
   if (was_offline && !offline && self->basemap_layer != NULL)
     load_basemap (self);
+  if (was_offline && !offline && self->refresh_pending)
+    {
+      self->refresh_pending = FALSE;
+      refresh_layers (self, FALSE);
+    }
+
+  _qrt_window_update_refresh_actions (self);
 }
 
 void
@@ -336,7 +351,7 @@ build_basemap_menu (void)
       g_menu_append_item (choices, item);
     }
 
-  g_menu_append (more, _("_Refresh Base Map"), "win.refresh-data");
+  g_menu_append (more, _("_Refresh Map and Layers"), "win.refresh-data");
   g_menu_append (more, _("Offline _Areas…"), "win.offline-areas");
 
   g_menu_append_section (menu, NULL, G_MENU_MODEL (choices));
@@ -345,31 +360,206 @@ build_basemap_menu (void)
   return G_MENU_MODEL (g_steal_pointer (&menu));
 }
 
+/**
+ * _qrt_window_get_layer_refreshable:
+ *
+ * Returns: whether the layer @name came from a data space, so that it can be fetched again
+ */
+gboolean
+_qrt_window_get_layer_refreshable (QrtWindow  *self,
+                                   const char *name)
+{
+  g_autofree char *key = NULL;
+
+  g_assert (QRT_IS_WINDOW (self));
+
+  if (self->project == NULL || name == NULL)
+    return FALSE;
+  key = qrt_data_space_fetch_key (name);
+  return qrt_project_get_metadata (self->project, key) != NULL;
+}
+
+/* layer.refresh is there for one layer at a time, online, when no other job runs; the
+ * sidebar's rows say for themselves whether their layer can be refreshed at all. */
+void
+_qrt_window_update_refresh_actions (QrtWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "layer.refresh",
+                                 self->project != NULL && !is_offline (self) &&
+                                 !_qrt_window_get_importing (self));
+}
+
+/* Starts one job that fetches every layer of the project that came from a data space again,
+ * bottom first. Returns how many layers it is about to refresh (0: none to refresh). */
+static guint
+refresh_layers (QrtWindow *self,
+                gboolean   quiet_if_none)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  guint n;
+
+  if (self->project == NULL)
+    return 0;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->project));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(QrtProjectLayer) layer = g_list_model_get_item (G_LIST_MODEL (self->project), i);
+      const char *name = qrt_project_layer_get_name (layer);
+
+      if (!_qrt_window_is_removed (self, layer) && _qrt_window_get_layer_refreshable (self, name))
+        g_ptr_array_add (names, (gpointer) name);
+    }
+  if (names->len == 0)
+    return 0;
+
+  g_ptr_array_add (names, NULL);
+  if (!_qrt_window_refresh_layers (self, (const char * const *) names->pdata, TRUE,
+                                   &error))
+    {
+      if (!quiet_if_none)
+        _qrt_window_show_error (self, error->message);
+      return 0;
+    }
+  return names->len - 1;
+}
+
 static void
 refresh_data_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *param)
 {
   QrtWindow *self = QRT_WINDOW (widget);
-  AdwToast *toast;
+  guint n_layers;
 
   if (is_offline (self))
     {
-      toast = adw_toast_new (self->work_offline
-                               ? _("Working offline: go online to load new map tiles")
-                               : _("No network connection: cached map tiles are shown"));
-      _qrt_window_show_toast (self, toast);
+      /* Done by sync_offline () once the network is back. */
+      self->refresh_pending = TRUE;
+      _qrt_window_show_toast (self,
+                              adw_toast_new (self->work_offline
+                                               ? _("Working offline: the map and the layers "
+                                                   "from data spaces will be refreshed when "
+                                                   "you go online")
+                                               : _("No network connection: the map and the "
+                                                   "layers from data spaces will be refreshed "
+                                                   "when it is back")));
       return;
     }
 
-  if (self->basemap_layer == NULL)
+  if (self->basemap_layer != NULL)
+    load_basemap (self);
+
+  /* The job says when it is done ("%d layers refreshed"). */
+  n_layers = refresh_layers (self, FALSE);
+  if (n_layers > 0)
+    return;
+
+  if (self->basemap_layer != NULL)
+    _qrt_window_show_toast (self, adw_toast_new (_("Loading the base map again")));
+  else if (!_qrt_window_get_importing (self))
+    _qrt_window_show_toast (self, adw_toast_new (_("Nothing to refresh: no base map is shown "
+                                                   "and no layer came from a data space")));
+}
+
+static void
+refresh_layer_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  QrtWindow *self = QRT_WINDOW (widget);
+  const char *name = g_variant_get_string (param, NULL);
+  const char * const names[] = { name, NULL };
+  g_autoptr(GError) error = NULL;
+
+  if (is_offline (self))
     {
-      _qrt_window_show_toast (self, adw_toast_new (_("No base map is shown")));
+      _qrt_window_show_toast (self, adw_toast_new (_("Go online to refresh the layer from "
+                                                     "its source")));
       return;
     }
 
-  load_basemap (self);
-  _qrt_window_show_toast (self, adw_toast_new (_("Loading the base map again")));
+  if (!_qrt_window_refresh_layers (self, names, FALSE, &error))
+    _qrt_window_show_error (self, error->message);
+}
+
+/* Drawing an offline area on the map */
+
+static void
+draw_area_cb (QrtWindow             *self,
+              QrtOfflineAreasDialog *dialog)
+{
+  _qrt_window_begin_draw_area (self);
+}
+
+/**
+ * _qrt_window_begin_draw_area:
+ *
+ * Hides the offline areas dialog and lets the next rectangle dragged on the map be its new
+ * area; Escape or the toast's Cancel brings the dialog back as it was.
+ */
+void
+_qrt_window_begin_draw_area (QrtWindow *self)
+{
+  GtkWidget *map = GTK_WIDGET (shumate_simple_map_get_map (self->map));
+  g_assert (QRT_IS_WINDOW (self));
+
+  if (self->draw_area || self->project == NULL ||
+      g_strcmp0 (_qrt_window_get_page (self), "map") != 0)
+    return;
+
+  self->draw_area = TRUE;
+  /* Hidden, not closed: it keeps the name and zoom levels typed so far, and its modality
+   * would keep the map from being drawn on. */
+  if (self->offline_areas_dialog != NULL)
+    gtk_widget_set_visible (self->offline_areas_dialog, FALSE);
+  gtk_widget_set_cursor_from_name (map, "crosshair");
+  /* Not a toast: libadwaita 1.2 crashes when one is dismissed during its show animation,
+   * which an Escape right away would do. */
+  gtk_widget_set_visible (self->draw_hint, TRUE);
+  g_free (self->last_message);
+  self->last_message = g_strdup (_("Drag a rectangle on the map for the offline area"));
+  gtk_widget_grab_focus (map);
+}
+
+/**
+ * _qrt_window_end_draw_area:
+ * @wgs84: (nullable): the rectangle drawn, in degrees; %NULL when cancelled
+ *
+ * Leaves the drawing and shows the offline areas dialog again, with the rectangle.
+ */
+void
+_qrt_window_end_draw_area (QrtWindow     *self,
+                           const QrtBBox *wgs84)
+{
+  g_assert (QRT_IS_WINDOW (self));
+
+  if (!self->draw_area)
+    return;
+
+  self->draw_area = FALSE;
+  _qrt_window_map_cancel_band (self);
+  if (self->map != NULL)
+    gtk_widget_set_cursor (GTK_WIDGET (shumate_simple_map_get_map (self->map)), NULL);
+  if (self->draw_hint != NULL)
+    gtk_widget_set_visible (self->draw_hint, FALSE);
+
+  if (self->offline_areas_dialog != NULL)
+    {
+      if (wgs84 != NULL)
+        qrt_offline_areas_dialog_set_drawn_area (
+          QRT_OFFLINE_AREAS_DIALOG (self->offline_areas_dialog), wgs84);
+      gtk_window_present (GTK_WINDOW (self->offline_areas_dialog));
+    }
+}
+
+static void
+cancel_draw_area_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  _qrt_window_end_draw_area (QRT_WINDOW (widget), NULL);
 }
 
 /* A closed dialog may live on a little (a download reporting back holds it): forget it when
@@ -422,6 +612,8 @@ offline_areas_action (GtkWidget  *widget,
 
   self->offline_areas_dialog = dialog;
   g_signal_connect_object (dialog, "destroy", G_CALLBACK (dialog_destroy_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "draw-area", G_CALLBACK (draw_area_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -506,6 +698,9 @@ _qrt_window_class_add_data_space_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_property_action (widget_class, "win.base-map", "base-map");
   gtk_widget_class_install_property_action (widget_class, "win.work-offline", "work-offline");
   gtk_widget_class_install_action (widget_class, "win.refresh-data", NULL, refresh_data_action);
+  gtk_widget_class_install_action (widget_class, "layer.refresh", "s", refresh_layer_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-draw-area", NULL,
+                                   cancel_draw_area_action);
   gtk_widget_class_install_action (widget_class, "win.offline-areas", NULL,
                                    offline_areas_action);
   gtk_widget_class_install_action (widget_class, "win.add-from-data-space", NULL,
@@ -518,10 +713,39 @@ _qrt_window_class_add_data_space_actions (GtkWidgetClass *widget_class)
                                        "win.add-from-data-space", NULL);
 }
 
+/* Over the top of the map while an offline area is drawn: what to do, and Cancel. */
+static GtkWidget *
+create_draw_hint (void)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *label = gtk_label_new (_("Drag a rectangle on the map for the offline area"));
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (box, GTK_ALIGN_START);
+  gtk_widget_set_margin_top (box, 12);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_add_css_class (box, "osd");
+  gtk_widget_add_css_class (box, "toolbar");
+  gtk_widget_add_css_class (box, "qrt-draw-hint");
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_margin_start (label, 6);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (cancel), "win.cancel-draw-area");
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), cancel);
+  gtk_widget_set_visible (box, FALSE);
+
+  return box;
+}
+
 void
 _qrt_window_init_data_space (QrtWindow *self)
 {
   g_autoptr(GMenuModel) menu = build_basemap_menu ();
+
+  self->draw_hint = create_draw_hint ();
+  gtk_overlay_add_overlay (self->map_overlay, self->draw_hint);
 
   self->base_map = g_strdup ("");
   gtk_menu_button_set_menu_model (self->basemap_button, menu);
@@ -544,6 +768,8 @@ _qrt_window_init_data_space (QrtWindow *self)
 void
 _qrt_window_dispose_data_space (QrtWindow *self)
 {
+  self->draw_area = FALSE;
+  self->draw_hint = NULL;
   if (self->offline_areas_dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (self->offline_areas_dialog));
   if (self->catalog_dialog != NULL)

@@ -14,7 +14,8 @@
  *
  * A collection from a data space (Add Data from Data Space) is fetched the same way, with
  * qrt_data_space_fetch_async in place of the file import, and shares the progress bar, the
- * Cancel button and the reading anew.
+ * Cancel button and the reading anew. So does refreshing layers that came from a data space
+ * (qrt_data_space_refresh_async), one after another in a single job.
  *
  * One import at a time: files dropped meanwhile wait in a queue. Before an import writes to
  * the open project, the window's own pending changes are written, so that the two never write
@@ -38,6 +39,13 @@ struct _QrtImportJob
   gboolean      have_bbox;
   QrtBBox       bbox;          /* WGS 84 */
   guint         serial;        /* tells progress reports of an older fetch apart */
+
+  /* Refreshing layers from their data space instead: */
+  GStrv         refresh_names; /* NULL-terminated, in the order they are refreshed */
+  GStrv         refresh_titles;
+  guint         refresh_index; /* the one in progress */
+  guint         n_refreshed;
+  gboolean      refresh_all;   /* win.refresh-data: the toast counts the layers */
 };
 
 /* Progress of a fetch, carried from the worker to the main thread. */
@@ -77,6 +85,8 @@ import_job_free (QrtImportJob *job)
   g_free (job->project_path);
   g_free (job->summary);
   g_clear_object (&job->collection);
+  g_strfreev (job->refresh_names);
+  g_strfreev (job->refresh_titles);
   g_free (job);
 }
 
@@ -86,6 +96,7 @@ static void
 update_actions (QrtWindow *self)
 {
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-import", self->import != NULL);
+  _qrt_window_update_refresh_actions (self);
 }
 
 /* The job is over, whichever way: hide the progress, go on with the queue. */
@@ -418,9 +429,16 @@ fetch_progress_idle_cb (gpointer user_data)
 {
   FetchProgress *progress = user_data;
   QrtWindow *self = progress->self;
+  QrtImportJob *job = self->import;
+  double fraction = CLAMP (progress->fraction, 0, 1);
 
-  if (self->import != NULL && self->import->serial == progress->serial && self->import->running)
-    gtk_progress_bar_set_fraction (self->import_progress, CLAMP (progress->fraction, 0, 1));
+  if (job == NULL || job->serial != progress->serial || !job->running)
+    return G_SOURCE_REMOVE;
+
+  /* Refreshing several layers: one bar for all of them. */
+  if (job->refresh_names != NULL)
+    fraction = (job->refresh_index + fraction) / g_strv_length (job->refresh_names);
+  gtk_progress_bar_set_fraction (self->import_progress, fraction);
 
   return G_SOURCE_REMOVE;
 }
@@ -471,6 +489,130 @@ run_fetch (QrtWindow    *self,
                               fetch_progress_cb, job, job->cancellable, fetch_done_cb, job);
 }
 
+static void run_refresh (QrtWindow    *self,
+                         QrtImportJob *job);
+
+static void
+refresh_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  QrtImportJob *job = user_data;
+  QrtWindow *self = job->self;
+  const char *title = job->refresh_titles[job->refresh_index];
+  QrtFetchResult counts = { 0 };
+  g_autoptr(GError) error = NULL;
+  gboolean single = !job->refresh_all;
+
+  job->running = FALSE;
+
+  if (!qrt_data_space_refresh_finish (QRT_DATA_SPACE (object), result, &counts, &error))
+    {
+      qrt_fetch_result_clear (&counts);
+
+      /* Left behind by a window that was closed. */
+      if (self->import != job)
+        {
+          import_job_free (job);
+          return;
+        }
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          /* Cancelled after some layers were replaced: the window must still show the file
+           * as it is now, so it is read anew all the same. */
+          if (job->n_refreshed == 0)
+            {
+              finish_job (self, job);
+              return;
+            }
+          g_clear_object (&job->cancellable);
+          job->cancellable = g_cancellable_new ();
+          job->refresh_index = g_strv_length (job->refresh_names) - 1;
+        }
+      else
+        {
+          g_autofree char *message = NULL;
+
+          /* Translators: the first %s is a layer's title, the second the reason */
+          message = g_strdup_printf (_("Could not refresh “%s”: %s"), title, error->message);
+          _qrt_window_show_error (self, message);
+        }
+    }
+  else if (self->import != job)
+    {
+      qrt_fetch_result_clear (&counts);
+      import_job_free (job);
+      return;
+    }
+  else
+    {
+      job->n_refreshed++;
+      if (single)
+        {
+          g_autofree char *escaped = g_markup_escape_text (title, -1);
+          g_autofree char *number = format_count (counts.feature_count);
+          g_autofree char *features = NULL;
+
+          /* Translators: part of "“Buildings” refreshed: 1,234 features"; %s is a number */
+          features = g_strdup_printf (ngettext ("%s feature", "%s features",
+                                                (gulong) counts.feature_count), number);
+          g_free (job->summary);
+          /* Translators: a toast; the first %s is a layer's title, the second a number of
+           * features, e.g. "“Buildings” refreshed: 1,234 features" */
+          job->summary = g_strdup_printf (_("“%s” refreshed: %s"), escaped, features);
+        }
+      qrt_fetch_result_clear (&counts);
+    }
+
+  /* The next layer, or the project read anew once all are done. */
+  if (job->refresh_names[++job->refresh_index] != NULL)
+    {
+      run_refresh (self, job);
+      return;
+    }
+
+  if (job->n_refreshed == 0)
+    {
+      finish_job (self, job);
+      return;
+    }
+  if (!single)
+    {
+      g_free (job->summary);
+      /* Translators: a toast after refreshing the layers that came from data spaces */
+      job->summary = g_strdup_printf (ngettext ("%u layer refreshed", "%u layers refreshed",
+                                                job->n_refreshed), job->n_refreshed);
+    }
+
+  job->running = TRUE;
+  gtk_label_set_label (self->import_label, _("Opening the project…"));
+  gtk_progress_bar_set_fraction (self->import_progress, 1.0);
+  qrt_project_open_async (job->project_path, job->cancellable, project_reopened_cb, job);
+}
+
+static void
+run_refresh (QrtWindow    *self,
+             QrtImportJob *job)
+{
+  QrtDataSpace *data_space = _qrt_window_get_data_space (self);
+  guint n = g_strv_length (job->refresh_names);
+  g_autofree char *label = NULL;
+
+  /* The window had a client when the refresh was asked for; it keeps it. */
+  g_assert (data_space != NULL);
+
+  /* Translators: %s is a layer's title */
+  label = g_strdup_printf (_("Refreshing “%s”…"), job->refresh_titles[job->refresh_index]);
+  gtk_label_set_label (self->import_label, label);
+  gtk_progress_bar_set_fraction (self->import_progress, (double) job->refresh_index / n);
+
+  job->running = TRUE;
+  qrt_data_space_refresh_async (data_space, job->project_path,
+                                job->refresh_names[job->refresh_index],
+                                fetch_progress_cb, job, job->cancellable, refresh_done_cb, job);
+}
+
 /* Called on the window's main context by the import worker. */
 static void
 import_progress_cb (double   fraction,
@@ -492,6 +634,11 @@ run_job (QrtWindow    *self,
   if (job->collection != NULL)
     {
       run_fetch (self, job);
+      return;
+    }
+  if (job->refresh_names != NULL)
+    {
+      run_refresh (self, job);
       return;
     }
 
@@ -875,6 +1022,8 @@ _qrt_window_dispose_import (QrtWindow *self)
   g_clear_object (&self->import_chooser);
 }
 
+static guint last_serial;
+
 /**
  * _qrt_window_fetch_collection:
  * @collection: a collection of a data space's catalog
@@ -891,7 +1040,6 @@ _qrt_window_fetch_collection (QrtWindow      *self,
                               const QrtBBox  *wgs84,
                               GError        **error)
 {
-  static guint last_serial;
   QrtImportJob *job;
   const char *title;
 
@@ -945,6 +1093,94 @@ _qrt_window_fetch_collection (QrtWindow      *self,
   update_actions (self);
 
   /* As for an import: what only the window knows goes to the file before it is written. */
+  _qrt_window_commit_removals (self);
+  _qrt_window_flush_save (self);
+  _qrt_window_resume_import (self);
+
+  return TRUE;
+}
+
+/**
+ * _qrt_window_refresh_layers:
+ * @names: the layers of the open project to fetch again from their data space, in order
+ * @all: @names are all the project's layers from data spaces (win.refresh-data): the toast
+ *   at the end says how many were refreshed rather than how many features one has now
+ *
+ * Fetches @names again — one job, with the import's progress bar and Cancel — each
+ * replacing its layer in the project file (same name, place and style); the project is
+ * read anew afterwards, keeping the view, and a toast says how it went.
+ *
+ * Returns: %FALSE with @error set, translated, if the refresh cannot start now
+ */
+gboolean
+_qrt_window_refresh_layers (QrtWindow          *self,
+                            const char * const *names,
+                            gboolean            all,
+                            GError            **error)
+{
+  g_autoptr(GStrvBuilder) titles = g_strv_builder_new ();
+  QrtImportJob *job;
+
+  g_return_val_if_fail (QRT_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (names != NULL && names[0] != NULL, FALSE);
+
+  if (self->project == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("Open a project to refresh its layers first"));
+      return FALSE;
+    }
+  if (self->import != NULL || self->import_chooser != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                           _("Another import is in progress. Try again when it has finished."));
+      return FALSE;
+    }
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      QrtProjectLayer *layer = qrt_project_find_layer (self->project, names[i]);
+
+      if (layer == NULL || !_qrt_window_get_layer_refreshable (self, names[i]))
+        {
+          /* Translators: %s is a layer's title or name */
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("“%s” did not come from a data space and cannot be refreshed"),
+                       layer != NULL ? qrt_project_layer_get_title (layer) : names[i]);
+          return FALSE;
+        }
+      g_strv_builder_add (titles, qrt_project_layer_get_title (layer));
+    }
+  if (_qrt_window_get_data_space (self) == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("The offline cache could not be opened"));
+      return FALSE;
+    }
+
+  job = g_new0 (QrtImportJob, 1);
+  job->self = g_object_ref (self);
+  job->cancellable = g_cancellable_new ();
+  job->refresh_names = g_strdupv ((char **) names);
+  job->refresh_titles = g_strv_builder_end (titles);
+  job->refresh_all = all;
+  job->display_name = g_strdup (job->refresh_titles[0]);
+  job->project_path = g_strdup (qrt_project_get_path (self->project));
+  job->serial = ++last_serial;
+  self->import = job;
+
+  {
+    g_autofree char *label = NULL;
+
+    /* Translators: %s is a layer's title */
+    label = g_strdup_printf (_("Refreshing “%s”…"), job->display_name);
+    gtk_label_set_label (self->import_label, label);
+  }
+  gtk_progress_bar_set_fraction (self->import_progress, 0);
+  gtk_revealer_set_reveal_child (self->import_revealer, TRUE);
+  update_actions (self);
+
+  /* The core rewrites the file: the window's own changes (a new fill colour, say) go there
+   * first, so that the refreshed layer keeps them. */
   _qrt_window_commit_removals (self);
   _qrt_window_flush_save (self);
   _qrt_window_resume_import (self);

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "qrt-application.h"
+#include "qrt-layer-row.h"
 #include "qrt-properties-dialog.h"
 #include "qrt-reversed-model.h"
 #include "qrt-style-dialog.h"
@@ -127,6 +128,18 @@ _qrt_window_update_legend (QrtWindow *self)
     {
       qrt_legend_view_set_entries (self->legend_view, NULL, 0);
       return;
+    }
+
+  /* The districts coloured by an indicator lie on top of everything: first in the legend. */
+  if (self->indicator_layer != NULL)
+    {
+      QrtLegendEntry entry = {
+        self->indicator_title ? self->indicator_title : _("Indicator"),
+        qrt_layer_get_geometry_kind (self->indicator_layer),
+        &self->indicator_style,
+      };
+
+      g_array_append_val (entries, entry);
     }
 
   /* Top layer first, as in the sidebar. */
@@ -766,9 +779,44 @@ _qrt_window_class_add_layer_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "layer.undo-remove", "s", undo_remove_action);
 }
 
+static void
+row_setup_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              QrtWindow                *self)
+{
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_child (item, g_object_new (QRT_TYPE_LAYER_ROW, NULL));
+}
+
+/* The row learns here, from the project, whether its layer can be refreshed from a data
+ * space; a refresh reads the project anew, which binds every row again. */
+static void
+row_bind_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             QrtWindow                *self)
+{
+  QrtLayerRow *row = QRT_LAYER_ROW (gtk_list_item_get_child (item));
+  QrtProjectLayer *layer = gtk_list_item_get_item (item);
+
+  qrt_layer_row_set_refreshable (row,
+                                 _qrt_window_get_layer_refreshable (
+                                   self, qrt_project_layer_get_name (layer)));
+  qrt_layer_row_set_layer (row, layer);
+}
+
+static void
+row_unbind_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               QrtWindow                *self)
+{
+  qrt_layer_row_set_layer (QRT_LAYER_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
 void
 _qrt_window_init_layers (QrtWindow *self)
 {
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
   self->removal_toasts = g_ptr_array_new_with_free_func (g_object_unref);
   self->dialogs = g_ptr_array_new ();
 
@@ -777,6 +825,11 @@ _qrt_window_init_layers (QrtWindow *self)
   gtk_single_selection_set_autoselect (self->layer_selection, FALSE);
   gtk_single_selection_set_can_unselect (self->layer_selection, TRUE);
   gtk_list_view_set_model (self->layer_list, GTK_SELECTION_MODEL (self->layer_selection));
+
+  g_signal_connect_object (factory, "setup", G_CALLBACK (row_setup_cb), self, 0);
+  g_signal_connect_object (factory, "bind", G_CALLBACK (row_bind_cb), self, 0);
+  g_signal_connect_object (factory, "unbind", G_CALLBACK (row_unbind_cb), self, 0);
+  gtk_list_view_set_factory (self->layer_list, factory);
 }
 
 void

@@ -13,6 +13,10 @@
  * rectangle — dragged with Ctrl, or with the header's rectangle tool — selects what touches
  * it; Escape clears. The feature under the pointer gets an outline.
  *
+ * For a new offline area the map also lends itself to drawing once: the next rectangle
+ * dragged (dashed, without Ctrl) goes to the offline areas dialog as WGS 84 degrees
+ * (_qrt_window_begin_draw_area in qrt-window-dataspace.c) and selects nothing.
+ *
  * The selection is the core's QrtSelection; the QrtSelectionLayer on top of the map draws it.
  * Picking works on the layers' own arrays (qrt_layer_pick), fast enough for every motion.
  */
@@ -445,7 +449,7 @@ _qrt_window_map_hover (QrtWindow *self,
   QrtProjectLayer *item;
   int feature = -1;
 
-  item = self->band_active ? NULL : pick (self, x, y, &feature);
+  item = self->band_active || self->draw_area ? NULL : pick (self, x, y, &feature);
   qrt_selection_layer_set_hover (self->selection_layer,
                                  item != NULL ? qrt_project_layer_get_layer (item) : NULL,
                                  feature,
@@ -502,7 +506,8 @@ click_released_cb (QrtWindow       *self,
   PendingClick *click;
   int double_click_time = 400;
 
-  if (n_press != 1)
+  /* Drawing an area: a click is not a rectangle, and selects nothing either. */
+  if (n_press != 1 || self->draw_area)
     return;
 
   g_object_get (gtk_widget_get_settings (GTK_WIDGET (self)),
@@ -528,7 +533,8 @@ drag_begin_cb (QrtWindow      *self,
   GdkModifierType state;
 
   state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
-  if (self->project == NULL || !(self->select_rectangle || (state & GDK_CONTROL_MASK)))
+  if (self->project == NULL ||
+      !(self->draw_area || self->select_rectangle || (state & GDK_CONTROL_MASK)))
     {
       /* An ordinary drag moves the map. */
       gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
@@ -540,6 +546,8 @@ drag_begin_cb (QrtWindow      *self,
   self->band_active = TRUE;
   self->band_x = start_x;
   self->band_y = start_y;
+  /* An offline area is drawn dashed: it is a boundary, not a selection. */
+  qrt_selection_layer_set_band_dashed (self->selection_layer, self->draw_area);
   hide_inspect (self);
   qrt_selection_layer_set_hover (self->selection_layer, NULL, -1, 0);
 }
@@ -573,6 +581,15 @@ drag_end_cb (QrtWindow      *self,
   qrt_selection_layer_set_band (self->selection_layer, NULL);
 
   state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+  if (self->draw_area)
+    {
+      /* A click draws nothing: the map stays ready for the rectangle. */
+      if (fabs (offset_x) >= CLICK_SLOP || fabs (offset_y) >= CLICK_SLOP)
+        _qrt_window_map_draw_rect (self, self->band_x, self->band_y,
+                                   self->band_x + offset_x, self->band_y + offset_y);
+      return;
+    }
+
   if (fabs (offset_x) < CLICK_SLOP && fabs (offset_y) < CLICK_SLOP)
     {
       /* Ctrl+click: like Shift+click, add or take out one feature. */
@@ -584,6 +601,64 @@ drag_end_cb (QrtWindow      *self,
   _qrt_window_map_select_rect (self, self->band_x, self->band_y,
                                self->band_x + offset_x, self->band_y + offset_y,
                                (state & GDK_SHIFT_MASK) != 0);
+}
+
+/**
+ * _qrt_window_map_draw_rect:
+ *
+ * Ends the drawing of an offline area with the rectangle between the widget positions
+ * (@x1, @y1) and (@x2, @y2): its corners in WGS 84 go to the offline areas dialog.
+ *
+ * Returns: %FALSE when no area is being drawn or the rectangle is off the world
+ */
+gboolean
+_qrt_window_map_draw_rect (QrtWindow *self,
+                           double     x1,
+                           double     y1,
+                           double     x2,
+                           double     y2)
+{
+  const double corners[4][2] = { { x1, y1 }, { x2, y1 }, { x1, y2 }, { x2, y2 } };
+  ShumateViewport *viewport;
+  GtkWidget *map;
+  QrtBBox box;
+
+  g_return_val_if_fail (QRT_IS_WINDOW (self), FALSE);
+
+  if (!self->draw_area)
+    return FALSE;
+
+  viewport = shumate_simple_map_get_viewport (self->map);
+  map = GTK_WIDGET (shumate_simple_map_get_map (self->map));
+  qrt_bbox_init_empty (&box);
+  for (guint i = 0; i < G_N_ELEMENTS (corners); i++)
+    {
+      double latitude, longitude;
+
+      shumate_viewport_widget_coords_to_location (viewport, map, corners[i][0], corners[i][1],
+                                                  &latitude, &longitude);
+      /* Web Mercator ends at ±85.05°; tile numbers past it do not exist. */
+      qrt_bbox_extend (&box, CLAMP (longitude, -180.0, 180.0),
+                       CLAMP (latitude, -85.0511, 85.0511));
+    }
+  if (qrt_bbox_is_empty (&box) || box.min_x >= box.max_x || box.min_y >= box.max_y)
+    return FALSE;
+
+  _qrt_window_end_draw_area (self, &box);
+  return TRUE;
+}
+
+/* Escape while dragging: the rectangle goes, the drag with it. */
+void
+_qrt_window_map_cancel_band (QrtWindow *self)
+{
+  if (!self->band_active)
+    return;
+
+  self->band_active = FALSE;
+  qrt_selection_layer_set_band (self->selection_layer, NULL);
+  if (self->band_gesture != NULL)
+    gtk_event_controller_reset (GTK_EVENT_CONTROLLER (self->band_gesture));
 }
 
 static void
@@ -628,6 +703,7 @@ _qrt_window_init_map (QrtWindow *self)
   g_signal_connect_swapped (drag, "drag-update", G_CALLBACK (drag_update_cb), self);
   g_signal_connect_swapped (drag, "drag-end", G_CALLBACK (drag_end_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (map), GTK_EVENT_CONTROLLER (drag));
+  self->band_gesture = drag;
 
   motion = gtk_event_controller_motion_new ();
   g_signal_connect_swapped (motion, "motion", G_CALLBACK (motion_cb), self);
@@ -642,6 +718,7 @@ void
 _qrt_window_dispose_map (QrtWindow *self)
 {
   g_object_set_data (G_OBJECT (self), PENDING_CLICK_KEY, NULL);
+  self->band_gesture = NULL;
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_func (self->selection, selection_changed_cb, self);
   g_clear_object (&self->selection);

@@ -53,6 +53,7 @@ struct _QrtWindow
   /* Districts coloured by an indicator ("Show on Map"), drawn above the project's layers. */
   QrtLayer             *indicator_layer;
   QrtStyle              indicator_style;
+  char                 *indicator_title;   /* for the legend */
 
   /* NULL when the schema is not installed (an uninstalled run without the build's schemas). */
   GSettings            *settings;
@@ -83,6 +84,12 @@ struct _QrtWindow
   gboolean              band_active;
   double                band_x;
   double                band_y;
+  GtkGesture           *band_gesture;     /* the map's drag gesture; the map owns it */
+
+  /* Drawing an offline area: the next rectangle dragged on the map goes to the offline
+   * areas dialog, hidden meanwhile, instead of selecting. */
+  gboolean              draw_area;
+  GtkWidget            *draw_hint;        /* on the map: says how, with Cancel */
 
   /* Saving: bursts of changes make one save, 500 ms after the last; one save at a time. */
   guint                 save_timeout_id;
@@ -127,6 +134,7 @@ struct _QrtWindow
   guint                 basemap_generation;
   GtkWidget            *offline_areas_dialog;  /* until destroyed */
   GtkWidget            *catalog_dialog;        /* until destroyed */
+  gboolean              refresh_pending;       /* win.refresh-data asked for while offline */
 
   char                 *last_error;
   guint                 n_errors;
@@ -196,6 +204,12 @@ guint            _qrt_window_map_select_rect     (QrtWindow       *self,
                                                   double           x2,
                                                   double           y2,
                                                   gboolean         extend);
+gboolean         _qrt_window_map_draw_rect       (QrtWindow       *self,
+                                                  double           x1,
+                                                  double           y1,
+                                                  double           x2,
+                                                  double           y2);
+void             _qrt_window_map_cancel_band     (QrtWindow       *self);
 void             _qrt_window_clear_selection     (QrtWindow       *self);
 
 /* qrt-window-import.c */
@@ -229,11 +243,21 @@ gboolean         _qrt_window_get_selection_extent (QrtWindow      *self,
 ShumateMapLayer *_qrt_window_get_basemap_layer   (QrtWindow       *self);
 GtkWidget       *_qrt_window_get_offline_areas_dialog (QrtWindow  *self);
 GtkWidget       *_qrt_window_get_catalog_dialog  (QrtWindow       *self);
+void             _qrt_window_begin_draw_area     (QrtWindow       *self);
+void             _qrt_window_end_draw_area       (QrtWindow       *self,
+                                                  const QrtBBox   *wgs84);
+gboolean         _qrt_window_get_layer_refreshable (QrtWindow     *self,
+                                                  const char      *name);
+void             _qrt_window_update_refresh_actions (QrtWindow    *self);
 
 /* qrt-window-import.c, for the data space */
 gboolean         _qrt_window_fetch_collection    (QrtWindow       *self,
                                                   QrtCollection   *collection,
                                                   const QrtBBox   *wgs84,
+                                                  GError         **error);
+gboolean         _qrt_window_refresh_layers      (QrtWindow       *self,
+                                                  const char * const *names,
+                                                  gboolean         all,
                                                   GError         **error);
 
 /* For the UI tests. */

@@ -670,6 +670,10 @@ _qrt_window_set_project (QrtWindow  *self,
 
   g_assert (QRT_IS_PROJECT (project));
 
+  /* An offline area being drawn was for the map as it was: back to its dialog. */
+  if (self->project != project)
+    _qrt_window_end_draw_area (self, NULL);
+
   /* What the user did to the previous project reaches its file before it goes. */
   if (self->project != NULL && self->project != project)
     {
@@ -954,6 +958,7 @@ clear_indicator_colours_cb (QrtWindow *self)
     return;
   g_clear_object (&self->indicator_layer);
   _qrt_window_queue_refresh_map (self);
+  _qrt_window_update_legend (self);
 }
 
 /* "Show on Map": the districts coloured by the indicator go above the project's layers until
@@ -961,13 +966,17 @@ clear_indicator_colours_cb (QrtWindow *self)
 static void
 indicator_show_on_map_cb (QrtWindow      *self,
                           QrtLayer       *layer,
-                          const QrtStyle *style)
+                          const QrtStyle *style,
+                          const char     *title)
 {
   AdwToast *toast;
 
   g_set_object (&self->indicator_layer, layer);
   self->indicator_style = *style;
+  g_free (self->indicator_title);
+  self->indicator_title = g_strdup (title);
   _qrt_window_queue_refresh_map (self);
+  _qrt_window_update_legend (self);
 
   toast = adw_toast_new (_("The districts are coloured by the indicator"));
   adw_toast_set_button_label (toast, _("_Remove Colours"));
@@ -1017,6 +1026,7 @@ qrt_window_dispose (GObject *object)
 
   g_clear_object (&self->map_source);
   g_clear_object (&self->indicator_layer);
+  g_clear_pointer (&self->indicator_title, g_free);
   g_clear_object (&self->indicator_project);
   g_clear_pointer (&self->map_layers, g_ptr_array_unref);
   g_clear_pointer (&self->tile_cache, qrt_map_tile_cache_unref);

@@ -369,18 +369,20 @@ static void
 show_on_map_cb (QrtIndicatorPanel *p,
                 QrtLayer          *layer,
                 const QrtStyle    *style,
+                const char        *title,
                 gpointer           user_data)
 {
   gpointer *out = user_data;
 
   out[0] = g_object_ref (layer);
   out[1] = g_memdup2 (style, sizeof *style);
+  out[2] = g_strdup (title);
 }
 
 static void
 test_show_on_map (void)
 {
-  gpointer out[2] = { NULL, NULL };
+  gpointer out[3] = { NULL, NULL, NULL };
   g_autoptr(QrtLayer) layer = NULL;
   g_autofree QrtStyle *style = NULL;
   QrtIndicatorTable *table = qrt_indicator_panel_get_table (panel);
@@ -399,6 +401,10 @@ test_show_on_map (void)
   style = out[1];
   g_assert_nonnull (layer);
   g_assert_nonnull (style);
+  /* The legend's line: the indicator's title and unit. */
+  g_assert_nonnull (out[2]);
+  g_assert_nonnull (strstr (out[2], "%"));
+  g_free (out[2]);
   g_assert_cmpuint (qrt_layer_get_n_features (layer), ==,
                     qrt_layer_get_n_features (districts_layer ()));
 

@@ -1255,7 +1255,7 @@ test_indicators (void)
   QrtWindow *window = open_window (path);
   g_autoptr(Pixels) before = NULL;
   g_autoptr(Pixels) after = NULL;
-  guint changed;
+  guint changed, legend_rows_before;
 
   /* F10's action shows the panel under the map; the indicators come from a worker. */
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->indicator_panel)));
@@ -1269,12 +1269,16 @@ test_indicators (void)
 
   /* "Show on Map" colours the districts: a new look of the map, clearly different. */
   settle (500);
+  legend_rows_before = qrt_legend_view_get_n_rows (window->legend_view);
   before = grab_map (window);
   remember (window);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window->indicator_panel),
                                              "indicators.show-on-map", NULL));
   g_assert_nonnull (window->indicator_layer);
   g_assert_cmpint (qrt_layer_find_field (window->indicator_layer, "indicator"), >=, 0);
+  /* Explained in the legend, on top: a title row and one row per class. */
+  g_assert_nonnull (window->indicator_title);
+  g_assert_cmpuint (qrt_legend_view_get_n_rows (window->legend_view), >, legend_rows_before);
   wait_for (window, painted, "the map coloured by the indicator");
   after = grab_map (window);
   changed = count_changed (before, after);

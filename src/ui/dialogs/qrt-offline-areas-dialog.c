@@ -10,8 +10,10 @@
  * Offline areas: rectangles of base-map tiles the cache keeps for working without a network.
  * The dialog lists them (from the cache, on the main thread: a short query), deletes them after
  * asking, exports and imports them as MBTiles (in a worker: thousands of rows), and makes a new
- * one from the map's view or the selected districts, with the number of tiles and an estimated
- * size shown before anything is downloaded. One download at a time; running it again on an
+ * one from the map's view, the selected districts or a rectangle drawn on the map, with the
+ * number of tiles and an estimated size shown before anything is downloaded. For drawing, the
+ * dialog emits "draw-area" and the window hides it until the rectangle comes back through
+ * qrt_offline_areas_dialog_set_drawn_area(). One download at a time; running it again on an
  * area fetches only what is missing, which is how an interrupted download resumes.
  */
 
@@ -21,6 +23,14 @@
 #define MAX_TILES 250000
 
 #define AREA_ID_KEY "qrt-area-id"
+
+/* The choices of extent_row, in its order. */
+enum
+{
+  EXTENT_VIEW,
+  EXTENT_SELECTION,
+  EXTENT_DRAWN,
+};
 
 struct _QrtOfflineAreasDialog
 {
@@ -32,10 +42,12 @@ struct _QrtOfflineAreasDialog
   AdwEntryRow     *name_row;
   AdwComboRow     *tile_set_row;
   AdwComboRow     *extent_row;
+  AdwActionRow    *drawn_row;
   GtkSpinButton   *min_zoom_spin;
   GtkSpinButton   *max_zoom_spin;
   AdwActionRow    *estimate_row;
   GtkWidget       *download_button;
+  GtkWidget       *draw_button;
   GtkLabel        *note_label;
   GtkRevealer     *progress_revealer;
   GtkLabel        *progress_label;
@@ -49,6 +61,8 @@ struct _QrtOfflineAreasDialog
   QrtBBox          view;
   gboolean         have_selection;
   QrtBBox          selection;
+  gboolean         have_drawn;
+  QrtBBox          drawn;
   gint64           estimate;          /* tiles of the new area; -1 when it cannot be made */
 
   /* The download in progress: one at a time. */
@@ -59,6 +73,13 @@ struct _QrtOfflineAreasDialog
 };
 
 G_DEFINE_FINAL_TYPE (QrtOfflineAreasDialog, qrt_offline_areas_dialog, ADW_TYPE_WINDOW)
+
+enum {
+  DRAW_AREA,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 typedef struct
 {
@@ -269,13 +290,87 @@ qrt_offline_areas_dialog_reload (QrtOfflineAreasDialog *self)
                          create_area_row (self, g_ptr_array_index (self->areas, i)));
 }
 
+/* The box of extent choice @extent, or NULL if there is none yet. */
+static const QrtBBox *
+get_extent (QrtOfflineAreasDialog *self,
+            guint                  extent)
+{
+  switch (extent)
+    {
+    case EXTENT_SELECTION:
+      return self->have_selection ? &self->selection : NULL;
+    case EXTENT_DRAWN:
+      return self->have_drawn ? &self->drawn : NULL;
+    case EXTENT_VIEW:
+    default:
+      return self->have_view ? &self->view : NULL;
+    }
+}
+
+/* "8.01°–8.07° E": a range of longitudes or latitudes, with the side of the world. */
+static char *
+format_range (double      from,
+              double      to,
+              const char *positive,
+              const char *negative)
+{
+  if (from >= 0)
+    /* Translators: a range of degrees on one side of the world, e.g. "8.01°–8.07° E" */
+    return g_strdup_printf (_("%.2f°–%.2f° %s"), from, to, positive);
+  if (to <= 0)
+    return g_strdup_printf (_("%.2f°–%.2f° %s"), -to, -from, negative);
+  /* Translators: a range of degrees across the equator or the prime meridian,
+   * e.g. "0.52° W–1.20° E" */
+  return g_strdup_printf (_("%.2f° %s–%.2f° %s"), -from, negative, to, positive);
+}
+
+/**
+ * qrt_offline_areas_describe_box:
+ * @wgs84: west, south, east, north in degrees
+ *
+ * Returns: (transfer full): the box as a person reads it, e.g.
+ *   "8.01°–8.07° E, 51.38°–51.42° N"
+ */
+char *
+qrt_offline_areas_describe_box (const QrtBBox *wgs84)
+{
+  /* Translators: the sides of the world after a longitude or latitude */
+  g_autofree char *lon = format_range (wgs84->min_x, wgs84->max_x, C_("compass", "E"),
+                                       C_("compass", "W"));
+  g_autofree char *lat = format_range (wgs84->min_y, wgs84->max_y, C_("compass", "N"),
+                                       C_("compass", "S"));
+
+  /* Translators: an area on the map: the longitudes, then the latitudes */
+  return g_strdup_printf (_("%s, %s"), lon, lat);
+}
+
+static void
+update_drawn_row (QrtOfflineAreasDialog *self,
+                  guint                  extent)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->drawn_row), extent == EXTENT_DRAWN);
+  if (self->have_drawn)
+    {
+      g_autofree char *box = qrt_offline_areas_describe_box (&self->drawn);
+
+      adw_action_row_set_subtitle (self->drawn_row, box);
+      gtk_button_set_label (GTK_BUTTON (self->draw_button), _("Dra_w Again…"));
+    }
+  else
+    {
+      adw_action_row_set_subtitle (self->drawn_row,
+                                   self->have_view ? _("Not drawn yet")
+                                                   : _("Open a project to draw on its map"));
+      gtk_button_set_label (GTK_BUTTON (self->draw_button), _("Dra_w…"));
+    }
+}
+
 static void
 update_estimate (QrtOfflineAreasDialog *self)
 {
   const QrtTileSet *set = selected_tile_set (self);
-  gboolean by_selection = adw_combo_row_get_selected (self->extent_row) == 1;
-  const QrtBBox *box = by_selection ? &self->selection : &self->view;
-  gboolean have_box = by_selection ? self->have_selection : self->have_view;
+  guint extent = adw_combo_row_get_selected (self->extent_row);
+  const QrtBBox *box = get_extent (self, extent);
   int min_zoom = gtk_spin_button_get_value_as_int (self->min_zoom_spin);
   int max_zoom = gtk_spin_button_get_value_as_int (self->max_zoom_spin);
   const char *note = NULL;
@@ -284,10 +379,16 @@ update_estimate (QrtOfflineAreasDialog *self)
 
   self->estimate = -1;
 
-  if (!have_box)
+  update_drawn_row (self, extent);
+
+  if (box == NULL)
     {
-      subtitle = g_strdup (by_selection ? _("Select districts on the map first")
-                                        : _("Open a project to choose an area on its map"));
+      if (extent == EXTENT_SELECTION)
+        subtitle = g_strdup (_("Select districts on the map first"));
+      else if (extent == EXTENT_DRAWN && self->have_view)
+        subtitle = g_strdup (_("Draw a rectangle on the map first"));
+      else
+        subtitle = g_strdup (_("Open a project to choose an area on its map"));
     }
   else if (min_zoom > max_zoom)
     {
@@ -320,6 +421,8 @@ update_estimate (QrtOfflineAreasDialog *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "areas.new",
                                  !busy && set != NULL && set->allow_bulk &&
                                  self->estimate > 0 && self->estimate <= MAX_TILES);
+  /* Drawing needs a map to draw on. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "areas.draw", !busy && self->have_view);
 }
 
 static void
@@ -437,20 +540,22 @@ new_action (GtkWidget  *widget,
 {
   QrtOfflineAreasDialog *self = QRT_OFFLINE_AREAS_DIALOG (widget);
   const QrtTileSet *set = selected_tile_set (self);
-  gboolean by_selection = adw_combo_row_get_selected (self->extent_row) == 1;
-  const QrtBBox *box = by_selection ? &self->selection : &self->view;
+  guint extent = adw_combo_row_get_selected (self->extent_row);
+  const QrtBBox *box = get_extent (self, extent);
   g_autoptr(QrtOfflineArea) area = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *name = NULL;
 
   name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
-  if (set == NULL || self->estimate <= 0 || self->cancellable != NULL)
+  if (set == NULL || box == NULL || self->estimate <= 0 || self->cancellable != NULL)
     return;
 
   if (*name == '\0')
     {
       g_free (name);
-      name = g_strdup (by_selection ? _("Selected districts") : _("Map view"));
+      name = g_strdup (extent == EXTENT_SELECTION ? _("Selected districts")
+                       : extent == EXTENT_DRAWN ? _("Drawn area")
+                       : _("Map view"));
     }
 
   area = qrt_cache_add_area (get_cache (self), name, set->id,
@@ -736,9 +841,32 @@ import_action (GtkWidget  *widget,
 }
 
 static void
+draw_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  QrtOfflineAreasDialog *self = QRT_OFFLINE_AREAS_DIALOG (widget);
+
+  if (!self->have_view || self->cancellable != NULL)
+    return;
+
+  g_signal_emit (self, signals[DRAW_AREA], 0);
+}
+
+static void
 new_area_changed_cb (QrtOfflineAreasDialog *self)
 {
   update_estimate (self);
+}
+
+/* Choosing "Drawn rectangle" before anything is drawn goes straight to the map. */
+static void
+extent_changed_cb (QrtOfflineAreasDialog *self)
+{
+  update_estimate (self);
+  if (adw_combo_row_get_selected (self->extent_row) == EXTENT_DRAWN && !self->have_drawn &&
+      gtk_widget_get_visible (GTK_WIDGET (self)))
+    gtk_widget_activate_action (GTK_WIDGET (self), "areas.draw", NULL);
 }
 
 static void
@@ -781,6 +909,8 @@ qrt_offline_areas_dialog_class_init (QrtOfflineAreasDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrtOfflineAreasDialog, name_row);
   gtk_widget_class_bind_template_child (widget_class, QrtOfflineAreasDialog, tile_set_row);
   gtk_widget_class_bind_template_child (widget_class, QrtOfflineAreasDialog, extent_row);
+  gtk_widget_class_bind_template_child (widget_class, QrtOfflineAreasDialog, drawn_row);
+  gtk_widget_class_bind_template_child (widget_class, QrtOfflineAreasDialog, draw_button);
   gtk_widget_class_bind_template_child (widget_class, QrtOfflineAreasDialog, min_zoom_spin);
   gtk_widget_class_bind_template_child (widget_class, QrtOfflineAreasDialog, max_zoom_spin);
   gtk_widget_class_bind_template_child (widget_class, QrtOfflineAreasDialog, estimate_row);
@@ -790,7 +920,21 @@ qrt_offline_areas_dialog_class_init (QrtOfflineAreasDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrtOfflineAreasDialog, progress_label);
   gtk_widget_class_bind_template_child (widget_class, QrtOfflineAreasDialog, progress_bar);
 
+  /**
+   * QrtOfflineAreasDialog::draw-area:
+   *
+   * The user wants to draw the new area on the map. The handler lets them (hiding the
+   * dialog meanwhile) and hands the rectangle back with
+   * qrt_offline_areas_dialog_set_drawn_area().
+   */
+  signals[DRAW_AREA] = g_signal_new ("draw-area",
+                                     G_TYPE_FROM_CLASS (klass),
+                                     G_SIGNAL_RUN_LAST,
+                                     0, NULL, NULL, NULL,
+                                     G_TYPE_NONE, 0);
+
   gtk_widget_class_install_action (widget_class, "areas.new", NULL, new_action);
+  gtk_widget_class_install_action (widget_class, "areas.draw", NULL, draw_action);
   gtk_widget_class_install_action (widget_class, "areas.download", "x", download_action);
   gtk_widget_class_install_action (widget_class, "areas.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "areas.delete", "x", delete_action);
@@ -820,7 +964,7 @@ qrt_offline_areas_dialog_init (QrtOfflineAreasDialog *self)
   g_signal_connect_swapped (self->tile_set_row, "notify::selected",
                             G_CALLBACK (new_area_changed_cb), self);
   g_signal_connect_swapped (self->extent_row, "notify::selected",
-                            G_CALLBACK (new_area_changed_cb), self);
+                            G_CALLBACK (extent_changed_cb), self);
   g_signal_connect_swapped (self->min_zoom_spin, "value-changed",
                             G_CALLBACK (new_area_changed_cb), self);
   g_signal_connect_swapped (self->max_zoom_spin, "value-changed",
@@ -887,9 +1031,49 @@ qrt_offline_areas_dialog_set_extents (QrtOfflineAreasDialog *self,
       gtk_spin_button_set_value (self->max_zoom_spin, MIN (from + 4, 17));
     }
   if (selection != NULL)
-    adw_combo_row_set_selected (self->extent_row, 1);
+    adw_combo_row_set_selected (self->extent_row, EXTENT_SELECTION);
 
   update_estimate (self);
+}
+
+/**
+ * qrt_offline_areas_dialog_set_drawn_area:
+ * @wgs84: (nullable): the rectangle drawn on the map, west/south/east/north in degrees;
+ *   %NULL to forget it
+ *
+ * Makes the drawn rectangle the new area's extent and estimates its tiles.
+ */
+void
+qrt_offline_areas_dialog_set_drawn_area (QrtOfflineAreasDialog *self,
+                                         const QrtBBox         *wgs84)
+{
+  g_return_if_fail (QRT_IS_OFFLINE_AREAS_DIALOG (self));
+
+  self->have_drawn = wgs84 != NULL;
+  if (wgs84 != NULL)
+    {
+      self->drawn = *wgs84;
+      /* Set first: with a rectangle there, choosing it does not start drawing again. */
+      adw_combo_row_set_selected (self->extent_row, EXTENT_DRAWN);
+    }
+  update_estimate (self);
+}
+
+/**
+ * qrt_offline_areas_dialog_get_drawn_area:
+ * @wgs84: (out): the rectangle drawn on the map, in degrees
+ *
+ * Returns: %FALSE if none was drawn
+ */
+gboolean
+qrt_offline_areas_dialog_get_drawn_area (QrtOfflineAreasDialog *self,
+                                         QrtBBox               *wgs84)
+{
+  g_return_val_if_fail (QRT_IS_OFFLINE_AREAS_DIALOG (self), FALSE);
+
+  if (self->have_drawn)
+    *wgs84 = self->drawn;
+  return self->have_drawn;
 }
 
 void

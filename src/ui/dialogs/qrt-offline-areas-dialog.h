@@ -17,10 +17,16 @@ void                   qrt_offline_areas_dialog_set_extents  (QrtOfflineAreasDia
                                                               const QrtBBox         *view,
                                                               const QrtBBox         *selection,
                                                               double                 zoom);
+void                   qrt_offline_areas_dialog_set_drawn_area (QrtOfflineAreasDialog *self,
+                                                                const QrtBBox         *wgs84);
+gboolean               qrt_offline_areas_dialog_get_drawn_area (QrtOfflineAreasDialog *self,
+                                                                QrtBBox               *wgs84);
 void                   qrt_offline_areas_dialog_set_tile_set (QrtOfflineAreasDialog *self,
                                                               const char            *tile_set_id);
 void                   qrt_offline_areas_dialog_reload       (QrtOfflineAreasDialog *self);
 guint                  qrt_offline_areas_dialog_get_n_areas  (QrtOfflineAreasDialog *self);
 gint64                 qrt_offline_areas_dialog_get_estimate (QrtOfflineAreasDialog *self);
+
+char                  *qrt_offline_areas_describe_box        (const QrtBBox         *wgs84);
 
 G_END_DECLS

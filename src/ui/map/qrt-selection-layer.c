@@ -29,6 +29,7 @@ struct _QrtSelectionLayer
   double           hover_radius;
 
   gboolean         has_band;
+  gboolean         band_dashed;
   graphene_rect_t  band;
 
   GtkPopover      *popover;
@@ -237,7 +238,17 @@ qrt_selection_layer_snapshot (GtkWidget   *widget,
       cairo_set_source_rgba (cr, 0.208, 0.518, 0.894, 0.15);
       cairo_fill_preserve (cr);
       cairo_set_source_rgba (cr, 0.208, 0.518, 0.894, 0.9);
-      cairo_set_line_width (cr, 1);
+      if (self->band_dashed)
+        {
+          static const double dashes[] = { 6, 4 };
+
+          cairo_set_line_width (cr, 2);
+          cairo_set_dash (cr, dashes, G_N_ELEMENTS (dashes), 0);
+        }
+      else
+        {
+          cairo_set_line_width (cr, 1);
+        }
       cairo_stroke (cr);
     }
   cairo_destroy (cr);
@@ -423,6 +434,24 @@ qrt_selection_layer_set_band (QrtSelectionLayer     *self,
   if (band != NULL)
     graphene_rect_normalize_r (band, &self->band);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/**
+ * qrt_selection_layer_set_band_dashed:
+ * @dashed: draw the band's outline dashed (a boundary being drawn) instead of solid
+ */
+void
+qrt_selection_layer_set_band_dashed (QrtSelectionLayer *self,
+                                     gboolean           dashed)
+{
+  g_return_if_fail (QRT_IS_SELECTION_LAYER (self));
+
+  dashed = !!dashed;
+  if (self->band_dashed == dashed)
+    return;
+  self->band_dashed = dashed;
+  if (self->has_band)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 /**

@@ -22,6 +22,8 @@ void               qrt_selection_layer_set_hover          (QrtSelectionLayer    
 int                qrt_selection_layer_get_hover          (QrtSelectionLayer       *self);
 void               qrt_selection_layer_set_band           (QrtSelectionLayer       *self,
                                                            const graphene_rect_t   *band);
+void               qrt_selection_layer_set_band_dashed    (QrtSelectionLayer       *self,
+                                                           gboolean                 dashed);
 GtkPopover        *qrt_selection_layer_get_popover        (QrtSelectionLayer       *self);
 gboolean           qrt_selection_layer_widget_to_mercator (QrtSelectionLayer       *self,
                                                            double                   x,

@@ -1159,7 +1159,13 @@ show_on_map_action (GtkWidget  *widget,
       return;
     }
 
-  g_signal_emit (self, signals[SHOW_ON_MAP], 0, coloured, &style);
+  {
+    g_autofree char *title = indicator->unit != NULL && *indicator->unit
+                             ? g_strdup_printf ("%s (%s)", indicator->title, indicator->unit)
+                             : g_strdup (indicator->title);
+
+    g_signal_emit (self, signals[SHOW_ON_MAP], 0, coloured, &style, title);
+  }
 }
 
 static void
@@ -1287,6 +1293,7 @@ qrt_indicator_panel_class_init (QrtIndicatorPanelClass *klass)
    * QrtIndicatorPanel::show-on-map:
    * @layer: the districts with the chosen indicator in the column "indicator"
    * @style: a graduated style over that column
+   * @title: the indicator's title and unit, for the legend
    *
    * The user asked to see the indicator as a choropleth map; the window adds @layer.
    */
@@ -1295,9 +1302,10 @@ qrt_indicator_panel_class_init (QrtIndicatorPanelClass *klass)
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2,
+                  G_TYPE_NONE, 3,
                   QRT_TYPE_LAYER,
-                  QRT_TYPE_STYLE | G_SIGNAL_TYPE_STATIC_SCOPE);
+                  QRT_TYPE_STYLE | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING);
 
   /**
    * QrtIndicatorPanel::error:
