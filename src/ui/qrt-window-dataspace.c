@@ -708,7 +708,8 @@ _qrt_window_class_add_data_space_actions (GtkWidgetClass *widget_class)
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
                                        "win.refresh-data", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d,
+  /* Not Ctrl+Shift+D: GTK keeps that (and Ctrl+Shift+I) for its inspector. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o,
                                        GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.add-from-data-space", NULL);
 }
