@@ -15,6 +15,7 @@
 #include "map/qrt-basemap-source.h"
 #include "cache/qrt-cache.h"
 #include "qrt-ui.h"
+#include "qrt-test-ui.h"
 
 /*
  * The window's data-space parts: the offline bar and win.work-offline, the base-map chooser,
@@ -1071,12 +1072,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   int ret;
 
-  setlocale (LC_ALL, "");
-  g_content_type_set_mime_dirs (NULL);
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-
-  gtk_init ();
-  adw_init ();
+  qrt_test_ui_init (&argc, &argv);
   gtk_icon_theme_get_for_display (gdk_display_get_default ());
   qrt_core_init ();
   {

@@ -9,6 +9,7 @@
 
 #include "qrt-core.h"
 #include "qrt-ui.h"
+#include "qrt-test-ui.h"
 #include "charts/qrt-chart-view.h"
 #include "panels/qrt-indicator-panel.h"
 
@@ -607,17 +608,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   int ret;
 
-  setlocale (LC_ALL, "");
-  /* The isolated XDG dirs would hide the system's MIME database and icon themes, and GTK then
-   * fails to recognise SVG icons; both are looked up once, here, before isolation. */
-  g_content_type_set_mime_dirs (NULL);
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  /* An accessibility bus started by an earlier test in the same D-Bus session lives in that
-   * test's temporary home, which is gone by now: connecting to it would be a fatal critical. */
-  g_setenv ("GTK_A11Y", "none", TRUE);
-
-  gtk_init ();
-  adw_init ();
+  qrt_test_ui_init (&argc, &argv);
   gtk_icon_theme_get_for_display (gdk_display_get_default ());
   qrt_core_init ();
 

@@ -9,6 +9,7 @@
 #include "qrt-core.h"
 #include "qrt-style-dialog-private.h"
 #include "qrt-ui.h"
+#include "qrt-test-ui.h"
 #include "qrt-window-private.h"
 #include "map/qrt-mercator.h"
 
@@ -1296,14 +1297,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   int ret;
 
-  setlocale (LC_ALL, "");
-  /* The isolated XDG dirs would hide the system's MIME database and icon themes, and GTK then
-   * fails to recognise SVG icons; both are looked up once, here, before isolation. */
-  g_content_type_set_mime_dirs (NULL);
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-
-  gtk_init ();
-  adw_init ();
+  qrt_test_ui_init (&argc, &argv);
   gtk_icon_theme_get_for_display (gdk_display_get_default ());
   qrt_core_init ();
 
