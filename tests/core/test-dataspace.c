@@ -267,6 +267,12 @@ handler (SoupServer        *srv,
     {
       soup_server_message_set_redirect (msg, 302, path[10] == 'a' ? "/redirect-b" : "/redirect-a");
     }
+  else if (g_str_equal (path, "/to-http"))
+    {
+      const char *target = query ? g_hash_table_lookup (query, "target") : NULL;
+
+      soup_server_message_set_redirect (msg, 302, target ? target : "http://127.0.0.1:9/");
+    }
   else if (g_str_equal (path, "/etag"))
     {
       const char *match = soup_message_headers_get_one (
@@ -831,6 +837,39 @@ test_tls_verified (void)
   g_assert_error (error, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_NETWORK);
   g_test_message ("%s", error->message);
   g_assert_null (qrt_cache_lookup (qrt_data_space_get_cache (space), https, NULL));
+  g_clear_error (&error);
+
+  /* Trusting that certificate, the same server answers; and a redirect from it to plain
+   * HTTP is refused, with nothing fetched from the insecure address. */
+  {
+    g_autoptr(GTlsDatabase) trusted = g_tls_file_database_new (cert, &error);
+    g_autofree char *secure_file = g_strdup_printf ("https://127.0.0.1:%d/files/parks.geojson",
+                                                    g_uri_get_port (uris->data));
+    g_autofree char *downgrade = g_strdup_printf ("https://127.0.0.1:%d/to-http?target=%s/html",
+                                                  g_uri_get_port (uris->data), base);
+    int html_before = hits_of ("/html");
+
+    g_assert_no_error (error);
+    qrt_data_space_set_tls_database (space, trusted);
+    g_clear_object (&result);
+    wait.loop = g_main_loop_new (NULL, FALSE);
+    qrt_data_space_get_async (space, secure_file, NULL, qrt_test_wait_cb, &wait);
+    result = qrt_test_wait_for (&wait);
+    entry = qrt_data_space_get_finish (space, result, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (entry);
+    g_clear_pointer (&entry, qrt_cache_entry_free);
+
+    g_clear_object (&result);
+    wait.loop = g_main_loop_new (NULL, FALSE);
+    qrt_data_space_get_async (space, downgrade, NULL, qrt_test_wait_cb, &wait);
+    result = qrt_test_wait_for (&wait);
+    entry = qrt_data_space_get_finish (space, result, &error);
+    g_assert_null (entry);
+    g_assert_error (error, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_REDIRECT);
+    g_assert_cmpint (hits_of ("/to-http"), ==, 1);
+    g_assert_cmpint (hits_of ("/html"), ==, html_before);
+  }
   soup_server_disconnect (tls_server);
 }
 

@@ -166,6 +166,17 @@ qrt_data_space_set_limits (QrtDataSpace *self,
   self->max_document = max_document_bytes;
 }
 
+void
+qrt_data_space_set_tls_database (QrtDataSpace *self,
+                                 GTlsDatabase *database)
+{
+  g_return_if_fail (QRT_IS_DATA_SPACE (self));
+  g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
+
+  /* Still verified, only against other roots. */
+  g_object_set (self->session, "tls-database", database, NULL);
+}
+
 static gint64
 body_limit (QrtDataSpace *self,
             QrtBodyKind   kind)
@@ -602,8 +613,12 @@ send_cb (GObject      *source,
         g_task_return_error (task, g_steal_pointer (&error));
       else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) ||
                error->domain == G_TLS_ERROR)
-        g_task_return_new_error (task, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_NETWORK,
-                                 _("The secure connection to %s could not be verified."), host);
+        {
+          g_debug ("TLS with %s failed: %s", exchange->url, error->message);
+          g_task_return_new_error (task, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_NETWORK,
+                                   _("The secure connection to %s could not be verified."),
+                                   host);
+        }
       else if (is_transient (error) && exchange_retry (task, 0))
         return;
       else if (!g_task_had_error (task))

@@ -117,6 +117,9 @@ void           qrt_data_space_set_offline  (QrtDataSpace   *self,
 void           qrt_data_space_set_limits   (QrtDataSpace   *self,
                                             guint           timeout_seconds,
                                             gint64          max_document_bytes);
+/* The certificates to trust instead of the system's (a municipality's own CA; tests). */
+void           qrt_data_space_set_tls_database (QrtDataSpace *self,
+                                                GTlsDatabase *database);
 
 /* A body through the cache: fresh cache hit → no request; stale → revalidated; offline →
  * the cached body whatever its age, or QRT_DATA_SPACE_ERROR_OFFLINE. */
