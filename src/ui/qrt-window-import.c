@@ -38,7 +38,6 @@ struct _QrtImportJob
   QrtCollection *collection;
   gboolean      have_bbox;
   QrtBBox       bbox;          /* WGS 84 */
-  guint         serial;        /* tells progress reports of an older fetch apart */
 
   /* Refreshing layers from their data space instead: */
   GStrv         refresh_names; /* NULL-terminated, in the order they are refreshed */
@@ -47,14 +46,6 @@ struct _QrtImportJob
   guint         n_refreshed;
   gboolean      refresh_all;   /* win.refresh-data: the toast counts the layers */
 };
-
-/* Progress of a fetch, carried from the worker to the main thread. */
-typedef struct
-{
-  QrtWindow *self;
-  guint      serial;
-  double     fraction;
-} FetchProgress;
 
 /* The CRS choices offered when a file declares none: the ones data in Südwestfalen comes in. */
 static const struct
@@ -221,6 +212,17 @@ project_reopened_cb (GObject      *object,
   finish_job (self, job);
 }
 
+/* The job wrote the project file: read it anew, then the toast says job->summary. */
+static void
+reopen_project (QrtWindow    *self,
+                QrtImportJob *job)
+{
+  job->running = TRUE;
+  gtk_label_set_label (self->import_label, _("Opening the project…"));
+  gtk_progress_bar_set_fraction (self->import_progress, 1.0);
+  qrt_project_open_async (job->project_path, job->cancellable, project_reopened_cb, job);
+}
+
 static void run_job (QrtWindow    *self,
                      QrtImportJob *job);
 
@@ -346,10 +348,7 @@ import_done_cb (GObject      *object,
   job->summary = summarize (job, &counts);
   qrt_import_result_clear (&counts);
 
-  job->running = TRUE;
-  gtk_label_set_label (self->import_label, _("Opening the project…"));
-  gtk_progress_bar_set_fraction (self->import_progress, 1.0);
-  qrt_project_open_async (job->project_path, job->cancellable, project_reopened_cb, job);
+  reopen_project (self, job);
 }
 
 static char *
@@ -418,51 +417,23 @@ fetch_done_cb (GObject      *object,
   job->summary = summarize_fetch (job, &counts);
   qrt_fetch_result_clear (&counts);
 
-  job->running = TRUE;
-  gtk_label_set_label (self->import_label, _("Opening the project…"));
-  gtk_progress_bar_set_fraction (self->import_progress, 1.0);
-  qrt_project_open_async (job->project_path, job->cancellable, project_reopened_cb, job);
+  reopen_project (self, job);
 }
 
-static gboolean
-fetch_progress_idle_cb (gpointer user_data)
-{
-  FetchProgress *progress = user_data;
-  QrtWindow *self = progress->self;
-  QrtImportJob *job = self->import;
-  double fraction = CLAMP (progress->fraction, 0, 1);
-
-  if (job == NULL || job->serial != progress->serial || !job->running)
-    return G_SOURCE_REMOVE;
-
-  /* Refreshing several layers: one bar for all of them. */
-  if (job->refresh_names != NULL)
-    fraction = (job->refresh_index + fraction) / g_strv_length (job->refresh_names);
-  gtk_progress_bar_set_fraction (self->import_progress, fraction);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-fetch_progress_free (FetchProgress *progress)
-{
-  g_clear_object (&progress->self);
-  g_free (progress);
-}
-
-/* Called by the fetch in whatever thread it runs: hops to the main thread. */
+/* The data space reports on the main context, between its own steps. */
 static void
 fetch_progress_cb (double   fraction,
                    gpointer user_data)
 {
   QrtImportJob *job = user_data;
-  FetchProgress *progress = g_new0 (FetchProgress, 1);
+  QrtWindow *self = job->self;
 
-  progress->self = g_object_ref (job->self);
-  progress->serial = job->serial;
-  progress->fraction = fraction;
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, fetch_progress_idle_cb, progress,
-                              (GDestroyNotify) fetch_progress_free);
+  if (self->import != job || !job->running)
+    return;
+  /* Refreshing several layers: one bar for all of them. */
+  if (job->refresh_names != NULL)
+    fraction = (job->refresh_index + CLAMP (fraction, 0, 1)) / g_strv_length (job->refresh_names);
+  gtk_progress_bar_set_fraction (self->import_progress, CLAMP (fraction, 0, 1));
 }
 
 static void
@@ -585,10 +556,7 @@ refresh_done_cb (GObject      *object,
                                                 job->n_refreshed), job->n_refreshed);
     }
 
-  job->running = TRUE;
-  gtk_label_set_label (self->import_label, _("Opening the project…"));
-  gtk_progress_bar_set_fraction (self->import_progress, 1.0);
-  qrt_project_open_async (job->project_path, job->cancellable, project_reopened_cb, job);
+  reopen_project (self, job);
 }
 
 static void
@@ -1022,8 +990,6 @@ _qrt_window_dispose_import (QrtWindow *self)
   g_clear_object (&self->import_chooser);
 }
 
-static guint last_serial;
-
 /**
  * _qrt_window_fetch_collection:
  * @collection: a collection of a data space's catalog
@@ -1078,7 +1044,6 @@ _qrt_window_fetch_collection (QrtWindow      *self,
   job->have_bbox = wgs84 != NULL;
   if (wgs84 != NULL)
     job->bbox = *wgs84;
-  job->serial = ++last_serial;
   self->import = job;
 
   {
@@ -1165,7 +1130,6 @@ _qrt_window_refresh_layers (QrtWindow          *self,
   job->refresh_all = all;
   job->display_name = g_strdup (job->refresh_titles[0]);
   job->project_path = g_strdup (qrt_project_get_path (self->project));
-  job->serial = ++last_serial;
   self->import = job;
 
   {

@@ -191,6 +191,51 @@ tile_fetched_cb (GObject      *source,
   g_task_run_in_thread (task, put_worker);
 }
 
+/* The cache is SQLite: read in a worker, like every other database access. */
+static void
+lookup_worker (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Tile *tile = task_data;
+
+  tile->bytes = qrt_cache_get_tile (qrt_data_space_get_cache (source_object), tile->set->id,
+                                    tile->z, tile->x, tile->y);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+looked_up_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  QrtDataSpace *self = QRT_DATA_SPACE (source);
+  Tile *tile = g_task_get_task_data (task);
+  g_autofree char *url = NULL;
+  GCancellable *cancellable;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (tile->bytes != NULL)
+    {
+      g_task_return_pointer (task, g_bytes_ref (tile->bytes), (GDestroyNotify) g_bytes_unref);
+      return;
+    }
+  if (qrt_data_space_get_offline (self))
+    {
+      g_task_return_new_error (task, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_OFFLINE,
+                               _("Quartier is offline and this part of the base map is not in "
+                                 "the cache."));
+      return;
+    }
+  url = qrt_tile_set_expand_url (tile->set, tile->z, tile->x, tile->y);
+  cancellable = g_task_get_cancellable (task);
+  qrt_data_space_fetch_body_async (self, url, QRT_BODY_TILE, cancellable, tile_fetched_cb,
+                                   g_steal_pointer (&task));
+}
+
 void
 qrt_data_space_get_tile_async (QrtDataSpace        *self,
                                const QrtTileSet    *tile_set,
@@ -202,8 +247,7 @@ qrt_data_space_get_tile_async (QrtDataSpace        *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *url = NULL;
-  GBytes *cached;
+  g_autoptr(GTask) lookup = NULL;
   Tile *tile;
 
   g_return_if_fail (QRT_IS_DATA_SPACE (self));
@@ -219,28 +263,17 @@ qrt_data_space_get_tile_async (QrtDataSpace        *self,
       return;
     }
 
-  if ((cached = qrt_cache_get_tile (qrt_data_space_get_cache (self), tile_set->id, z, x, y)) != NULL)
-    {
-      g_task_return_pointer (task, cached, (GDestroyNotify) g_bytes_unref);
-      return;
-    }
-  if (qrt_data_space_get_offline (self))
-    {
-      g_task_return_new_error (task, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_OFFLINE,
-                               _("Quartier is offline and this part of the base map is not in "
-                                 "the cache."));
-      return;
-    }
-
   tile = g_new0 (Tile, 1);
   tile->set = tile_set;
   tile->z = z;
   tile->x = x;
   tile->y = y;
   g_task_set_task_data (task, tile, (GDestroyNotify) tile_free);
-  url = qrt_tile_set_expand_url (tile_set, z, x, y);
-  qrt_data_space_fetch_body_async (self, url, QRT_BODY_TILE, cancellable, tile_fetched_cb,
-                                   g_steal_pointer (&task));
+
+  lookup = g_task_new (self, cancellable, looked_up_cb, g_steal_pointer (&task));
+  g_task_set_source_tag (lookup, lookup_worker);
+  g_task_set_task_data (lookup, tile, NULL);
+  g_task_run_in_thread (lookup, lookup_worker);
 }
 
 /**
@@ -358,7 +391,6 @@ download_pump (GTask *task)
 {
   QrtDataSpace *self = g_task_get_source_object (task);
   Download *download = g_task_get_task_data (task);
-  QrtCache *cache = qrt_data_space_get_cache (self);
 
   while (download->error == NULL && download->z <= download->area->max_zoom &&
          download->in_flight < IN_FLIGHT && !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
@@ -366,14 +398,10 @@ download_pump (GTask *task)
       int z = download->z, x = download->x, y = download->y;
       gboolean more = download_advance (download);
 
-      if (qrt_cache_has_tile (cache, download->set->id, z, x, y))
-        download->done++;
-      else
-        {
-          download->in_flight++;
-          qrt_data_space_get_tile_async (self, download->set, z, x, y,
-                                         g_task_get_cancellable (task), area_tile_cb, task);
-        }
+      /* Tiles already cached come back from the cache without a request: that is the resume. */
+      download->in_flight++;
+      qrt_data_space_get_tile_async (self, download->set, z, x, y,
+                                     g_task_get_cancellable (task), area_tile_cb, task);
       if (!more)
         download->z = download->area->max_zoom + 1;
     }

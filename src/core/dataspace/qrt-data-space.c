@@ -811,6 +811,7 @@ typedef struct
 {
   char          *url;
   QrtBodyKind    kind;
+  gboolean       revalidate;
   QrtCacheEntry *cached;
 } Get;
 
@@ -921,6 +922,57 @@ fetched_cb (GObject      *source,
   response_free (response);
 }
 
+static void
+lookup_worker (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  QrtDataSpace *self = source_object;
+  Get *get = task_data;
+  g_autoptr(GError) error = NULL;
+
+  get->cached = qrt_cache_lookup (self->cache, get->url, &error);
+  if (error != NULL)
+    g_debug ("Cache lookup of %s failed: %s", get->url, error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+looked_up_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  QrtDataSpace *self = QRT_DATA_SPACE (source);
+  Get *get = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (get->cached != NULL &&
+      (self->offline ||
+       (!get->revalidate &&
+        qrt_cache_entry_is_fresh (get->cached, g_get_real_time () / G_USEC_PER_SEC))))
+    {
+      g_task_return_pointer (task, g_steal_pointer (&get->cached),
+                             (GDestroyNotify) qrt_cache_entry_free);
+      return;
+    }
+  if (self->offline)
+    {
+      g_autofree char *host = display_url (get->url);
+
+      g_task_return_new_error (task, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_OFFLINE,
+                               _("Quartier is offline and has no copy of this data from %s."),
+                               host);
+      return;
+    }
+
+  exchange_start (self, get->url, get->kind, get->cached, cancellable, fetched_cb,
+                  g_steal_pointer (&task));
+}
+
 void
 qrt_data_space_get_kind_async (QrtDataSpace        *self,
                                const char          *url,
@@ -943,7 +995,7 @@ qrt_data_space_get_full_async (QrtDataSpace        *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) lookup = NULL;
   Get *get;
 
   g_return_if_fail (QRT_IS_DATA_SPACE (self));
@@ -956,32 +1008,14 @@ qrt_data_space_get_full_async (QrtDataSpace        *self,
   if (get->url == NULL)
     get->url = g_strdup (url);
   get->kind = kind;
+  get->revalidate = revalidate;
   g_task_set_task_data (task, get, (GDestroyNotify) get_free);
 
-  get->cached = qrt_cache_lookup (self->cache, get->url, &error);
-  if (error != NULL)
-    g_debug ("Cache lookup of %s failed: %s", get->url, error->message);
-
-  if (get->cached != NULL &&
-      (self->offline ||
-       (!revalidate && qrt_cache_entry_is_fresh (get->cached, g_get_real_time () / G_USEC_PER_SEC))))
-    {
-      g_task_return_pointer (task, g_steal_pointer (&get->cached),
-                             (GDestroyNotify) qrt_cache_entry_free);
-      return;
-    }
-  if (self->offline)
-    {
-      g_autofree char *host = display_url (url);
-
-      g_task_return_new_error (task, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_OFFLINE,
-                               _("Quartier is offline and has no copy of this data from %s."),
-                               host);
-      return;
-    }
-
-  exchange_start (self, get->url, kind, get->cached, cancellable, fetched_cb,
-                  g_steal_pointer (&task));
+  /* The cache is SQLite and mapped files: looked up in a worker. */
+  lookup = g_task_new (self, cancellable, looked_up_cb, g_steal_pointer (&task));
+  g_task_set_source_tag (lookup, lookup_worker);
+  g_task_set_task_data (lookup, get, NULL);
+  g_task_run_in_thread (lookup, lookup_worker);
 }
 
 void

@@ -103,7 +103,8 @@ typedef struct
 
 void qrt_fetch_result_clear (QrtFetchResult *result);
 
-/* The client: one SoupSession, every body through the QrtCache. */
+/* The client: one SoupSession, every body through the QrtCache. Use it from one thread; its
+ * progress callbacks run there too, in that thread's default main context. */
 #define QRT_TYPE_DATA_SPACE (qrt_data_space_get_type ())
 G_DECLARE_FINAL_TYPE (QrtDataSpace, qrt_data_space, QRT, DATA_SPACE, GObject)
 
