@@ -4,6 +4,8 @@
 #include <adwaita.h>
 #include <locale.h>
 
+#include "qrt-ui.h"
+
 G_BEGIN_DECLS
 
 /* What every UI test program does first, in this order. */
@@ -22,6 +24,70 @@ qrt_test_ui_init (int    *argc,
   g_setenv ("GTK_A11Y", "none", TRUE);
   gtk_init ();
   adw_init ();
+}
+
+static inline gboolean
+qrt_test_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until @condition holds; fails the test after @seconds. */
+static inline void
+qrt_test_wait_until (gboolean    (*condition) (gpointer data),
+                     gpointer      data,
+                     guint         seconds,
+                     const char   *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (seconds, qrt_test_flag_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("Timed out waiting for %s", what);
+  g_source_remove (id);
+}
+
+/* Lets GTK lay out and draw what was just shown. */
+static inline void
+qrt_test_settle (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, qrt_test_flag_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* With QUARTIER_TEST_SCREENSHOTS set to a folder, the tests leave pictures of what they
+ * looked at there, for people to check by eye. */
+static inline void
+qrt_test_screenshot (GtkWidget  *widget,
+                     const char *name)
+{
+  const char *dir = g_getenv ("QUARTIER_TEST_SCREENSHOTS");
+  g_autofree char *path = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (dir == NULL || *dir == '\0')
+    return;
+
+  qrt_test_settle (600);
+  path = g_strdup_printf ("%s/%s.png", dir, name);
+  /* A widget changed since the last frame draws nothing until the next one. */
+  for (guint attempt = 0; attempt < 50 && texture == NULL; attempt++)
+    {
+      g_clear_error (&error);
+      gtk_widget_queue_draw (widget);
+      qrt_test_settle (50);
+      texture = qrt_ui_render_widget (widget, &error);
+    }
+  g_assert_no_error (error);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
 }
 
 G_END_DECLS

@@ -120,68 +120,6 @@ start_server (void)
   service_url = g_strdup_printf ("http://127.0.0.1:%d/ogc", g_uri_get_port (uris->data));
 }
 
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition   condition,
-            gpointer    data,
-            const char *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("Timed out waiting for %s", what);
-  g_source_remove (id);
-}
-
-static void
-settle (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-/* With QUARTIER_TEST_SCREENSHOTS set to a folder, pictures of what the tests looked at. */
-static void
-screenshot (GtkWidget  *widget,
-            const char *name)
-{
-  const char *dir = g_getenv ("QUARTIER_TEST_SCREENSHOTS");
-  g_autofree char *path = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (dir == NULL || *dir == '\0')
-    return;
-
-  settle (600);
-  path = g_strdup_printf ("%s/%s.png", dir, name);
-  /* A widget changed since the last frame draws nothing until the next one. */
-  for (guint attempt = 0; attempt < 50 && texture == NULL; attempt++)
-    {
-      g_clear_error (&error);
-      gtk_widget_queue_draw (widget);
-      settle (50);
-      texture = qrt_ui_render_widget (widget, &error);
-    }
-  g_assert_no_error (error);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
 static GSettings *
 get_settings (void)
 {
@@ -221,7 +159,7 @@ open_window_at (const char *path)
   QrtWindow *window = create_window ();
 
   qrt_window_open_file (window, file);
-  wait_until (project_shown, window, "the demo to open");
+  qrt_test_wait_until (project_shown, window, TIMEOUT_SECONDS, "the demo to open");
   g_assert_null (_qrt_window_get_last_error (window));
   return window;
 }
@@ -328,7 +266,7 @@ test_offline_bar (void)
   g_assert_true (qrt_offline_bar_get_manual (window->offline_bar));
   g_assert_true (qrt_data_space_get_offline (data_space));
   g_assert_true (g_settings_get_boolean (settings, "work-offline"));
-  screenshot (GTK_WIDGET (window), "offline-bar-welcome");
+  qrt_test_screenshot (GTK_WIDGET (window), "offline-bar-welcome");
 
   /* Go Online. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.work-offline", NULL));
@@ -370,11 +308,11 @@ test_base_map (void)
   first = gtk_widget_get_first_child (GTK_WIDGET (map));
   g_assert_true (first == GTK_WIDGET (_qrt_window_get_basemap_layer (window)));
   g_assert_nonnull (gtk_widget_get_next_sibling (first));
-  screenshot (GTK_WIDGET (window), "window-offline-basemap");
+  qrt_test_screenshot (GTK_WIDGET (window), "window-offline-basemap");
 
   /* The chooser in the header: a menu of the tile sets, the one shown checked. */
   gtk_menu_button_popup (window->basemap_button);
-  screenshot (GTK_WIDGET (gtk_menu_button_get_popover (window->basemap_button)),
+  qrt_test_screenshot (GTK_WIDGET (gtk_menu_button_get_popover (window->basemap_button)),
               "basemap-menu");
   gtk_menu_button_popdown (window->basemap_button);
 
@@ -475,7 +413,7 @@ test_basemap_source (void)
   g_object_ref_sink (tile);
   shumate_map_source_fill_tile_async (SHUMATE_MAP_SOURCE (renderer), tile, NULL, filled_cb,
                                       &result);
-  wait_until (is_set, &result, "the cached tile");
+  qrt_test_wait_until (is_set, &result, TIMEOUT_SECONDS, "the cached tile");
   g_assert_error (result, G_IO_ERROR, G_IO_ERROR_EXISTS);
   g_clear_error (&result);
   g_assert_cmpuint (n_received, ==, 1);
@@ -488,7 +426,7 @@ test_basemap_source (void)
   g_object_ref_sink (missing);
   shumate_map_source_fill_tile_async (SHUMATE_MAP_SOURCE (renderer), missing, NULL, filled_cb,
                                       &result);
-  wait_until (is_set, &result, "the missing tile");
+  qrt_test_wait_until (is_set, &result, TIMEOUT_SECONDS, "the missing tile");
   g_assert_error (result, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_OFFLINE);
   g_clear_error (&result);
   g_assert_cmpuint (n_received, ==, 1);
@@ -534,13 +472,13 @@ test_offline_areas (void)
   g_assert_cmpint (qrt_offline_areas_dialog_get_estimate (dialog), ==,
                    qrt_tile_count_for_area (view.min_x, view.min_y, view.max_x, view.max_y,
                                             11, 15));
-  screenshot (GTK_WIDGET (dialog), "offline-areas-dialog");
+  qrt_test_screenshot (GTK_WIDGET (dialog), "offline-areas-dialog");
 
   /* OpenStreetMap forbids area downloads: the button does nothing, a note says why. */
   qrt_offline_areas_dialog_set_tile_set (dialog, "openstreetmap");
   gtk_widget_activate_action (GTK_WIDGET (dialog), "areas.new", NULL);
   g_assert_cmpuint (qrt_offline_areas_dialog_get_n_areas (dialog), ==, 1);
-  screenshot (GTK_WIDGET (dialog), "offline-areas-osm");
+  qrt_test_screenshot (GTK_WIDGET (dialog), "offline-areas-osm");
   qrt_offline_areas_dialog_set_tile_set (dialog, "basemap.de");
 
   /* Delete asks first; Cancel keeps the area. */
@@ -548,10 +486,10 @@ test_offline_areas (void)
                                              area->id));
   confirm = find_message_dialog ();
   g_assert_nonnull (confirm);
-  screenshot (GTK_WIDGET (confirm), "offline-areas-delete");
+  qrt_test_screenshot (GTK_WIDGET (confirm), "offline-areas-delete");
   adw_message_dialog_response (confirm, "cancel");
   g_assert_cmpuint (qrt_offline_areas_dialog_get_n_areas (dialog), ==, 1);
-  settle (300);
+  qrt_test_settle (300);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "areas.delete", "x",
                                              area->id));
@@ -605,7 +543,7 @@ test_catalog_unreachable (void)
   qrt_catalog_dialog_set_url (dialog, "http://127.0.0.1:9/");
   qrt_catalog_dialog_connect (dialog);
   g_assert_true (qrt_catalog_dialog_get_busy (dialog));
-  wait_until (catalog_done, dialog, "the connection to fail");
+  qrt_test_wait_until (catalog_done, dialog, TIMEOUT_SECONDS, "the connection to fail");
 
   message = qrt_catalog_dialog_get_error (dialog);
   g_test_message ("error shown: %s", message);
@@ -614,7 +552,7 @@ test_catalog_unreachable (void)
   g_assert_cmpuint (g_list_model_get_n_items (qrt_catalog_dialog_get_collections (dialog)), ==, 0);
   /* The address is remembered for the next time. */
   g_assert_cmpstr (g_settings_get_string (settings, "data-space-url"), ==, "http://127.0.0.1:9/");
-  screenshot (GTK_WIDGET (dialog), "catalog-dialog-error");
+  qrt_test_screenshot (GTK_WIDGET (dialog), "catalog-dialog-error");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -657,12 +595,12 @@ test_catalog_fetch (void)
   dialog = QRT_CATALOG_DIALOG (_qrt_window_get_catalog_dialog (window));
   qrt_catalog_dialog_set_url (dialog, service_url);
   qrt_catalog_dialog_connect (dialog);
-  wait_until (catalog_done, dialog, "the catalog");
+  qrt_test_wait_until (catalog_done, dialog, TIMEOUT_SECONDS, "the catalog");
   g_assert_null (qrt_catalog_dialog_get_error (dialog));
 
   collections = qrt_catalog_dialog_get_collections (dialog);
   g_assert_cmpuint (g_list_model_get_n_items (collections), ==, 4);
-  screenshot (GTK_WIDGET (dialog), "catalog-dialog");
+  qrt_test_screenshot (GTK_WIDGET (dialog), "catalog-dialog");
 
   /* The search narrows the list, on titles and ids alike. */
   search = GTK_SEARCH_ENTRY (find_child_of_type (GTK_WIDGET (dialog), GTK_TYPE_SEARCH_ENTRY));
@@ -692,7 +630,7 @@ test_catalog_fetch (void)
   /* Add to Project: the whole collection, into the open project, read anew afterwards. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "catalog.add", NULL));
   g_assert_null (_qrt_window_get_catalog_dialog (window));
-  wait_until (n_imports_grew, window, "the collection to be added");
+  qrt_test_wait_until (n_imports_grew, window, TIMEOUT_SECONDS, "the collection to be added");
   g_test_message ("error: %s", _qrt_window_get_last_error (window));
   g_assert_null (_qrt_window_get_last_error (window));
   g_test_message ("toast: %s", _qrt_window_get_last_message (window));
@@ -726,7 +664,7 @@ test_offline_area_drawn (void)
   g_settings_set_string (settings, "base-map", "");
   window = open_demo_window ();
   /* Fitted to the town: the rectangle below lies on it. */
-  wait_until (map_painted, window, "the map to be painted");
+  qrt_test_wait_until (map_painted, window, TIMEOUT_SECONDS, "the map to be painted");
   simple_map = SHUMATE_SIMPLE_MAP (_qrt_window_get_map_widget (window));
   viewport = shumate_simple_map_get_viewport (simple_map);
   map = GTK_WIDGET (shumate_simple_map_get_map (simple_map));
@@ -751,7 +689,7 @@ test_offline_area_drawn (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
   g_assert_false (qrt_offline_areas_dialog_get_drawn_area (dialog, &drawn));
   g_assert_cmpint (qrt_offline_areas_dialog_get_estimate (dialog), ==, -1);
-  screenshot (GTK_WIDGET (dialog), "offline-areas-not-drawn");
+  qrt_test_screenshot (GTK_WIDGET (dialog), "offline-areas-not-drawn");
 
   /* Draw…: the drag's band is dashed while it lasts. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "areas.draw", NULL));
@@ -762,7 +700,7 @@ test_offline_area_drawn (void)
                                 &GRAPHENE_RECT_INIT (corners[0][0], corners[0][1],
                                                      corners[1][0] - corners[0][0],
                                                      corners[1][1] - corners[0][1]));
-  screenshot (GTK_WIDGET (window), "offline-area-drawing");
+  qrt_test_screenshot (GTK_WIDGET (window), "offline-area-drawing");
   qrt_selection_layer_set_band (window->selection_layer, NULL);
 
   /* The release, through what the drag gesture calls: the rectangle in degrees. */
@@ -807,7 +745,7 @@ test_offline_area_drawn (void)
     g_assert_nonnull (strstr (described, "° E"));
     g_assert_nonnull (strstr (described, "° N"));
   }
-  screenshot (GTK_WIDGET (dialog), "offline-areas-drawn");
+  qrt_test_screenshot (GTK_WIDGET (dialog), "offline-areas-drawn");
 
   g_settings_set_boolean (settings, "work-offline", FALSE);
   gtk_window_destroy (GTK_WINDOW (window));
@@ -859,7 +797,7 @@ wait_for_imports (QrtWindow  *window,
                   const char *what)
 {
   g_object_set_data (G_OBJECT (window), "wanted-imports", GUINT_TO_POINTER (n));
-  wait_until (n_imports_reached, window, what);
+  qrt_test_wait_until (n_imports_reached, window, TIMEOUT_SECONDS, what);
   g_test_message ("error: %s", _qrt_window_get_last_error (window));
   g_assert_null (_qrt_window_get_last_error (window));
   g_test_message ("toast: %s", _qrt_window_get_last_message (window));
@@ -931,7 +869,7 @@ test_refresh_layer (void)
   dialog = QRT_CATALOG_DIALOG (_qrt_window_get_catalog_dialog (window));
   qrt_catalog_dialog_set_url (dialog, service_url);
   qrt_catalog_dialog_connect (dialog);
-  wait_until (catalog_done, dialog, "the catalog");
+  qrt_test_wait_until (catalog_done, dialog, TIMEOUT_SECONDS, "the catalog");
   collections = qrt_catalog_dialog_get_collections (dialog);
   gtk_editable_set_text (GTK_EDITABLE (find_child_of_type (GTK_WIDGET (dialog),
                                                            GTK_TYPE_SEARCH_ENTRY)),
@@ -962,7 +900,7 @@ test_refresh_layer (void)
   check_gebaeude (window, NULL, 2, position, &fill);
 
   /* The row's menu offers Refresh from Source for it, and not for the demo's own layers. */
-  settle (300);
+  qrt_test_settle (300);
   row = find_layer_row (GTK_WIDGET (window), "gebaeude");
   g_assert_nonnull (row);
   g_assert_true (qrt_layer_row_get_refreshable (row));
@@ -974,13 +912,13 @@ test_refresh_layer (void)
     menu_button = GTK_MENU_BUTTON (find_child_of_type (GTK_WIDGET (other),
                                                        GTK_TYPE_MENU_BUTTON));
     gtk_menu_button_popup (menu_button);
-    screenshot (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)),
+    qrt_test_screenshot (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)),
                 "layer-row-menu-not-refreshable");
     gtk_menu_button_popdown (menu_button);
   }
   menu_button = GTK_MENU_BUTTON (find_child_of_type (GTK_WIDGET (row), GTK_TYPE_MENU_BUTTON));
   gtk_menu_button_popup (menu_button);
-  screenshot (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)), "layer-row-menu-refresh");
+  qrt_test_screenshot (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)), "layer-row-menu-refresh");
   gtk_menu_button_popdown (menu_button);
 
   /* The source has one building more now. */
@@ -992,7 +930,7 @@ test_refresh_layer (void)
   g_assert_nonnull (strstr (_qrt_window_get_last_message (window), "refreshed"));
   g_assert_nonnull (strstr (_qrt_window_get_last_message (window), "3 features"));
   check_gebaeude (window, path, 3, position, &fill);
-  screenshot (GTK_WIDGET (window), "window-layer-refreshed");
+  qrt_test_screenshot (GTK_WIDGET (window), "window-layer-refreshed");
 
   /* Ctrl+R offline: nothing yet, but said to come; going online does it. */
   extra_features = 2;
@@ -1003,7 +941,7 @@ test_refresh_layer (void)
   row = find_layer_row (GTK_WIDGET (window), "gebaeude");
   menu_button = GTK_MENU_BUTTON (find_child_of_type (GTK_WIDGET (row), GTK_TYPE_MENU_BUTTON));
   gtk_menu_button_popup (menu_button);
-  screenshot (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)),
+  qrt_test_screenshot (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)),
               "layer-row-menu-offline");
   gtk_menu_button_popdown (menu_button);
   _qrt_window_set_work_offline (window, FALSE);

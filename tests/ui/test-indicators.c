@@ -26,34 +26,6 @@ static GtkWindow *window;
 static QrtIndicatorPanel *panel;
 static guint n_errors;
 
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for (Condition   condition,
-          gpointer    data,
-          const char *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (timed_out)
-    g_error ("Timed out waiting for %s", what);
-
-  g_source_remove (id);
-}
-
 /* Lets queued idles and frames run without waiting for anything in particular. */
 static void
 settle (void)
@@ -176,7 +148,7 @@ test_table (void)
 
   qrt_indicator_panel_set_project (panel, project, selection);
   g_assert_true (qrt_indicator_panel_is_busy (panel));
-  wait_for (table_ready, NULL, "the indicator table");
+  qrt_test_wait_until (table_ready, NULL, TIMEOUT_SECONDS, "the indicator table");
   g_assert_cmpuint (n_errors, ==, 0);
 
   table = qrt_indicator_panel_get_table (panel);
@@ -462,7 +434,7 @@ check_chart (const char *tab)
   view = qrt_indicator_panel_get_chart_view (panel);
   g_assert_nonnull (view);
   settle ();
-  wait_for (chart_ready, view, tab);
+  qrt_test_wait_until (chart_ready, view, TIMEOUT_SECONDS, tab);
   settle ();   /* a frame, so that the widget has drawn the new layout */
   g_assert_nonnull (qrt_chart_view_get_chart (QRT_CHART_VIEW (view)));
 
@@ -563,7 +535,7 @@ test_screenshot (void)
     qrt_indicator_panel_show_chart (panel, g_getenv ("QUARTIER_INDICATORS_TAB"));
   settle ();
   if (qrt_indicator_panel_get_chart_view (panel) != NULL)
-    wait_for (chart_ready, qrt_indicator_panel_get_chart_view (panel), "the chart");
+    qrt_test_wait_until (chart_ready, qrt_indicator_panel_get_chart_view (panel), TIMEOUT_SECONDS, "the chart");
   settle ();
 
   texture = qrt_ui_render_widget (GTK_WIDGET (window), &error);

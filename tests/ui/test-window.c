@@ -284,44 +284,6 @@ style_dialog_ready (QrtWindow *window)
   return !qrt_style_dialog_get_busy (dialog);
 }
 
-static gboolean
-idle_quit_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Lets GTK lay out and draw what was just shown. */
-static void
-settle (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, idle_quit_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-/* With QUARTIER_TEST_SCREENSHOTS set to a folder, the tests leave pictures of what they
- * looked at there, for people to check by eye. */
-static void
-screenshot (GtkWidget  *widget,
-            const char *name)
-{
-  const char *dir = g_getenv ("QUARTIER_TEST_SCREENSHOTS");
-  g_autofree char *path = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-
-  if (dir == NULL || *dir == '\0')
-    return;
-
-  settle (300);
-  path = g_strdup_printf ("%s/%s.png", dir, name);
-  texture = render (widget);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
 static GtkWidget *
 find_child (GtkWidget *widget,
             GType      type)
@@ -486,7 +448,7 @@ test_open_demo (void)
   /* The legend explains the visible layers. */
   g_assert_cmpuint (qrt_legend_view_get_n_rows (window->legend_view), >=, 5);
   g_assert_true (gtk_revealer_get_reveal_child (window->legend_revealer));
-  screenshot (GTK_WIDGET (window), "window");
+  qrt_test_screenshot (GTK_WIDGET (window), "window");
 
   /* Each row has a menu with an opacity slider. */
   if (g_getenv ("QUARTIER_TEST_SCREENSHOTS") != NULL)
@@ -494,7 +456,7 @@ test_open_demo (void)
       GtkWidget *button = find_child (GTK_WIDGET (window->layer_list), GTK_TYPE_MENU_BUTTON);
 
       gtk_menu_button_popup (GTK_MENU_BUTTON (button));
-      screenshot (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button))),
+      qrt_test_screenshot (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button))),
                   "row-menu");
       gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
     }
@@ -626,7 +588,7 @@ test_open_missing (void)
   window = create_window ();
   g_assert_true (gtk_widget_get_visible (window->recent_box));
   g_assert_nonnull (gtk_list_box_get_row_at_index (window->recent_list, 1));
-  screenshot (GTK_WIDGET (window), "welcome");
+  qrt_test_screenshot (GTK_WIDGET (window), "welcome");
 
   remember (window);
   qrt_window_open_file (window, file);
@@ -761,7 +723,7 @@ test_style_graduated (void)
   g_assert_cmpstr (style->field, ==, "pop_2025");
   g_assert_cmpuint (style->n_classes, ==, 5);
   g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (dialog->apply_button)));
-  screenshot (GTK_WIDGET (dialog), "style-dialog");
+  qrt_test_screenshot (GTK_WIDGET (dialog), "style-dialog");
 
   /* Manual bounds: one spin button per class, seeded from the classes so far. */
   adw_combo_row_set_selected (dialog->method_row, 3);
@@ -774,9 +736,9 @@ test_style_graduated (void)
                                                                      GTK_TYPE_SCROLLED_WINDOW));
       GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scroller);
 
-      settle (200);
+      qrt_test_settle (200);
       gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
-      screenshot (GTK_WIDGET (dialog), "style-dialog-manual");
+      qrt_test_screenshot (GTK_WIDGET (dialog), "style-dialog-manual");
     }
   adw_combo_row_set_selected (dialog->method_row, 0);   /* back to quantiles */
   wait_for (window, style_dialog_ready, "the classes");
@@ -795,7 +757,7 @@ test_style_graduated (void)
   g_test_message ("%u of %d pixels changed", changed, after->width * after->height);
   g_assert_cmpuint (changed, >, (guint) (after->width * after->height / 20));
   g_assert_cmpuint (qrt_legend_view_get_n_rows (window->legend_view), ==, rows_before + 5);
-  screenshot (GTK_WIDGET (window), "window-graduated");
+  qrt_test_screenshot (GTK_WIDGET (window), "window-graduated");
 
   /* Saved: the file says so too. */
   wait_for (window, saved, "the project to be saved");
@@ -879,13 +841,13 @@ test_select (void)
   g_test_message ("popover: %s", text->str);
   g_assert_nonnull (strstr (text->str, name));
   g_assert_nonnull (strstr (text->str, "pop_2025"));
-  screenshot (GTK_WIDGET (popover), "inspect-popover");
+  qrt_test_screenshot (GTK_WIDGET (popover), "inspect-popover");
 
   /* Selected, it is drawn highlighted. */
   after = grab_map (window);
   g_assert_false (is_near (pixel_at (before, x, y), pixel_at (after, x, y)) &&
                   count_changed (before, after) < 100);
-  screenshot (GTK_WIDGET (window), "window-selection");
+  qrt_test_screenshot (GTK_WIDGET (window), "window-selection");
 
   /* Shift adds a second one. */
   g_assert_true (_qrt_window_map_click (window, x2, y2, GDK_SHIFT_MASK));
@@ -933,7 +895,7 @@ test_remove_undo (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (project)), ==, n);
   g_assert_nonnull (strstr (_qrt_window_get_last_message (window), "Parks"));
   wait_for (window, painted, "the map without the parks");
-  screenshot (GTK_WIDGET (window), "window-removed");
+  qrt_test_screenshot (GTK_WIDGET (window), "window-removed");
 
   /* Undo brings it back. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.undo-remove", "s",
@@ -1004,7 +966,7 @@ test_reorder (void)
 
     g_assert_cmpstr (gtk_editable_get_text (entry), ==, "Parks");
     gtk_editable_set_text (entry, "  Grünflächen ");
-    screenshot (GTK_WIDGET (dialog), "rename-dialog");
+    qrt_test_screenshot (GTK_WIDGET (dialog), "rename-dialog");
     adw_message_dialog_response (dialog, "rename");
     gtk_window_destroy (GTK_WINDOW (dialog));
   }
@@ -1081,7 +1043,7 @@ test_import (void)
   /* Progress shows at once, under the header bar; the work is in a worker. */
   g_assert_true (gtk_revealer_get_reveal_child (window->import_revealer));
   g_assert_true (_qrt_window_get_importing (window));
-  screenshot (GTK_WIDGET (window), "window-importing");
+  qrt_test_screenshot (GTK_WIDGET (window), "window-importing");
 
   wait_for (window, imported_or_failed, "the import");
   g_assert_null (_qrt_window_get_last_error (window));
@@ -1169,7 +1131,7 @@ test_import_no_crs (void)
         dialog = ADW_MESSAGE_DIALOG (toplevel);
     }
   g_assert_nonnull (dialog);
-  screenshot (GTK_WIDGET (dialog), "crs-dialog");
+  qrt_test_screenshot (GTK_WIDGET (dialog), "crs-dialog");
   /* The first choice is ETRS89 / UTM 32N. */
   g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (
                       adw_message_dialog_get_extra_child (dialog))), ==, 0);
@@ -1205,7 +1167,7 @@ test_properties (void)
   g_test_message ("properties: %s", text->str);
   g_assert_nonnull (strstr (text->str, "EPSG:25832"));
   g_assert_nonnull (strstr (text->str, "32"));
-  screenshot (dialog, "properties-dialog");
+  qrt_test_screenshot (dialog, "properties-dialog");
 
   /* The licence is edited, and saved when the dialog closes. */
   /* The first of the two entries. */
@@ -1269,7 +1231,7 @@ test_indicators (void)
                       qrt_indicator_panel_get_table (window->indicator_panel)), >=, 25);
 
   /* "Show on Map" colours the districts: a new look of the map, clearly different. */
-  settle (500);
+  qrt_test_settle (500);
   legend_rows_before = qrt_legend_view_get_n_rows (window->legend_view);
   before = grab_map (window);
   remember (window);
@@ -1285,7 +1247,7 @@ test_indicators (void)
   changed = count_changed (before, after);
   g_test_message ("%u of %d pixels changed", changed, after->width * after->height);
   g_assert_cmpuint (changed, >, (guint) (after->width * after->height / 10));
-  screenshot (GTK_WIDGET (window), "window-indicators");
+  qrt_test_screenshot (GTK_WIDGET (window), "window-indicators");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
