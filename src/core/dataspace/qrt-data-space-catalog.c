@@ -79,6 +79,14 @@ url_basename (const char *url)
   return g_steal_pointer (&base);
 }
 
+static char *
+strip_query (const char *url)
+{
+  const char *q = strchr (url, '?');
+
+  return q ? g_strndup (url, q - url) : g_strdup (url);
+}
+
 static gboolean
 rel_matches (const char *rel,
              const char *wanted)
@@ -208,25 +216,13 @@ parse_oapif_collection (JsonObject *object,
 
   if (find_link (object, "items", collections_url, &items) == NULL)
     {
-      g_autofree char *base = g_str_has_suffix (collections_url, "/")
-        ? g_strdup (collections_url) : g_strconcat (collections_url, "/", NULL);
+      g_autofree char *path = strip_query (collections_url);
+      g_autofree char *folder = g_str_has_suffix (path, "/") ? g_strdup (path)
+                                                            : g_strconcat (path, "/", NULL);
       g_autofree char *escaped = g_uri_escape_string (id, NULL, FALSE);
       g_autofree char *relative = g_strconcat (escaped, "/items", NULL);
-      g_autofree char *no_query = NULL;
-      char *q;
 
-      no_query = g_strdup (base);
-      if ((q = strchr (no_query, '?')) != NULL)
-        {
-          *q = '\0';
-          if (!g_str_has_suffix (no_query, "/"))
-            {
-              char *with_slash = g_strconcat (no_query, "/", NULL);
-              g_free (no_query);
-              no_query = with_slash;
-            }
-        }
-      items = g_uri_resolve_relative (no_query, relative, G_URI_FLAGS_ENCODED, NULL);
+      items = g_uri_resolve_relative (folder, relative, G_URI_FLAGS_ENCODED, NULL);
     }
   info.url = items;
 
@@ -524,14 +520,6 @@ pick_geojson_format (GPtrArray *formats)
         return f;
     }
   return NULL;
-}
-
-static char *
-strip_query (const char *url)
-{
-  const char *q = strchr (url, '?');
-
-  return q ? g_strndup (url, q - url) : g_strdup (url);
 }
 
 static QrtCatalog *

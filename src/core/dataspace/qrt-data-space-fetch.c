@@ -89,10 +89,15 @@ qrt_fetch_result_clear (QrtFetchResult *result)
   memset (result, 0, sizeof *result);
 }
 
-static const char *
+/* For messages: the server's host name, not the whole address. */
+static char *
 collection_host (Fetch *fetch)
 {
-  return qrt_collection_get_url (fetch->collection);
+  g_autoptr(GUri) uri = g_uri_parse (qrt_collection_get_url (fetch->collection), G_URI_FLAGS_NONE,
+                                     NULL);
+
+  return g_strdup (uri != NULL && g_uri_get_host (uri) != NULL
+                   ? g_uri_get_host (uri) : qrt_collection_get_url (fetch->collection));
 }
 
 static void
@@ -144,6 +149,18 @@ transform_bbox (const QrtBBox *wgs84,
   OSRDestroySpatialReference (from);
   OSRDestroySpatialReference (to);
   return ok;
+}
+
+/* The requested box in the CRS of the answers, to drop what a server sends outside it. */
+static void
+set_filter (Fetch *fetch)
+{
+  if (!fetch->have_bbox)
+    return;
+  if (fetch->epsg == 0)
+    fetch->filter = fetch->bbox;
+  else if (!transform_bbox (&fetch->bbox, fetch->epsg, &fetch->filter))
+    fetch->have_bbox = FALSE;
 }
 
 static void
@@ -336,10 +353,12 @@ add_gml_features (Fetch       *fetch,
   dataset = GDALOpenEx (path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
   if (dataset == NULL || GDALDatasetGetLayerCount (dataset) == 0)
     {
+      g_autofree char *host = collection_host (fetch);
+
       if (dataset != NULL)
         GDALClose (dataset);
       g_set_error (error, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_BAD_RESPONSE,
-                   _("The features sent by %s cannot be read."), collection_host (fetch));
+                   _("The features sent by %s cannot be read."), host);
       return -1;
     }
   layer = GDALDatasetGetLayer (dataset, 0);
@@ -406,14 +425,7 @@ detect_crs (Fetch      *fetch,
                           &box))
     fetch->epsg = fabs (box.max_x) <= 180 && fabs (box.max_y) <= 90 ? 0 : fetch->epsg;
 
-  /* The filter follows the CRS of the answers. */
-  if (fetch->have_bbox)
-    {
-      if (fetch->epsg == 0)
-        fetch->filter = fetch->bbox;
-      else if (!transform_bbox (&fetch->bbox, fetch->epsg, &fetch->filter))
-        fetch->have_bbox = FALSE;
-    }
+  set_filter (fetch);
 }
 
 /* ---- Pages ---- */
@@ -516,9 +528,10 @@ page_worker (GTask        *task,
     {
       if (page->entry->body_path == NULL)
         {
+          g_autofree char *host = collection_host (fetch);
+
           g_task_return_new_error (task, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_BAD_RESPONSE,
-                                   _("The features sent by %s cannot be read."),
-                                   collection_host (fetch));
+                                   _("The features sent by %s cannot be read."), host);
           return;
         }
       fresh = add_gml_features (fetch, page->entry->body_path, &received, &error);
@@ -536,8 +549,10 @@ page_worker (GTask        *task,
           g_strcmp0 (json_object_get_string_member_with_default (object, "type", ""),
                      "FeatureCollection") != 0)
         {
+          g_autofree char *host = collection_host (fetch);
+
           g_task_return_new_error (task, QRT_DATA_SPACE_ERROR, QRT_DATA_SPACE_ERROR_BAD_RESPONSE,
-                                   _("%s did not send features."), collection_host (fetch));
+                                   _("%s did not send features."), host);
           return;
         }
       if (info->service == QRT_SERVICE_WFS && fetch->result.page_count == 0)
@@ -1145,13 +1160,7 @@ qrt_data_space_fetch_async (QrtDataSpace          *self,
   else if (info->service == QRT_SERVICE_WFS && info->wfs_format != NULL)
     fetch->epsg = DEFAULT_EPSG;
 
-  if (fetch->have_bbox)
-    {
-      if (fetch->epsg == 0)
-        fetch->filter = fetch->bbox;
-      else if (!transform_bbox (&fetch->bbox, fetch->epsg, &fetch->filter))
-        fetch->have_bbox = FALSE;
-    }
+  set_filter (fetch);
 
   fetch->page_url = page_query (fetch, info->url);
   fetch_page (task);
