@@ -298,7 +298,7 @@ _qrt_window_get_selection_extent (QrtWindow *self,
 {
   const char *layer_name = qrt_selection_get_layer_name (self->selection);
   QrtProjectLayer *item;
-  const QrtBBox *boxes;
+  QrtLayer *layer;
   GArray *features;
 
   qrt_bbox_init_empty (wgs84);
@@ -311,18 +311,20 @@ _qrt_window_get_selection_extent (QrtWindow *self,
     return FALSE;
 
   /* Web Mercator boxes, turned to degrees corner by corner: the map's own projection. */
-  boxes = qrt_layer_get_feature_bboxes (qrt_project_layer_get_layer (item), QRT_COORDS_MERCATOR);
+  layer = qrt_project_layer_get_layer (item);
   features = qrt_selection_get_features (self->selection);
   for (guint i = 0; i < features->len; i++)
     {
-      const QrtBBox *box = &boxes[g_array_index (features, guint, i)];
+      QrtBBox box;
       double latitude, longitude;
 
-      if (qrt_bbox_is_empty (box))
+      qrt_layer_get_feature_bbox (layer, QRT_COORDS_MERCATOR, g_array_index (features, guint, i),
+                                  &box);
+      if (qrt_bbox_is_empty (&box))
         continue;
-      qrt_mercator_to_lat_lon (box->min_x, box->min_y, &latitude, &longitude);
+      qrt_mercator_to_lat_lon (box.min_x, box.min_y, &latitude, &longitude);
       wgs84_extend (wgs84, latitude, longitude);
-      qrt_mercator_to_lat_lon (box->max_x, box->max_y, &latitude, &longitude);
+      qrt_mercator_to_lat_lon (box.max_x, box.max_y, &latitude, &longitude);
       wgs84_extend (wgs84, latitude, longitude);
     }
 

@@ -132,7 +132,7 @@ test_open (void)
   g_assert_cmpstr (qrt_layer_get_string (qrt_project_layer_get_layer (zones), 0, 0), ==, "Mühlenberg");
   g_assert_cmpint (qrt_layer_get_int (qrt_project_layer_get_layer (zones), 1, 0), ==, 1234);
   /* The GeoPackage fid (1 for the first row), not the position. */
-  g_assert_cmpint (qrt_layer_get_fids (qrt_project_layer_get_layer (zones))[0], ==, 1);
+  g_assert_cmpint (qrt_layer_get_fid (qrt_project_layer_get_layer (zones), 0), ==, 1);
 
   /* The WGS 84 point arrives in the analysis CRS, EPSG:25832. */
   places = qrt_project_layer_get_layer (first);

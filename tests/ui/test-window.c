@@ -778,12 +778,16 @@ find_district (QrtWindow *window,
                double    *x,
                double    *y)
 {
-  const QrtBBox *boxes = qrt_layer_get_feature_bboxes (layer, QRT_COORDS_MERCATOR);
   GtkWidget *map = _qrt_window_get_map_widget (window);
 
   for (guint f = 0; f < qrt_layer_get_n_features (layer); f++)
     {
-      double cx = (boxes[f].min_x + boxes[f].max_x) / 2, cy = (boxes[f].min_y + boxes[f].max_y) / 2;
+      QrtBBox box;
+      double cx, cy;
+
+      qrt_layer_get_feature_bbox (layer, QRT_COORDS_MERCATOR, f, &box);
+      cx = (box.min_x + box.max_x) / 2;
+      cy = (box.min_y + box.max_y) / 2;
 
       if (f == skip || qrt_layer_pick (layer, QRT_COORDS_MERCATOR, cx, cy, 0) != (int) f)
         continue;

@@ -341,7 +341,7 @@ district_init (District            *d,
   d->feature = feature;
   d->geometry = qrt_layer_build_geos (layer, ctx, feature, QRT_COORDS_ANALYSIS);
   d->prepared = GEOSPrepare_r (ctx, d->geometry);
-  d->box = qrt_layer_get_feature_bboxes (layer, QRT_COORDS_ANALYSIS)[feature];
+  qrt_layer_get_feature_bbox (layer, QRT_COORDS_ANALYSIS, feature, &d->box);
   d->area = feature_area (layer, feature);
   d->cell_w = MAX (d->box.max_x - d->box.min_x, 1e-9) / GRID;
   d->cell_h = MAX (d->box.max_y - d->box.min_y, 1e-9) / GRID;
@@ -415,10 +415,13 @@ overlap_measure (const District      *d,
                  guint                f,
                  double               whole)
 {
-  const QrtBBox *b = &qrt_layer_get_feature_bboxes (layer, QRT_COORDS_ANALYSIS)[f];
-  Cell cell = district_classify_box (d, b);
+  QrtBBox b;
+  Cell cell;
   GEOSGeometry *g, *cut;
   double measure = 0;
+
+  qrt_layer_get_feature_bbox (layer, QRT_COORDS_ANALYSIS, f, &b);
+  cell = district_classify_box (d, &b);
 
   if (cell == CELL_INSIDE)
     return whole;
@@ -494,7 +497,7 @@ select_features (const char  *project_path,
                  GError     **error)
 {
   guint n = qrt_layer_get_n_features (layer);
-  const gint64 *fids = qrt_layer_get_fids (layer);
+  g_autofree gint64 *fids = g_new (gint64, MAX (1, n));
   g_autoptr(GHashTable) by_fid = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autofree char *sql = NULL;
   guint8 *selected = g_new0 (guint8, MAX (1, n));
@@ -537,7 +540,10 @@ select_features (const char  *project_path,
     }
 
   for (guint i = 0; i < n; i++)
-    g_hash_table_insert (by_fid, (gpointer) &fids[i], GUINT_TO_POINTER (i + 1));
+    {
+      fids[i] = qrt_layer_get_fid (layer, i);
+      g_hash_table_insert (by_fid, &fids[i], GUINT_TO_POINTER (i + 1));
+    }
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 fid = sqlite3_column_int64 (stmt, 0);
@@ -1342,7 +1348,7 @@ qrt_zonal_evaluate (QrtZonalInput    *input,
                              ? g_strdup (qrt_layer_get_string (districts, id_field, i))
                              : g_strdup_printf ("%" G_GINT64_FORMAT,
                                                 qrt_layer_get_int (districts, id_field, i)))
-                        : g_strdup_printf ("%" G_GINT64_FORMAT, qrt_layer_get_fids (districts)[i]);
+                        : g_strdup_printf ("%" G_GINT64_FORMAT, qrt_layer_get_fid (districts, i));
       if (table->ids[i] == NULL)
         table->ids[i] = g_strdup ("");
       table->names[i] = g_strdup (name ? name : table->ids[i]);

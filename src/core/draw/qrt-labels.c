@@ -85,10 +85,11 @@ anchor_of (QrtLayer            *layer,
            GEOSContextHandle_t  ctx,
            Candidate           *c)
 {
-  const QrtBBox *box = &qrt_layer_get_feature_bboxes (layer, QRT_COORDS_MERCATOR)[c->feature];
+  QrtBBox box;
 
-  c->mx = (box->min_x + box->max_x) / 2;
-  c->my = (box->min_y + box->max_y) / 2;
+  qrt_layer_get_feature_bbox (layer, QRT_COORDS_MERCATOR, c->feature, &box);
+  c->mx = (box.min_x + box.max_x) / 2;
+  c->my = (box.min_y + box.max_y) / 2;
   if (qrt_layer_get_geometry_kind (layer) == QRT_GEOMETRY_POLYGON)
     {
       /* A point surely inside: the centre of a U-shaped district may lie outside it. */
@@ -124,7 +125,6 @@ collect (QrtLayer       *layer,
 {
   LayerLabels *ll = g_new0 (LayerLabels, 1);
   int field = qrt_layer_find_field (layer, style->label_field);
-  const QrtBBox *boxes = qrt_layer_get_feature_bboxes (layer, QRT_COORDS_MERCATOR);
   cairo_surface_t *surface;
   cairo_t *cr;
   PangoLayout *layout;
@@ -138,12 +138,14 @@ collect (QrtLayer       *layer,
     {
       const char *text = qrt_layer_get_string (layer, field, f);
       Candidate c = { 0 };
+      QrtBBox box;
 
       if (text == NULL || *text == '\0')
         continue;
+      qrt_layer_get_feature_bbox (layer, QRT_COORDS_MERCATOR, f, &box);
       c.feature = f;
       c.text = text;
-      c.extent = boxes[f].max_x - boxes[f].min_x;
+      c.extent = box.max_x - box.min_x;
       g_array_append_val (ll->candidates, c);
     }
   g_array_sort (ll->candidates, compare_extent);

@@ -388,7 +388,6 @@ paint_batch (const Painter  *p,
   const guint32 *rings = qrt_layer_get_ring_offsets (layer, NULL);
   const guint32 *parts = qrt_layer_get_part_offsets (layer, NULL);
   const guint32 *features = qrt_layer_get_feature_offsets (layer);
-  const QrtBBox *boxes = qrt_layer_get_feature_bboxes (layer, QRT_COORDS_MERCATOR);
   double stroke_px = style->stroke_width * p->scale;
   double radius_px = style->point_radius * p->scale;
   gboolean has_fill = (kind == QRT_GEOMETRY_POLYGON || kind == QRT_GEOMETRY_POINT) &&
@@ -418,9 +417,12 @@ paint_batch (const Painter  *p,
   for (guint h = 0; h < hits->len; h++)
     {
       guint f = g_array_index (hits, guint, h);
-      const QrtBBox *box = &boxes[f];
-      gboolean tiny = (box->max_x - box->min_x) * p->px_per_m < dot_limit &&
-                      (box->max_y - box->min_y) * p->px_per_m < dot_limit;
+      QrtBBox box;
+      gboolean tiny;
+
+      qrt_layer_get_feature_bbox (layer, QRT_COORDS_MERCATOR, f, &box);
+      tiny = (box.max_x - box.min_x) * p->px_per_m < dot_limit &&
+             (box.max_y - box.min_y) * p->px_per_m < dot_limit;
 
       if (h % CANCEL_CHECK_INTERVAL == 0 && g_cancellable_is_cancelled (p->cancellable))
         {
@@ -447,8 +449,8 @@ paint_batch (const Painter  *p,
         {
           /* A feature of a pixel or two still shows where it is, as a dot: dense areas keep
            * their texture at low zoom without tracing thousands of invisible outlines. */
-          double cx = to_x (p, (box->min_x + box->max_x) / 2);
-          double cy = to_y (p, (box->min_y + box->max_y) / 2);
+          double cx = to_x (p, (box.min_x + box.max_x) / 2);
+          double cy = to_y (p, (box.min_y + box.max_y) / 2);
           double d = MAX (1.0, p->scale);
 
           if (use_stamps)

@@ -75,4 +75,59 @@ qrt_bbox_contains (const QrtBBox *outer,
 gboolean qrt_bbox_parse       (const char    *text,
                                QrtBBox       *box);
 
+/*
+ * QrtBoxF: a box kept in half the space, as float offsets from an origin (a layer keeps one
+ * per feature and CRS). Each bound is rounded outwards, so a QrtBoxF always contains the box
+ * it was made from and is larger by at most one float step: about 2 mm 30 km from the origin,
+ * 6 cm 1,000 km from it. Tests against it are therefore conservative: they may let a feature
+ * through that misses by less than that, never drop one that hits.
+ */
+typedef struct
+{
+  float min_x;
+  float min_y;
+  float max_x;
+  float max_y;
+} QrtBoxF;
+
+static inline float
+qrt_float_below (double v)
+{
+  float f = (float) v;
+
+  return (double) f > v ? nextafterf (f, -INFINITY) : f;
+}
+
+static inline float
+qrt_float_above (double v)
+{
+  float f = (float) v;
+
+  return (double) f < v ? nextafterf (f, INFINITY) : f;
+}
+
+static inline void
+qrt_boxf_set (QrtBoxF       *out,
+              const QrtBBox *box,
+              double         origin_x,
+              double         origin_y)
+{
+  out->min_x = qrt_float_below (box->min_x - origin_x);
+  out->min_y = qrt_float_below (box->min_y - origin_y);
+  out->max_x = qrt_float_above (box->max_x - origin_x);
+  out->max_y = qrt_float_above (box->max_y - origin_y);
+}
+
+static inline void
+qrt_boxf_get (const QrtBoxF *box,
+              double         origin_x,
+              double         origin_y,
+              QrtBBox       *out)
+{
+  out->min_x = origin_x + box->min_x;
+  out->min_y = origin_y + box->min_y;
+  out->max_x = origin_x + box->max_x;
+  out->max_y = origin_y + box->max_y;
+}
+
 G_END_DECLS

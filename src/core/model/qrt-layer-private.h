@@ -10,4 +10,14 @@ G_BEGIN_DECLS
 double *_qrt_layer_builder_peek_coords (QrtLayerBuilder *builder,
                                         guint           *n_points);
 
+/* @n points, interleaved x,y, appended to the current ring at once. */
+void    _qrt_layer_builder_add_points     (QrtLayerBuilder *builder,
+                                           const double    *xy,
+                                           guint            n);
+/* A string value of @len bytes that need not end in a NUL. */
+void    _qrt_layer_builder_set_string_len (QrtLayerBuilder *builder,
+                                           guint            field,
+                                           const char      *value,
+                                           gsize            len);
+
 G_END_DECLS

@@ -16,13 +16,36 @@
  * thread may read it without locks; reference counting is GObject's (atomic).
  */
 
+/* Attributes are stored as narrow as their values allow: integers in 32 bits when they all
+ * fit, strings as offsets into one buffer of the layer's distinct texts, no NULL flags for a
+ * column without NULLs. */
 typedef struct
 {
   char         *name;
   QrtFieldType  type;
-  GArray       *values;   /* gint64, double or const char * (into strings) */
-  GByteArray   *nulls;    /* 1 = NULL */
+  gboolean      wide;     /* integers: 64 bits, else 32 */
+  gpointer      values;   /* n_features of gint32/gint64, double or guint32 (offset in text) */
+  guint8       *nulls;    /* n_features flags, 1 = NULL; %NULL when there is none */
 } Column;
+
+/* While building: every value 64 bits wide, flags for all. */
+typedef struct
+{
+  char         *name;
+  QrtFieldType  type;
+  GArray       *values;   /* gint64, double or guint32 */
+  GByteArray   *nulls;
+} BuildColumn;
+
+/* The distinct texts of a layer, each once, NUL-terminated, found again by an open-addressing
+ * hash of offsets into the buffer (no allocation per value). */
+typedef struct
+{
+  GByteArray *bytes;
+  guint32    *slots;      /* offset + 1, 0 = free */
+  guint       n_slots;    /* a power of two */
+  guint       n_used;
+} Texts;
 
 struct _QrtLayer
 {
@@ -33,7 +56,9 @@ struct _QrtLayer
   int              epsg;
   guint            n_features;
   guint64          serial;           /* unique per layer in this process */
-  gint64          *fids;             /* the source's feature ids, n_features */
+  gint64          *fids;             /* the source's feature ids, n_features; %NULL when they
+                                      * run on from fid_base */
+  gint64           fid_base;
 
   double          *coords[2];        /* by QrtCoords */
   guint            n_points;
@@ -42,13 +67,15 @@ struct _QrtLayer
   guint32         *part_offsets;     /* n_parts + 1 */
   guint            n_parts;
   guint32         *feature_offsets;  /* n_features + 1 */
-  QrtBBox         *bboxes[2];
+  QrtBoxF         *boxes[2];         /* per feature, offsets from origin */
+  double           origin[2][2];
   QrtBBox          extent[2];
   QrtRTree        *index[2];
 
   Column          *columns;
   guint            n_columns;
-  GStringChunk    *strings;
+  guint8          *text;             /* the distinct texts */
+  gsize            text_size;
 };
 
 G_DEFINE_FINAL_TYPE (QrtLayer, qrt_layer, G_TYPE_OBJECT)
@@ -65,17 +92,115 @@ struct _QrtLayerBuilder
   GArray          *part_offsets;     /* guint32 start of each part */
   GArray          *feature_offsets;  /* guint32 start of each feature */
   GArray          *fids;             /* gint64 */
-  GArray          *columns;          /* Column */
-  GStringChunk    *strings;
+  GArray          *columns;          /* BuildColumn */
+  Texts            texts;
   gboolean         in_feature;
 };
+
+static void
+build_column_clear (BuildColumn *column)
+{
+  g_free (column->name);
+  g_clear_pointer (&column->values, g_array_unref);
+  g_clear_pointer (&column->nulls, g_byte_array_unref);
+}
+
+static gsize
+column_width (const Column *column)
+{
+  switch (column->type)
+    {
+    case QRT_FIELD_INTEGER:
+      return column->wide ? sizeof (gint64) : sizeof (gint32);
+    case QRT_FIELD_STRING:
+      return sizeof (guint32);
+    case QRT_FIELD_REAL:
+    default:
+      return sizeof (double);
+    }
+}
 
 static void
 column_clear (Column *column)
 {
   g_free (column->name);
-  g_clear_pointer (&column->values, g_array_unref);
-  g_clear_pointer (&column->nulls, g_byte_array_unref);
+  g_free (column->values);
+  g_free (column->nulls);
+}
+
+static guint32
+text_hash (const char *text,
+           gsize       len)
+{
+  guint32 h = 2166136261u;   /* FNV-1a */
+
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ (guint8) text[i]) * 16777619u;
+  return h;
+}
+
+static void
+texts_init (Texts *t)
+{
+  t->bytes = g_byte_array_new ();
+  t->n_slots = 256;
+  t->slots = g_new0 (guint32, t->n_slots);
+  t->n_used = 0;
+}
+
+static void
+texts_clear (Texts *t)
+{
+  g_clear_pointer (&t->bytes, g_byte_array_unref);
+  g_clear_pointer (&t->slots, g_free);
+}
+
+static void
+texts_grow (Texts *t)
+{
+  guint n = t->n_slots * 2;
+  guint32 *slots = g_new0 (guint32, n);
+
+  for (guint i = 0; i < t->n_slots; i++)
+    if (t->slots[i])
+      {
+        const char *text = (const char *) t->bytes->data + t->slots[i] - 1;
+        guint j = text_hash (text, strlen (text)) & (n - 1);
+
+        while (slots[j])
+          j = (j + 1) & (n - 1);
+        slots[j] = t->slots[i];
+      }
+  g_free (t->slots);
+  t->slots = slots;
+  t->n_slots = n;
+}
+
+/* The offset of @text (@len bytes, no NUL inside) in the buffer, adding it when new. */
+static guint32
+texts_intern (Texts      *t,
+              const char *text,
+              gsize       len)
+{
+  guint j = text_hash (text, len) & (t->n_slots - 1);
+  guint32 offset;
+  static const guint8 nul = 0;
+
+  for (; t->slots[j]; j = (j + 1) & (t->n_slots - 1))
+    {
+      const char *have = (const char *) t->bytes->data + t->slots[j] - 1;
+
+      if (memcmp (have, text, len) == 0 && have[len] == '\0')
+        return t->slots[j] - 1;
+    }
+
+  offset = t->bytes->len;
+  g_byte_array_append (t->bytes, (const guint8 *) text, (guint) len);
+  g_byte_array_append (t->bytes, &nul, 1);
+  t->slots[j] = offset + 1;
+  if (++t->n_used * 2 > t->n_slots)
+    texts_grow (t);
+  return offset;
 }
 
 static void
@@ -87,7 +212,7 @@ qrt_layer_finalize (GObject *object)
   for (guint i = 0; i < 2; i++)
     {
       g_free (self->coords[i]);
-      g_free (self->bboxes[i]);
+      g_free (self->boxes[i]);
       g_clear_pointer (&self->index[i], qrt_rtree_free);
     }
   g_free (self->ring_offsets);
@@ -97,7 +222,7 @@ qrt_layer_finalize (GObject *object)
   for (guint i = 0; i < self->n_columns; i++)
     column_clear (&self->columns[i]);
   g_free (self->columns);
-  g_clear_pointer (&self->strings, g_string_chunk_free);
+  g_free (self->text);
 
   G_OBJECT_CLASS (qrt_layer_parent_class)->finalize (object);
 }
@@ -148,15 +273,17 @@ qrt_layer_get_serial (QrtLayer *self)
 }
 
 /**
- * qrt_layer_get_fids:
+ * qrt_layer_get_fid:
  *
- * Returns: (array): the source's feature ids (the GeoPackage fid), one per feature.
+ * Returns: the source's id of @feature (the GeoPackage fid).
  */
-const gint64 *
-qrt_layer_get_fids (QrtLayer *self)
+gint64
+qrt_layer_get_fid (QrtLayer *self,
+                   guint     feature)
 {
-  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
-  return self->fids;
+  g_return_val_if_fail (QRT_IS_LAYER (self), 0);
+  g_return_val_if_fail (feature < self->n_features, 0);
+  return self->fids ? self->fids[feature] : self->fid_base + feature;
 }
 
 guint
@@ -217,12 +344,23 @@ qrt_layer_get_feature_offsets (QrtLayer *self)
   return self->feature_offsets;
 }
 
-const QrtBBox *
-qrt_layer_get_feature_bboxes (QrtLayer  *self,
-                              QrtCoords  coords)
+/**
+ * qrt_layer_get_feature_bbox:
+ * @box: (out): the box of @feature in @coords
+ *
+ * The box may be larger than the feature by a float step (millimetres; see #QrtBoxF): fine
+ * for culling and for deciding which exact tests to run, not a measurement.
+ */
+void
+qrt_layer_get_feature_bbox (QrtLayer  *self,
+                            QrtCoords  coords,
+                            guint      feature,
+                            QrtBBox   *box)
 {
-  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
-  return self->bboxes[coords];
+  g_return_if_fail (QRT_IS_LAYER (self));
+  g_return_if_fail (feature < self->n_features);
+  qrt_boxf_get (&self->boxes[coords][feature], self->origin[coords][0], self->origin[coords][1],
+                box);
 }
 
 const QrtRTree *
@@ -248,13 +386,15 @@ qrt_layer_get_memsize (QrtLayer *self)
   size = sizeof *self;
   size += 2 * self->n_points * 2 * sizeof (double);
   size += (self->n_rings + self->n_parts + self->n_features + 3) * sizeof (guint32);
-  size += self->n_features * sizeof (gint64);
-  size += 2 * self->n_features * sizeof (QrtBBox);
+  if (self->fids)
+    size += self->n_features * sizeof (gint64);
+  size += 2 * self->n_features * sizeof (QrtBoxF);
   for (guint i = 0; i < 2; i++)
     size += qrt_rtree_get_memsize (self->index[i]);
+  size += self->n_columns * sizeof (Column) + self->text_size;
   for (guint i = 0; i < self->n_columns; i++)
-    size += self->columns[i].values->len * g_array_get_element_size (self->columns[i].values) +
-            self->columns[i].nulls->len;
+    size += self->n_features * (column_width (&self->columns[i]) +
+                                (self->columns[i].nulls ? 1 : 0));
   return size;
 }
 
@@ -301,6 +441,29 @@ qrt_layer_find_field (QrtLayer   *self,
   return -1;
 }
 
+static inline gboolean
+column_is_null (const Column *column,
+                guint         feature)
+{
+  return column->nulls != NULL && column->nulls[feature];
+}
+
+static inline gint64
+column_int (const Column *column,
+            guint         feature)
+{
+  return column->wide ? ((const gint64 *) column->values)[feature]
+                      : ((const gint32 *) column->values)[feature];
+}
+
+static inline const char *
+column_text (QrtLayer     *self,
+             const Column *column,
+             guint         feature)
+{
+  return (const char *) self->text + ((const guint32 *) column->values)[feature];
+}
+
 gboolean
 qrt_layer_is_null (QrtLayer *self,
                    guint     field,
@@ -308,7 +471,7 @@ qrt_layer_is_null (QrtLayer *self,
 {
   g_return_val_if_fail (QRT_IS_LAYER (self), TRUE);
   g_return_val_if_fail (field < self->n_columns && feature < self->n_features, TRUE);
-  return self->columns[field].nulls->data[feature] != 0;
+  return column_is_null (&self->columns[field], feature);
 }
 
 /**
@@ -327,16 +490,16 @@ qrt_layer_get_int (QrtLayer *self,
   g_return_val_if_fail (field < self->n_columns && feature < self->n_features, 0);
 
   column = &self->columns[field];
-  if (column->nulls->data[feature])
+  if (column_is_null (column, feature))
     return 0;
   switch (column->type)
     {
     case QRT_FIELD_INTEGER:
-      return g_array_index (column->values, gint64, feature);
+      return column_int (column, feature);
     case QRT_FIELD_REAL:
-      return (gint64) g_array_index (column->values, double, feature);
+      return (gint64) ((const double *) column->values)[feature];
     case QRT_FIELD_STRING:
-      return g_ascii_strtoll (g_array_index (column->values, const char *, feature), NULL, 10);
+      return g_ascii_strtoll (column_text (self, column, feature), NULL, 10);
     default:
       g_assert_not_reached ();
     }
@@ -358,17 +521,17 @@ qrt_layer_get_real (QrtLayer *self,
   g_return_val_if_fail (field < self->n_columns && feature < self->n_features, NAN);
 
   column = &self->columns[field];
-  if (column->nulls->data[feature])
+  if (column_is_null (column, feature))
     return NAN;
   switch (column->type)
     {
     case QRT_FIELD_INTEGER:
-      return (double) g_array_index (column->values, gint64, feature);
+      return (double) column_int (column, feature);
     case QRT_FIELD_REAL:
-      return g_array_index (column->values, double, feature);
+      return ((const double *) column->values)[feature];
     case QRT_FIELD_STRING:
       {
-        const char *text = g_array_index (column->values, const char *, feature);
+        const char *text = column_text (self, column, feature);
         char *end = NULL;
         double v = g_ascii_strtod (text, &end);
 
@@ -396,9 +559,9 @@ qrt_layer_get_string (QrtLayer *self,
   g_return_val_if_fail (field < self->n_columns && feature < self->n_features, NULL);
 
   column = &self->columns[field];
-  if (column->nulls->data[feature] || column->type != QRT_FIELD_STRING)
+  if (column_is_null (column, feature) || column->type != QRT_FIELD_STRING)
     return NULL;
-  return g_array_index (column->values, const char *, feature);
+  return column_text (self, column, feature);
 }
 
 static GEOSCoordSequence *
@@ -527,9 +690,9 @@ qrt_layer_builder_new (const char      *name,
   builder->part_offsets = g_array_new (FALSE, FALSE, sizeof (guint32));
   builder->feature_offsets = g_array_new (FALSE, FALSE, sizeof (guint32));
   builder->fids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  builder->columns = g_array_new (FALSE, TRUE, sizeof (Column));
-  g_array_set_clear_func (builder->columns, (GDestroyNotify) column_clear);
-  builder->strings = g_string_chunk_new (64 * 1024);
+  builder->columns = g_array_new (FALSE, TRUE, sizeof (BuildColumn));
+  g_array_set_clear_func (builder->columns, (GDestroyNotify) build_column_clear);
+  texts_init (&builder->texts);
 
   return builder;
 }
@@ -547,7 +710,7 @@ qrt_layer_builder_free (QrtLayerBuilder *builder)
   g_clear_pointer (&builder->feature_offsets, g_array_unref);
   g_clear_pointer (&builder->fids, g_array_unref);
   g_clear_pointer (&builder->columns, g_array_unref);
-  g_clear_pointer (&builder->strings, g_string_chunk_free);
+  texts_clear (&builder->texts);
   g_free (builder);
 }
 
@@ -556,7 +719,7 @@ qrt_layer_builder_add_field (QrtLayerBuilder *builder,
                              const char      *name,
                              QrtFieldType     type)
 {
-  Column column = { 0 };
+  BuildColumn column = { 0 };
   gsize element;
 
   g_return_val_if_fail (builder != NULL, 0);
@@ -571,7 +734,7 @@ qrt_layer_builder_add_field (QrtLayerBuilder *builder,
       element = sizeof (double);
       break;
     case QRT_FIELD_STRING:
-      element = sizeof (const char *);
+      element = sizeof (guint32);
       break;
     default:
       g_return_val_if_reached (0);
@@ -604,7 +767,7 @@ qrt_layer_builder_begin_feature (QrtLayerBuilder *builder)
   }
   for (guint i = 0; i < builder->columns->len; i++)
     {
-      Column *column = &g_array_index (builder->columns, Column, i);
+      BuildColumn *column = &g_array_index (builder->columns, BuildColumn, i);
 
       g_array_set_size (column->values, column->values->len + 1);
       g_byte_array_append (column->nulls, &null, 1);
@@ -763,17 +926,26 @@ _qrt_layer_builder_peek_coords (QrtLayerBuilder *builder,
   return (double *) builder->coords->data;
 }
 
-static Column *
+/* @n points as little-endian interleaved x,y doubles, as WKB holds them on this machine. */
+void
+_qrt_layer_builder_add_points (QrtLayerBuilder *builder,
+                               const double    *xy,
+                               guint            n)
+{
+  g_array_append_vals (builder->coords, xy, 2 * n);
+}
+
+static BuildColumn *
 current_column (QrtLayerBuilder *builder,
                 guint            field,
                 QrtFieldType     type)
 {
-  Column *column;
+  BuildColumn *column;
 
   g_return_val_if_fail (builder != NULL && builder->in_feature, NULL);
   g_return_val_if_fail (field < builder->columns->len, NULL);
 
-  column = &g_array_index (builder->columns, Column, field);
+  column = &g_array_index (builder->columns, BuildColumn, field);
   g_return_val_if_fail (column->type == type, NULL);
   column->nulls->data[column->nulls->len - 1] = 0;
   return column;
@@ -784,7 +956,7 @@ qrt_layer_builder_set_int (QrtLayerBuilder *builder,
                            guint            field,
                            gint64           value)
 {
-  Column *column = current_column (builder, field, QRT_FIELD_INTEGER);
+  BuildColumn *column = current_column (builder, field, QRT_FIELD_INTEGER);
 
   if (column)
     g_array_index (column->values, gint64, column->values->len - 1) = value;
@@ -795,7 +967,7 @@ qrt_layer_builder_set_real (QrtLayerBuilder *builder,
                             guint            field,
                             double           value)
 {
-  Column *column = current_column (builder, field, QRT_FIELD_REAL);
+  BuildColumn *column = current_column (builder, field, QRT_FIELD_REAL);
 
   if (column)
     g_array_index (column->values, double, column->values->len - 1) = value;
@@ -806,14 +978,25 @@ qrt_layer_builder_set_string (QrtLayerBuilder *builder,
                               guint            field,
                               const char      *value)
 {
-  Column *column;
+  if (value != NULL)
+    _qrt_layer_builder_set_string_len (builder, field, value, strlen (value));
+}
 
-  if (value == NULL)
-    return;
-  column = current_column (builder, field, QRT_FIELD_STRING);
+/* A string of @len bytes, not NUL-terminated; one with a NUL inside ends there. */
+void
+_qrt_layer_builder_set_string_len (QrtLayerBuilder *builder,
+                                   guint            field,
+                                   const char      *value,
+                                   gsize            len)
+{
+  BuildColumn *column = current_column (builder, field, QRT_FIELD_STRING);
+  const char *nul = memchr (value, '\0', len);
+
+  if (nul != NULL)
+    len = nul - value;
   if (column)
-    g_array_index (column->values, const char *, column->values->len - 1) =
-      g_string_chunk_insert_const (builder->strings, value);
+    g_array_index (column->values, guint32, column->values->len - 1) =
+      texts_intern (&builder->texts, value, len);
 }
 
 static void
@@ -836,7 +1019,7 @@ truncate_to_feature_start (QrtLayerBuilder *builder)
   g_array_set_size (builder->fids, builder->fids->len - 1);
   for (guint i = 0; i < builder->columns->len; i++)
     {
-      Column *column = &g_array_index (builder->columns, Column, i);
+      BuildColumn *column = &g_array_index (builder->columns, BuildColumn, i);
 
       g_array_set_size (column->values, column->values->len - 1);
       g_byte_array_set_size (column->nulls, column->nulls->len - 1);
@@ -1092,33 +1275,120 @@ out:
   return success;
 }
 
+/* The extent, then each feature's compact box as offsets from the extent's centre (to the
+ * metre, so whole-metre coordinates stay exact). */
 static void
-compute_bboxes (QrtLayer  *self,
-                QrtCoords  which)
+compute_boxes (QrtLayer  *self,
+               QrtCoords  which)
 {
   const double *xy = self->coords[which];
+  QrtBBox *extent = &self->extent[which];
+  double ox, oy;
 
-  self->bboxes[which] = g_new (QrtBBox, MAX (1, self->n_features));
-  qrt_bbox_init_empty (&self->extent[which]);
+  qrt_bbox_init_empty (extent);
+  for (guint i = 0; i < self->n_points; i++)
+    qrt_bbox_extend (extent, xy[2 * i], xy[2 * i + 1]);
+  ox = qrt_bbox_is_empty (extent) ? 0 : round ((extent->min_x + extent->max_x) / 2);
+  oy = qrt_bbox_is_empty (extent) ? 0 : round ((extent->min_y + extent->max_y) / 2);
+  self->origin[which][0] = ox;
+  self->origin[which][1] = oy;
+
+  self->boxes[which] = g_new (QrtBoxF, MAX (1, self->n_features));
   for (guint f = 0; f < self->n_features; f++)
     {
-      QrtBBox *box = &self->bboxes[which][f];
       guint first = self->ring_offsets[self->part_offsets[self->feature_offsets[f]]];
       guint last = self->ring_offsets[self->part_offsets[self->feature_offsets[f + 1]]];
+      QrtBBox box;
 
-      qrt_bbox_init_empty (box);
+      qrt_bbox_init_empty (&box);
       for (guint i = first; i < last; i++)
-        qrt_bbox_extend (box, xy[2 * i], xy[2 * i + 1]);
-      qrt_bbox_union (&self->extent[which], box);
+        qrt_bbox_extend (&box, xy[2 * i], xy[2 * i + 1]);
+      qrt_boxf_set (&self->boxes[which][f], &box, ox, oy);
     }
-  self->index[which] = qrt_rtree_new (self->bboxes[which], self->n_features);
+}
+
+static void
+build_index (QrtLayer  *self,
+             QrtCoords  which,
+             QrtRTree  *same_order)
+{
+  QrtBoxes items = {
+    self->boxes[which], self->n_features, self->origin[which][0], self->origin[which][1],
+  };
+
+  self->index[which] = qrt_rtree_new (&items, same_order);
 }
 
 static gpointer
-index_mercator_thread (gpointer data)
+mercator_thread (gpointer data)
 {
-  compute_bboxes (data, QRT_COORDS_MERCATOR);
+  QrtLayer *self = data;
+  GError *error = NULL;
+
+  if (!to_mercator (self, &error))
+    return error;
+  compute_boxes (self, QRT_COORDS_MERCATOR);
   return NULL;
+}
+
+/* Narrows the build columns into the layer's. */
+static void
+freeze_columns (QrtLayer        *self,
+                QrtLayerBuilder *builder)
+{
+  self->n_columns = builder->columns->len;
+  self->columns = g_new0 (Column, MAX (1, self->n_columns));
+  for (guint i = 0; i < self->n_columns; i++)
+    {
+      BuildColumn *from = &g_array_index (builder->columns, BuildColumn, i);
+      Column *to = &self->columns[i];
+      guint n = self->n_features;
+
+      to->name = g_steal_pointer (&from->name);
+      to->type = from->type;
+      if (memchr (from->nulls->data, 1, n) != NULL)
+        to->nulls = g_byte_array_free (g_steal_pointer (&from->nulls), FALSE);
+
+      if (to->type == QRT_FIELD_INTEGER)
+        {
+          const gint64 *v = (const gint64 *) from->values->data;
+          gint32 *narrow;
+          guint f;
+
+          for (f = 0; f < n; f++)
+            if (v[f] < G_MININT32 || v[f] > G_MAXINT32)
+              break;
+          to->wide = f < n;
+          if (!to->wide)
+            {
+              narrow = g_new (gint32, MAX (1, n));
+              for (f = 0; f < n; f++)
+                narrow[f] = (gint32) v[f];
+              to->values = narrow;
+              continue;
+            }
+        }
+      to->values = g_array_free (g_steal_pointer (&from->values), FALSE);
+    }
+
+  self->text_size = builder->texts.bytes->len;
+  self->text = g_byte_array_free (g_steal_pointer (&builder->texts.bytes), FALSE);
+}
+
+/* Keeps the source's feature ids only when they are not simply consecutive. */
+static void
+freeze_fids (QrtLayer        *self,
+             QrtLayerBuilder *builder)
+{
+  const gint64 *fids = (const gint64 *) builder->fids->data;
+  guint f;
+
+  self->fid_base = self->n_features > 0 ? fids[0] : 0;
+  for (f = 0; f < self->n_features; f++)
+    if (fids[f] != self->fid_base + f)
+      break;
+  if (f < self->n_features)
+    self->fids = (gint64 *) g_array_free (g_steal_pointer (&builder->fids), FALSE);
 }
 
 static gpointer
@@ -1146,6 +1416,7 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
                           GError          **error)
 {
   g_autoptr(QrtLayer) self = NULL;
+  GError *mercator_error;
 
   g_return_val_if_fail (builder != NULL, NULL);
   g_return_val_if_fail (!builder->in_feature, NULL);
@@ -1160,36 +1431,39 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   self->n_rings = builder->ring_offsets->len;
   self->n_points = builder->coords->len / 2;
   self->feature_offsets = steal_array (&builder->feature_offsets, self->n_parts, TRUE);
-  self->fids = steal_array (&builder->fids, 0, FALSE);
   self->part_offsets = steal_array (&builder->part_offsets, self->n_rings, TRUE);
   self->ring_offsets = steal_array (&builder->ring_offsets, self->n_points, TRUE);
   self->coords[QRT_COORDS_ANALYSIS] = steal_array (&builder->coords, 0, FALSE);
   self->coords[QRT_COORDS_MERCATOR] = g_new (double, MAX (1, 2 * self->n_points));
-
-  self->n_columns = builder->columns->len;
-  g_array_set_clear_func (builder->columns, NULL);
-  self->columns = steal_array (&builder->columns, 0, FALSE);
-  self->strings = g_steal_pointer (&builder->strings);
+  freeze_fids (self, builder);
+  freeze_columns (self, builder);
   qrt_layer_builder_free (builder);
 
   if (self->kind == QRT_GEOMETRY_POLYGON)
     orient_rings (self);
-  if (!to_mercator (self, error))
-    return NULL;
 
-  /* The two coordinate sets are independent: index them side by side. */
+  /* Display coordinates and their boxes are made beside the analysis boxes and the curve
+   * order; both trees then share that order. */
   if (self->n_features > 10000)
     {
-      GThread *thread = g_thread_new ("qrt-index", index_mercator_thread, self);
+      GThread *thread = g_thread_new ("qrt-mercator", mercator_thread, self);
 
-      compute_bboxes (self, QRT_COORDS_ANALYSIS);
-      g_thread_join (thread);
+      compute_boxes (self, QRT_COORDS_ANALYSIS);
+      build_index (self, QRT_COORDS_ANALYSIS, NULL);
+      mercator_error = g_thread_join (thread);
     }
   else
     {
-      compute_bboxes (self, QRT_COORDS_ANALYSIS);
-      compute_bboxes (self, QRT_COORDS_MERCATOR);
+      compute_boxes (self, QRT_COORDS_ANALYSIS);
+      build_index (self, QRT_COORDS_ANALYSIS, NULL);
+      mercator_error = mercator_thread (self);
     }
+  if (mercator_error != NULL)
+    {
+      g_propagate_error (error, mercator_error);
+      return NULL;
+    }
+  build_index (self, QRT_COORDS_MERCATOR, self->index[QRT_COORDS_ANALYSIS]);
 
   return g_steal_pointer (&self);
 }
@@ -1228,17 +1502,28 @@ qrt_layer_with_column (QrtLayer     *self,
   copy->n_parts = self->n_parts;
   for (guint c = 0; c < 2; c++)
     {
+      QrtBoxes items = {
+        NULL, self->n_features, self->origin[c][0], self->origin[c][1],
+      };
+
       copy->coords[c] = g_memdup2 (self->coords[c], sizeof (double) * MAX (1, 2 * self->n_points));
-      copy->bboxes[c] = g_memdup2 (self->bboxes[c], sizeof (QrtBBox) * MAX (1, self->n_features));
+      copy->boxes[c] = g_memdup2 (self->boxes[c], sizeof (QrtBoxF) * MAX (1, self->n_features));
+      copy->origin[c][0] = self->origin[c][0];
+      copy->origin[c][1] = self->origin[c][1];
       copy->extent[c] = self->extent[c];
-      copy->index[c] = qrt_rtree_new (copy->bboxes[c], copy->n_features);
+      items.boxes = copy->boxes[c];
+      /* Same boxes, same curve: the order is shared rather than sorted again. */
+      copy->index[c] = qrt_rtree_new (&items, self->index[QRT_COORDS_ANALYSIS]);
     }
   copy->ring_offsets = g_memdup2 (self->ring_offsets, sizeof (guint32) * (self->n_rings + 1));
   copy->part_offsets = g_memdup2 (self->part_offsets, sizeof (guint32) * (self->n_parts + 1));
   copy->feature_offsets = g_memdup2 (self->feature_offsets,
                                      sizeof (guint32) * (self->n_features + 1));
-  copy->fids = g_memdup2 (self->fids, sizeof (gint64) * MAX (1, self->n_features));
-  copy->strings = g_string_chunk_new (4096);
+  copy->fid_base = self->fid_base;
+  if (self->fids)
+    copy->fids = (gint64 *) g_memdup2 (self->fids, sizeof (gint64) * MAX (1, self->n_features));
+  copy->text = g_memdup2 (self->text, MAX (1, self->text_size));
+  copy->text_size = self->text_size;
 
   copy->n_columns = n_columns;
   copy->columns = g_new0 (Column, n_columns);
@@ -1247,33 +1532,30 @@ qrt_layer_with_column (QrtLayer     *self,
       Column *to = &copy->columns[i];
       gboolean is_new = (int) i == existing || i == self->n_columns;
 
-      to->name = g_strdup (is_new ? name : self->columns[i].name);
-      to->type = is_new ? QRT_FIELD_REAL : self->columns[i].type;
-      to->nulls = g_byte_array_sized_new (self->n_features);
-      g_byte_array_set_size (to->nulls, self->n_features);
       if (is_new)
         {
-          to->values = g_array_sized_new (FALSE, FALSE, sizeof (double), self->n_features);
-          g_array_append_vals (to->values, values, self->n_features);
+          double *v = g_memdup2 (values, sizeof (double) * MAX (1, self->n_features));
+          gboolean any_null = FALSE;
+
+          to->name = g_strdup (name);
+          to->type = QRT_FIELD_REAL;
+          to->values = v;
           for (guint f = 0; f < self->n_features; f++)
-            to->nulls->data[f] = !isfinite (values[f]);
+            any_null |= !isfinite (v[f]);
+          if (any_null)
+            {
+              to->nulls = g_new (guint8, self->n_features);
+              for (guint f = 0; f < self->n_features; f++)
+                to->nulls[f] = !isfinite (v[f]);
+            }
           continue;
         }
-      memcpy (to->nulls->data, self->columns[i].nulls->data, self->n_features);
-      to->values = g_array_sized_new (FALSE, TRUE, g_array_get_element_size (self->columns[i].values),
-                                      self->n_features);
-      g_array_set_size (to->values, self->n_features);
-      if (to->type == QRT_FIELD_STRING)
-        for (guint f = 0; f < self->n_features; f++)
-          {
-            const char *text = g_array_index (self->columns[i].values, const char *, f);
-
-            g_array_index (to->values, const char *, f) =
-              text ? g_string_chunk_insert_const (copy->strings, text) : NULL;
-          }
-      else
-        memcpy (to->values->data, self->columns[i].values->data,
-                self->n_features * g_array_get_element_size (to->values));
+      *to = self->columns[i];
+      to->name = g_strdup (self->columns[i].name);
+      to->values = g_memdup2 (self->columns[i].values,
+                              column_width (to) * MAX (1, self->n_features));
+      if (self->columns[i].nulls)
+        to->nulls = g_memdup2 (self->columns[i].nulls, self->n_features);
     }
   return copy;
 }

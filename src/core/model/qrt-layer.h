@@ -54,7 +54,8 @@ QrtGeometryKind  qrt_layer_get_geometry_kind   (QrtLayer    *self);
 int              qrt_layer_get_epsg            (QrtLayer    *self);
 guint            qrt_layer_get_n_features      (QrtLayer    *self);
 guint64          qrt_layer_get_serial          (QrtLayer    *self);
-const gint64    *qrt_layer_get_fids            (QrtLayer    *self);
+gint64           qrt_layer_get_fid             (QrtLayer    *self,
+                                                guint        feature);
 const QrtBBox   *qrt_layer_get_extent          (QrtLayer    *self,
                                                 QrtCoords    coords);
 const double    *qrt_layer_get_coords          (QrtLayer    *self,
@@ -65,8 +66,10 @@ const guint32   *qrt_layer_get_ring_offsets    (QrtLayer    *self,
 const guint32   *qrt_layer_get_part_offsets    (QrtLayer    *self,
                                                 guint       *n_parts);
 const guint32   *qrt_layer_get_feature_offsets (QrtLayer    *self);
-const QrtBBox   *qrt_layer_get_feature_bboxes  (QrtLayer    *self,
-                                                QrtCoords    coords);
+void             qrt_layer_get_feature_bbox    (QrtLayer    *self,
+                                                QrtCoords    coords,
+                                                guint        feature,
+                                                QrtBBox     *box);
 const QrtRTree  *qrt_layer_get_index           (QrtLayer    *self,
                                                 QrtCoords    coords);
 gsize            qrt_layer_get_memsize         (QrtLayer    *self);

@@ -173,7 +173,6 @@ qrt_layer_query_rect (QrtLayer      *layer,
   GArray *hits;
   const double *xy;
   const guint32 *rings, *parts, *features;
-  const QrtBBox *boxes;
   guint kept = 0;
 
   g_return_val_if_fail (QRT_IS_LAYER (layer) && rect != NULL, NULL);
@@ -183,14 +182,16 @@ qrt_layer_query_rect (QrtLayer      *layer,
   rings = qrt_layer_get_ring_offsets (layer, NULL);
   parts = qrt_layer_get_part_offsets (layer, NULL);
   features = qrt_layer_get_feature_offsets (layer);
-  boxes = qrt_layer_get_feature_bboxes (layer, coords);
 
   for (guint h = 0; h < hits->len; h++)
     {
       guint f = g_array_index (hits, guint, h);
-      gboolean touches = qrt_bbox_contains (rect, &boxes[f]);
+      QrtBBox box;
+      gboolean touches;
       double cx = (rect->min_x + rect->max_x) / 2, cy = (rect->min_y + rect->max_y) / 2;
 
+      qrt_layer_get_feature_bbox (layer, coords, f, &box);
+      touches = qrt_bbox_contains (rect, &box);
       /* The rectangle inside a polygon, or an edge crossing it. */
       if (!touches && qrt_layer_get_geometry_kind (layer) == QRT_GEOMETRY_POLYGON)
         touches = polygon_contains (xy, rings, parts[features[f]], parts[features[f + 1]], cx, cy);

@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "qrt-bbox.h"
 #include "qrt-rtree.h"
 
 #define NODE_SIZE 16
@@ -14,47 +13,84 @@
  * linear-time radix sort, stable, so the order is the same on every run) and grouped
  * NODE_SIZE at a time; upper levels group consecutive nodes of the level below. Nothing
  * changes after qrt_rtree_new(), so queries need no locking.
+ *
+ * The two trees of a layer (analysis CRS and Web Mercator) share one order: Web Mercator is a
+ * smooth, monotonic map of the analysis plane over a municipality, so a curve through one is
+ * as good a curve through the other, and the sort, the dearest step, runs once.
  */
+typedef struct
+{
+  guint32 n;
+  guint32 slots[];         /* slot -> item index */
+} Order;
+
 struct _QrtRTree
 {
-  guint    n_items;
-  guint32 *order;          /* slot -> item index */
-  const QrtBBox *boxes;    /* the caller's, by item index; not copied */
+  QrtBoxes items;          /* the caller's boxes, not copied */
+  Order   *order;          /* atomically reference-counted, shared with a same-order tree */
+  gboolean sorted;         /* this tree made the order */
   guint    n_levels;
   guint   *level_sizes;    /* level 0 groups items, the last level is the root */
   QrtBBox **levels;
 };
 
-/* Position of (x, y), each 0..65535, along the Hilbert curve of order 16. */
-static guint32
+/*
+ * The Hilbert index of order 16 by a nibble of x and y at a time. The curve's recursion only
+ * ever mirrors (both coordinates complemented) and transposes (swapped) what is left; the two
+ * commute, so which of them are in force is a state of two bits, and a table gives, for a
+ * state and the next four bits of x and of y, the next eight bits of the index and the new
+ * state. Four lookups replace sixteen rounds of branches.
+ */
+enum { SWAP = 1, FLIP = 2 };
+
+static guint16 hilbert_table[4][16][16];
+
+static gpointer
+hilbert_table_init (gpointer data)
+{
+  for (guint state = 0; state < 4; state++)
+    for (guint x = 0; x < 16; x++)
+      for (guint y = 0; y < 16; y++)
+        {
+          guint s = state, d = 0;
+
+          for (int b = 3; b >= 0; b--)
+            {
+              guint rx = (x >> b) & 1, ry = (y >> b) & 1;
+
+              if (s & FLIP)
+                {
+                  rx ^= 1;
+                  ry ^= 1;
+                }
+              if (s & SWAP)
+                {
+                  guint t = rx;
+
+                  rx = ry;
+                  ry = t;
+                }
+              d = d << 2 | ((3 * rx) ^ ry);
+              if (ry == 0)
+                s ^= SWAP | (rx ? FLIP : 0);
+            }
+          hilbert_table[state][x][y] = (guint16) (d | s << 8);
+        }
+  return NULL;
+}
+
+static inline guint32
 hilbert_index (guint32 x,
                guint32 y)
 {
-  guint32 d = 0;
+  guint32 d = 0, state = 0;
 
-  for (guint32 s = 1u << 15; s > 0; s >>= 1)
+  for (int shift = 12; shift >= 0; shift -= 4)
     {
-      guint32 rx = (x & s) > 0;
-      guint32 ry = (y & s) > 0;
+      guint e = hilbert_table[state][(x >> shift) & 15][(y >> shift) & 15];
 
-      d += s * s * ((3 * rx) ^ ry);
-      if (ry == 0)
-        {
-          if (rx == 1)
-            {
-              x = s - 1 - x;
-              y = s - 1 - y;
-            }
-          /* Only the low bits below s matter from here on. */
-          {
-            guint32 t = x;
-
-            x = y;
-            y = t;
-          }
-        }
-      x &= s - 1;
-      y &= s - 1;
+      d = d << 8 | (e & 0xff);
+      state = e >> 8;
     }
   return d;
 }
@@ -89,6 +125,46 @@ radix_sort (guint64 *pairs,
   g_assert (from == pairs);
 }
 
+static Order *
+hilbert_order (const QrtBoxes *items)
+{
+  static GOnce once = G_ONCE_INIT;
+  Order *order = g_atomic_rc_box_alloc (sizeof (Order) + sizeof (guint32) * MAX (1, items->n));
+  g_autofree guint64 *pairs = g_new (guint64, MAX (items->n, 1));
+  float min_x = INFINITY, min_y = INFINITY, max_x = -INFINITY, max_y = -INFINITY;
+  float sx, sy;
+
+  g_once (&once, hilbert_table_init, NULL);
+
+  for (guint i = 0; i < items->n; i++)
+    {
+      const QrtBoxF *b = &items->boxes[i];
+
+      min_x = MIN (min_x, b->min_x);
+      min_y = MIN (min_y, b->min_y);
+      max_x = MAX (max_x, b->max_x);
+      max_y = MAX (max_y, b->max_y);
+    }
+  sx = max_x > min_x ? 32767.5f / (max_x - min_x) : 0;
+  sy = max_y > min_y ? 32767.5f / (max_y - min_y) : 0;
+
+  order->n = items->n;
+  for (guint i = 0; i < items->n; i++)
+    {
+      const QrtBoxF *b = &items->boxes[i];
+      /* Twice the centre's offset, scaled to 0..65535. */
+      float cx = (b->min_x + b->max_x - 2 * min_x) * sx;
+      float cy = (b->min_y + b->max_y - 2 * min_y) * sy;
+
+      pairs[i] = (guint64) hilbert_index ((guint32) CLAMP (cx, 0, 65535),
+                                          (guint32) CLAMP (cy, 0, 65535)) << 32 | i;
+    }
+  radix_sort (pairs, items->n);
+  for (guint i = 0; i < items->n; i++)
+    order->slots[i] = (guint32) pairs[i];
+  return order;
+}
+
 static QrtBBox *
 group_boxes (const QrtBBox *boxes,
              guint          n,
@@ -110,58 +186,66 @@ group_boxes (const QrtBBox *boxes,
   return out;
 }
 
+/* The boxes of the leaves, each over NODE_SIZE items in slot order. */
+static QrtBBox *
+leaf_boxes (const QrtRTree *tree,
+            guint          *n_leaves)
+{
+  guint n = tree->items.n;
+  guint leaves = (n + NODE_SIZE - 1) / NODE_SIZE;
+  QrtBBox *out = g_new (QrtBBox, MAX (leaves, 1));
+
+  for (guint g = 0; g < leaves; g++)
+    {
+      guint end = MIN (n, (g + 1) * NODE_SIZE);
+      float min_x = INFINITY, min_y = INFINITY, max_x = -INFINITY, max_y = -INFINITY;
+
+      for (guint i = g * NODE_SIZE; i < end; i++)
+        {
+          const QrtBoxF *b = &tree->items.boxes[tree->order->slots[i]];
+
+          min_x = MIN (min_x, b->min_x);
+          min_y = MIN (min_y, b->min_y);
+          max_x = MAX (max_x, b->max_x);
+          max_y = MAX (max_y, b->max_y);
+        }
+      out[g] = (QrtBBox) { tree->items.origin_x + min_x, tree->items.origin_y + min_y,
+                           tree->items.origin_x + max_x, tree->items.origin_y + max_y };
+    }
+
+  *n_leaves = leaves;
+  return out;
+}
+
 /**
  * qrt_rtree_new:
- * @boxes: (array length=n_boxes): one box per item; kept, not copied: it must outlive the tree
- * @n_boxes: number of items
+ * @items: one box per item; the struct is copied, the boxes are not: they must outlive the
+ *   tree
+ * @same_order: (nullable): a tree over the same items in another coordinate system whose
+ *   curve order to share instead of sorting again
  *
- * Returns: (transfer full): a packed tree over @boxes; item i is reported as index i.
+ * Returns: (transfer full): a packed tree over @items; item i is reported as index i.
  */
 QrtRTree *
-qrt_rtree_new (const QrtBBox *boxes,
-               guint          n_boxes)
+qrt_rtree_new (const QrtBoxes *items,
+               const QrtRTree *same_order)
 {
-  QrtRTree *tree = g_new0 (QrtRTree, 1);
+  QrtRTree *tree;
   g_autoptr(GPtrArray) levels = g_ptr_array_new ();
   g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autofree guint64 *pairs = g_new (guint64, MAX (n_boxes, 1));
-  QrtBBox extent;
   QrtBBox *level;
   guint level_n;
-  double sx, sy;
 
-  g_return_val_if_fail (boxes != NULL || n_boxes == 0, NULL);
+  g_return_val_if_fail (items != NULL, NULL);
+  g_return_val_if_fail (items->boxes != NULL || items->n == 0, NULL);
+  g_return_val_if_fail (same_order == NULL || same_order->items.n == items->n, NULL);
 
-  qrt_bbox_init_empty (&extent);
-  for (guint i = 0; i < n_boxes; i++)
-    qrt_bbox_union (&extent, &boxes[i]);
-  sx = extent.max_x > extent.min_x ? 65535.0 / (extent.max_x - extent.min_x) : 0;
-  sy = extent.max_y > extent.min_y ? 65535.0 / (extent.max_y - extent.min_y) : 0;
+  tree = g_new0 (QrtRTree, 1);
+  tree->items = *items;
+  tree->sorted = same_order == NULL;
+  tree->order = same_order ? g_atomic_rc_box_acquire (same_order->order) : hilbert_order (items);
 
-  tree->n_items = n_boxes;
-  tree->order = g_new (guint32, MAX (n_boxes, 1));
-  for (guint i = 0; i < n_boxes; i++)
-    {
-      double cx = ((boxes[i].min_x + boxes[i].max_x) / 2 - extent.min_x) * sx;
-      double cy = ((boxes[i].min_y + boxes[i].max_y) / 2 - extent.min_y) * sy;
-
-      pairs[i] = (guint64) hilbert_index ((guint32) CLAMP (cx, 0, 65535),
-                                          (guint32) CLAMP (cy, 0, 65535)) << 32 | i;
-    }
-  radix_sort (pairs, n_boxes);
-  for (guint i = 0; i < n_boxes; i++)
-    tree->order[i] = (guint32) pairs[i];
-
-  tree->boxes = boxes;
-
-  {
-    /* Level 0 groups items in slot order. */
-    g_autofree QrtBBox *slots = g_new (QrtBBox, MAX (n_boxes, 1));
-
-    for (guint i = 0; i < n_boxes; i++)
-      slots[i] = boxes[tree->order[i]];
-    level = group_boxes (slots, n_boxes, &level_n);
-  }
+  level = leaf_boxes (tree, &level_n);
   g_ptr_array_add (levels, level);
   g_array_append_val (sizes, level_n);
   while (level_n > 1)
@@ -188,31 +272,44 @@ qrt_rtree_free (QrtRTree *tree)
     g_free (tree->levels[i]);
   g_free (tree->levels);
   g_free (tree->level_sizes);
-  g_free (tree->order);
+  g_atomic_rc_box_release (tree->order);
   g_free (tree);
 }
+
+typedef struct
+{
+  QrtBBox abs;   /* the query */
+  QrtBoxF rel;   /* the same, as offsets from the items' origin, rounded outwards */
+} Query;
 
 static void
 search_node (const QrtRTree *tree,
              guint           level,
              guint           node,
-             const QrtBBox  *query,
+             const Query    *query,
              GArray         *hits)
 {
   guint first = node * NODE_SIZE;
 
   if (level == 0)
     {
-      guint end = MIN (tree->n_items, first + NODE_SIZE);
+      guint end = MIN (tree->items.n, first + NODE_SIZE);
+      const QrtBoxF *q = &query->rel;
 
       for (guint i = first; i < end; i++)
-        if (qrt_bbox_intersects (&tree->boxes[tree->order[i]], query))
-          g_array_append_val (hits, tree->order[i]);
+        {
+          guint32 item = tree->order->slots[i];
+          const QrtBoxF *b = &tree->items.boxes[item];
+
+          if (b->min_x <= q->max_x && q->min_x <= b->max_x &&
+              b->min_y <= q->max_y && q->min_y <= b->max_y)
+            g_array_append_val (hits, item);
+        }
       return;
     }
 
   for (guint child = first; child < MIN (tree->level_sizes[level - 1], first + NODE_SIZE); child++)
-    if (qrt_bbox_intersects (&tree->levels[level - 1][child], query))
+    if (qrt_bbox_intersects (&tree->levels[level - 1][child], &query->abs))
       search_node (tree, level - 1, child, query, hits);
 }
 
@@ -231,6 +328,9 @@ compare_guint (gconstpointer a,
  * @tree: a tree
  * @query: the box to search
  *
+ * The boxes are compact (see #QrtBoxF), so the answer may hold an item that misses @query by
+ * less than a float step; it never lacks one that hits.
+ *
  * Returns: (transfer full) (element-type guint): indices of the items whose box intersects
  *   @query, in ascending order, so callers keep the items' original order (drawing order).
  */
@@ -239,23 +339,31 @@ qrt_rtree_query (const QrtRTree *tree,
                  const QrtBBox  *query)
 {
   GArray *hits = g_array_new (FALSE, FALSE, sizeof (guint));
+  Query q;
   guint top;
 
   g_return_val_if_fail (tree != NULL, hits);
   g_return_val_if_fail (query != NULL, hits);
 
-  if (tree->n_items == 0)
+  if (tree->items.n == 0)
     return hits;
 
+  q.abs = *query;
+  qrt_boxf_set (&q.rel, query, tree->items.origin_x, tree->items.origin_y);
   top = tree->n_levels - 1;
   for (guint node = 0; node < tree->level_sizes[top]; node++)
-    if (qrt_bbox_intersects (&tree->levels[top][node], query))
-      search_node (tree, top, node, query, hits);
+    if (qrt_bbox_intersects (&tree->levels[top][node], &q.abs))
+      search_node (tree, top, node, &q, hits);
 
   g_array_sort (hits, compare_guint);
   return hits;
 }
 
+/**
+ * qrt_rtree_get_memsize:
+ *
+ * Returns: bytes held by the tree; a shared order counts for the tree that sorted it.
+ */
 gsize
 qrt_rtree_get_memsize (const QrtRTree *tree)
 {
@@ -263,7 +371,9 @@ qrt_rtree_get_memsize (const QrtRTree *tree)
 
   g_return_val_if_fail (tree != NULL, 0);
 
-  size = sizeof *tree + tree->n_items * sizeof (guint32);
+  size = sizeof *tree;
+  if (tree->sorted)
+    size += sizeof (Order) + tree->items.n * sizeof (guint32);
   for (guint i = 0; i < tree->n_levels; i++)
     size += tree->level_sizes[i] * sizeof (QrtBBox);
   return size;

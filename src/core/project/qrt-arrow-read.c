@@ -103,6 +103,18 @@ read_points (Wkb             *w,
 
   if (!read_u32 (w, swap, &n) || (guint64) n * 8 * dims > (guint64) (w->end - w->p))
     return FALSE;
+  /* The common case, plain x,y in this machine's order: one copy for the whole run. */
+  if (!swap && dims == 2 && G_BYTE_ORDER == G_LITTLE_ENDIAN)
+    {
+      g_autofree double *aligned = NULL;
+      const double *xy = (const double *) (gconstpointer) w->p;
+
+      if ((guintptr) w->p % G_ALIGNOF (double) != 0)
+        xy = aligned = g_memdup2 (w->p, (gsize) n * 16);
+      _qrt_layer_builder_add_points (builder, xy, n);
+      w->p += (gsize) n * 16;
+      return TRUE;
+    }
   for (guint32 i = 0; i < n; i++)
     if (!read_xy (w, swap, dims, builder))
       return FALSE;
@@ -270,7 +282,6 @@ set_value (QrtLayerBuilder         *builder,
     case COLUMN_LARGE_UTF8:
       {
         gint64 start, end;
-        g_autofree char *text = NULL;
 
         if (column->kind == COLUMN_UTF8)
           {
@@ -282,8 +293,8 @@ set_value (QrtLayerBuilder         *builder,
             start = ((const gint64 *) array->buffers[1])[i];
             end = ((const gint64 *) array->buffers[1])[i + 1];
           }
-        text = g_strndup ((const char *) array->buffers[2] + start, end - start);
-        qrt_layer_builder_set_string (builder, column->field, text);
+        _qrt_layer_builder_set_string_len (builder, column->field,
+                                           (const char *) array->buffers[2] + start, end - start);
         break;
       }
     case COLUMN_SKIP:

@@ -157,7 +157,6 @@ paint_selection (QrtSelectionLayer *self,
                  const Transform   *t,
                  const QrtBBox     *view)
 {
-  const QrtBBox *boxes = qrt_layer_get_feature_bboxes (self->layer, QRT_COORDS_MERCATOR);
   QrtGeometryKind kind = qrt_layer_get_geometry_kind (self->layer);
   double radius = self->point_radius + 3;
 
@@ -165,8 +164,12 @@ paint_selection (QrtSelectionLayer *self,
   for (guint i = 0; i < self->features->len; i++)
     {
       guint f = g_array_index (self->features, guint, i);
+      QrtBBox box;
 
-      if (f < qrt_layer_get_n_features (self->layer) && qrt_bbox_intersects (&boxes[f], view))
+      if (f >= qrt_layer_get_n_features (self->layer))
+        continue;
+      qrt_layer_get_feature_bbox (self->layer, QRT_COORDS_MERCATOR, f, &box);
+      if (qrt_bbox_intersects (&box, view))
         feature_path (cr, self->layer, f, t, radius);
     }
 
