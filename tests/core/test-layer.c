@@ -5,6 +5,7 @@
 #include <ogr_srs_api.h>
 
 #include "qrt-core.h"
+#include "model/qrt-layer-private.h"
 
 static void
 add_ring (QrtLayerBuilder *builder,
@@ -154,10 +155,18 @@ test_mercator (void)
   g_assert_cmpfloat_with_epsilon (lat, 51.40, 1e-6);
 }
 
+typedef enum
+{
+  DISPLAY_AT_FINISH,     /* the copy made by finish() */
+  DISPLAY_WHILE_READING, /* made by the display thread as batches are sealed */
+  DISPLAY_STALE_AREA,    /* a declared extent that misses points: finish() must take over */
+} DisplayMode;
+
 static void
-test_mercator_grid (void)
+test_mercator_grid (gconstpointer data)
 {
   /* Enough points for the interpolated path; every one must match PROJ within 1 cm. */
+  DisplayMode mode = GPOINTER_TO_INT (data);
   g_autoptr(QrtLayerBuilder) builder =
     qrt_layer_builder_new ("many", QRT_GEOMETRY_POINT, QRT_EPSG_DEFAULT_ANALYSIS);
   g_autoptr(GRand) rand = g_rand_new_with_seed (11);
@@ -169,7 +178,12 @@ test_mercator_grid (void)
   OGRSpatialReferenceH merc = OSRNewSpatialReference (NULL);
   OGRCoordinateTransformationH ct;
   const double *m;
+  QrtBBox area = { 420000, 5680000, 450000, 5710000 };
 
+  if (mode == DISPLAY_STALE_AREA)
+    area.max_x = 430000;
+  if (mode != DISPLAY_AT_FINISH)
+    _qrt_layer_builder_set_display_area (builder, &area);
   for (guint i = 0; i < n; i++)
     {
       xs[i] = g_rand_double_range (rand, 420000, 450000);
@@ -178,6 +192,9 @@ test_mercator_grid (void)
       qrt_layer_builder_begin_part (builder);
       qrt_layer_builder_add_point (builder, xs[i], ys[i]);
       qrt_layer_builder_end_feature (builder);
+      /* Batches of uneven size, and many coordinate moves under the display thread. */
+      if (mode != DISPLAY_AT_FINISH && i % 777 == 776)
+        _qrt_layer_builder_seal (builder);
     }
   layer = qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
 
@@ -190,12 +207,89 @@ test_mercator_grid (void)
   m = qrt_layer_get_coords (layer, QRT_COORDS_MERCATOR, NULL);
   for (guint i = 0; i < n; i++)
     {
+      QrtBBox box;
+
       g_assert_cmpfloat_with_epsilon (m[2 * i], xs[i], 0.01);
       g_assert_cmpfloat_with_epsilon (m[2 * i + 1], ys[i], 0.01);
+      /* The display boxes come from the display copy, whoever made it. */
+      qrt_layer_get_feature_bbox (layer, QRT_COORDS_MERCATOR, i, &box);
+      g_assert_cmpfloat (box.min_x, <=, m[2 * i]);
+      g_assert_cmpfloat (box.max_x, >=, m[2 * i]);
+      g_assert_cmpfloat (box.max_x - box.min_x, <, 0.02);
     }
   OCTDestroyCoordinateTransformation (ct);
   OSRDestroySpatialReference (utm);
   OSRDestroySpatialReference (merc);
+}
+
+/* Sealing batch by batch gives the same layer as finishing at once: rings oriented, the same
+ * boxes and extent. */
+static void
+test_seal_batches (void)
+{
+  g_autoptr(QrtLayer) whole = NULL;
+  g_autoptr(QrtLayer) sealed = NULL;
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      g_autoptr(QrtLayerBuilder) builder =
+        qrt_layer_builder_new ("blocks", QRT_GEOMETRY_POLYGON, QRT_EPSG_DEFAULT_ANALYSIS);
+
+      for (guint f = 0; f < 3000; f++)
+        {
+          double x = 433000 + (f % 60) * 40, y = 5694000 + (f / 60) * 40;
+
+          qrt_layer_builder_begin_feature (builder);
+          qrt_layer_builder_begin_part (builder);
+          add_ring (builder, x, y, 30, f % 2 == 0);
+          add_ring (builder, x + 10, y + 10, 5, f % 3 == 0);
+          if (f % 5 == 0)
+            {
+              qrt_layer_builder_begin_part (builder);
+              add_ring (builder, x + 31, y + 31, 4, TRUE);
+            }
+          qrt_layer_builder_end_feature (builder);
+          if (pass == 1 && f % 250 == 249)
+            _qrt_layer_builder_seal (builder);
+        }
+      if (pass == 0)
+        whole = qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
+      else
+        sealed = qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
+    }
+
+  {
+    guint n_points, n_rings;
+    const double *a = qrt_layer_get_coords (whole, QRT_COORDS_ANALYSIS, &n_points);
+    const double *b = qrt_layer_get_coords (sealed, QRT_COORDS_ANALYSIS, NULL);
+    const guint32 *rings = qrt_layer_get_ring_offsets (sealed, &n_rings);
+    const guint32 *parts = qrt_layer_get_part_offsets (sealed, NULL);
+    guint n_parts;
+
+    qrt_layer_get_part_offsets (sealed, &n_parts);
+    g_assert_cmpmem (a, n_points * 2 * sizeof (double), b, n_points * 2 * sizeof (double));
+    /* Exterior rings counter-clockwise, holes clockwise. */
+    for (guint p = 0; p < n_parts; p++)
+      for (guint r = parts[p]; r < parts[p + 1]; r++)
+        {
+          double area2 = 0;
+
+          for (guint i = rings[r]; i + 1 < rings[r + 1]; i++)
+            area2 += b[2 * i] * b[2 * i + 3] - b[2 * i + 2] * b[2 * i + 1];
+          g_assert_cmpint (area2 > 0, ==, r == parts[p]);
+        }
+    for (guint f = 0; f < qrt_layer_get_n_features (whole); f++)
+      for (QrtCoords c = QRT_COORDS_ANALYSIS; c <= QRT_COORDS_MERCATOR; c++)
+        {
+          QrtBBox x, y;
+
+          qrt_layer_get_feature_bbox (whole, c, f, &x);
+          qrt_layer_get_feature_bbox (sealed, c, f, &y);
+          g_assert_cmpmem (&x, sizeof x, &y, sizeof y);
+        }
+    g_assert_cmpmem (qrt_layer_get_extent (whole, QRT_COORDS_ANALYSIS), sizeof (QrtBBox),
+                     qrt_layer_get_extent (sealed, QRT_COORDS_ANALYSIS), sizeof (QrtBBox));
+  }
 }
 
 static void
@@ -455,7 +549,13 @@ main (int    argc,
   g_test_add_func ("/layer/builder", test_builder);
   g_test_add_func ("/layer/geos", test_geos);
   g_test_add_func ("/layer/mercator", test_mercator);
-  g_test_add_func ("/layer/mercator-grid", test_mercator_grid);
+  g_test_add_data_func ("/layer/mercator-grid", GINT_TO_POINTER (DISPLAY_AT_FINISH),
+                        test_mercator_grid);
+  g_test_add_data_func ("/layer/mercator-grid/while-reading",
+                        GINT_TO_POINTER (DISPLAY_WHILE_READING), test_mercator_grid);
+  g_test_add_data_func ("/layer/mercator-grid/stale-area", GINT_TO_POINTER (DISPLAY_STALE_AREA),
+                        test_mercator_grid);
+  g_test_add_func ("/layer/seal-batches", test_seal_batches);
   g_test_add_func ("/layer/with-column", test_with_column);
   g_test_add_func ("/layer/rtree", test_rtree);
   g_test_add_func ("/layer/rtree-empty", test_rtree_empty);

@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 double *_qrt_layer_builder_peek_coords (QrtLayerBuilder *builder,
                                         guint           *n_points);
 
+void    _qrt_layer_builder_reserve        (QrtLayerBuilder *builder,
+                                           guint            n_features,
+                                           guint            n_points);
 /* @n points, interleaved x,y, appended to the current ring at once. */
 void    _qrt_layer_builder_add_points     (QrtLayerBuilder *builder,
                                            const double    *xy,
@@ -19,5 +22,9 @@ void    _qrt_layer_builder_set_string_len (QrtLayerBuilder *builder,
                                            guint            field,
                                            const char      *value,
                                            gsize            len);
+
+void    _qrt_layer_builder_set_display_area (QrtLayerBuilder *builder,
+                                             const QrtBBox   *area);
+void    _qrt_layer_builder_seal             (QrtLayerBuilder *builder);
 
 G_END_DECLS

@@ -303,6 +303,128 @@ set_value (QrtLayerBuilder         *builder,
     }
 }
 
+/*
+ * GDAL fills the next record batch in a thread of its own while this one parses the last:
+ * on two cores reading and parsing overlap instead of adding up. At most READ_AHEAD batches
+ * are in flight, which bounds the memory this takes. The layer is touched only by the reader
+ * until it has been joined.
+ */
+#define READ_AHEAD 2
+
+typedef struct
+{
+  struct ArrowArray array;   /* release == NULL: the end (or an error, see status) */
+  int               status;
+  char             *message;
+} Batch;
+
+typedef struct
+{
+  struct ArrowArrayStream *stream;
+  GAsyncQueue             *full;    /* Batch *, in order */
+  GAsyncQueue             *room;    /* one token per batch the reader may fetch */
+  int                      stop;
+  GThread                 *thread;
+} Reader;
+
+static gpointer
+reader_thread (gpointer data)
+{
+  Reader *r = data;
+  gboolean end = FALSE;
+
+  while (!end)
+    {
+      Batch *batch = g_new0 (Batch, 1);
+
+      g_async_queue_pop (r->room);
+      if (!g_atomic_int_get (&r->stop))
+        {
+          batch->status = r->stream->get_next (r->stream, &batch->array);
+          if (batch->status != 0)
+            {
+              const char *message = r->stream->get_last_error (r->stream);
+
+              batch->message = g_strdup (message ? message : "?");
+              batch->array.release = NULL;
+            }
+        }
+      end = batch->array.release == NULL;
+      g_async_queue_push (r->full, batch);
+    }
+  return NULL;
+}
+
+static void
+batch_free (Batch *batch)
+{
+  if (batch->array.release != NULL)
+    batch->array.release (&batch->array);
+  g_free (batch->message);
+  g_free (batch);
+}
+
+static void
+reader_start (Reader                  *r,
+              struct ArrowArrayStream *stream)
+{
+  r->stream = stream;
+  r->full = g_async_queue_new ();
+  r->room = g_async_queue_new ();
+  for (int i = 0; i < READ_AHEAD; i++)
+    g_async_queue_push (r->room, GINT_TO_POINTER (1));
+  r->thread = g_thread_new ("qrt-read", reader_thread, r);
+}
+
+/* The next batch, to be given back with reader_done(). */
+static Batch *
+reader_next (Reader *r)
+{
+  return g_async_queue_pop (r->full);
+}
+
+static void
+reader_done (Reader *r,
+             Batch  *batch)
+{
+  batch_free (batch);
+  g_async_queue_push (r->room, GINT_TO_POINTER (1));
+}
+
+/* Stops the reader early or after the end, dropping what it still fetched. */
+static void
+reader_stop (Reader *r)
+{
+  if (r->thread == NULL)
+    return;
+  g_atomic_int_set (&r->stop, 1);
+  g_async_queue_push (r->room, GINT_TO_POINTER (1));
+  g_thread_join (g_steal_pointer (&r->thread));
+  while (g_async_queue_length (r->full) > 0)
+    batch_free (g_async_queue_pop (r->full));
+  g_async_queue_unref (r->full);
+  g_async_queue_unref (r->room);
+}
+
+/* The extent the source declares (a GeoPackage keeps one per layer), in the analysis CRS: it
+ * lets the display copy be made while reading. Empty when there is none. */
+static void
+declared_area (OGRLayerH                     layer,
+               OGRCoordinateTransformationH  ct,
+               QrtBBox                      *area)
+{
+  OGREnvelope env;
+
+  qrt_bbox_init_empty (area);
+  if (OGR_L_GetExtent (layer, &env, FALSE) != OGRERR_NONE)
+    return;
+  if (ct == NULL)
+    *area = (QrtBBox) { env.MinX, env.MinY, env.MaxX, env.MaxY };
+  else if (!OCTTransformBounds (ct, env.MinX, env.MinY, env.MaxX, env.MaxY,
+                                &area->min_x, &area->min_y, &area->max_x, &area->max_y, 21))
+    qrt_bbox_init_empty (area);
+}
+
 static const char *
 geometry_column_name (OGRLayerH layer)
 {
@@ -328,9 +450,13 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
                       gboolean                      *unsupported,
                       GError                       **error)
 {
-  const char *options[] = { "INCLUDE_FID=YES", "MAX_FEATURES_IN_BATCH=65536", NULL };
+  const char *options[] = { "INCLUDE_FID=YES", "MAX_FEATURES_IN_BATCH=16384", NULL };
   struct ArrowArrayStream stream = { 0 };
   struct ArrowSchema schema = { 0 };
+  Reader reader = { 0 };
+  gboolean first_batch = TRUE;
+  gint64 count;
+  QrtBBox area;
   g_autoptr(QrtLayerBuilder) builder = NULL;
   g_autofree Column *columns = NULL;
   int geometry_index = -1;
@@ -391,33 +517,57 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
       goto out;
     }
 
+  /* Asked now: once the reader runs, only it may touch the layer. */
+  count = OGR_L_GetFeatureCount (layer, FALSE);
+  declared_area (layer, ct, &area);
+  reader_start (&reader, &stream);
   for (;;)
     {
-      struct ArrowArray batch = { 0 };
+      Batch *next = reader_next (&reader);
+      struct ArrowArray batch;
       const struct ArrowArray *geometry;
       guint first_point, n_points;
 
-      if (stream.get_next (&stream, &batch) != 0)
+      if (next->status != 0)
         {
-          const char *msg = stream.get_last_error (&stream);
-
-          g_debug ("Arrow stream of %s failed: %s", OGR_L_GetName (layer), msg ? msg : "?");
+          g_debug ("Arrow stream of %s failed: %s", OGR_L_GetName (layer), next->message);
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                        _("Layer “%s” could not be read completely; the file is damaged."),
                        OGR_L_GetName (layer));
+          reader_done (&reader, next);
           goto out;
         }
-      if (batch.release == NULL)
-        break;
+      if (next->array.release == NULL)
+        {
+          reader_done (&reader, next);
+          break;
+        }
+      batch = next->array;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
-          batch.release (&batch);
+          reader_done (&reader, next);
           goto out;
         }
 
       _qrt_layer_builder_peek_coords (builder, &first_point);
       geometry = batch.children[geometry_index];
+      if (first_batch)
+        {
+          /* Room for the whole layer at once, so no append copies what came before: the
+           * count GeoPackage keeps, points as many per feature as in this first batch (a
+           * WKB byte count over 16 bounds the points it holds). */
+          const gint32 *offsets = geometry->buffers[1];
+          double wkb_bytes = offsets[geometry->offset + batch.length] - offsets[geometry->offset];
+          gint64 features = MAX (count, batch.length);
+
+          _qrt_layer_builder_reserve (builder, (guint) MIN (features, G_MAXUINT32 / 2),
+                                      (guint) MIN (wkb_bytes / 16 * features / MAX (1, batch.length),
+                                                   G_MAXUINT32 / 4));
+          if (features > 10000 && !qrt_bbox_is_empty (&area))
+            _qrt_layer_builder_set_display_area (builder, &area);
+          first_batch = FALSE;
+        }
       for (gint64 row = 0; row < batch.length; row++)
         {
           const gint32 *offsets = geometry->buffers[1];
@@ -440,7 +590,7 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
           if (!read_geometry (&w, kind, builder))
             {
               qrt_layer_builder_discard_feature (builder);
-              batch.release (&batch);
+              reader_done (&reader, next);
               *unsupported = TRUE;
               goto out;
             }
@@ -449,7 +599,7 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
               set_value (builder, &columns[c], batch.children[c], row);
           qrt_layer_builder_end_feature (builder);
         }
-      batch.release (&batch);
+      reader_done (&reader, next);
 
       if (ct != NULL)
         {
@@ -476,10 +626,12 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
               xy[2 * (first_point + k) + 1] = ys[k];
             }
         }
+      _qrt_layer_builder_seal (builder);
     }
   ok = TRUE;
 
 out:
+  reader_stop (&reader);
   if (schema.release)
     schema.release (&schema);
   stream.release (&stream);
