@@ -250,7 +250,7 @@ main (int    argc,
       g_autoptr(QrtProjectLayer) item = g_list_model_get_item (G_LIST_MODEL (project), i);
       guint n_points;
 
-      qrt_layer_get_coords (qrt_project_layer_get_layer (item), QRT_COORDS_ANALYSIS, &n_points);
+      qrt_layer_get_coords (qrt_project_layer_get_layer (item), &n_points);
       coords += n_points * 2 * sizeof (double);
       mem += qrt_layer_get_memsize (qrt_project_layer_get_layer (item));
     }

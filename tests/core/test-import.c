@@ -100,7 +100,7 @@ test_geojson_new_project (void)
   g_free (make_project ("new.gpkg"));
   layer = load_layer (project, "base");
   g_assert_cmpuint (qrt_layer_get_n_features (layer), ==, 1);
-  xy = qrt_layer_get_coords (layer, QRT_COORDS_ANALYSIS, NULL);
+  xy = qrt_layer_get_coords (layer, NULL);
   g_assert_cmpfloat_with_epsilon (xy[0], 433914.35, 0.05);
   g_assert_cmpstr (qrt_layer_get_string (layer, qrt_layer_find_field (layer, "name"), 0), ==, "A");
 }
@@ -144,9 +144,9 @@ test_csv (void)
 
   a = load_layer (project, "schulen");
   b = load_layer (project, "kitas");
-  g_assert_cmpfloat_with_epsilon (qrt_layer_get_coords (a, QRT_COORDS_ANALYSIS, NULL)[0], 433900,
+  g_assert_cmpfloat_with_epsilon (qrt_layer_get_coords (a, NULL)[0], 433900,
                                   1e-6);
-  g_assert_cmpfloat_with_epsilon (qrt_layer_get_coords (b, QRT_COORDS_ANALYSIS, NULL)[1],
+  g_assert_cmpfloat_with_epsilon (qrt_layer_get_coords (b, NULL)[1],
                                   5694736.12, 0.05);
   g_assert_cmpint (qrt_layer_get_int (a, qrt_layer_find_field (a, "plaetze"), 1), ==, 900);
 }

@@ -136,7 +136,7 @@ test_open (void)
 
   /* The WGS 84 point arrives in the analysis CRS, EPSG:25832. */
   places = qrt_project_layer_get_layer (first);
-  xy = qrt_layer_get_coords (places, QRT_COORDS_ANALYSIS, NULL);
+  xy = qrt_layer_get_coords (places, NULL);
   g_assert_cmpfloat_with_epsilon (xy[0], 433914.35, 0.05);
   g_assert_cmpfloat_with_epsilon (xy[1], 5694736.12, 0.05);
 

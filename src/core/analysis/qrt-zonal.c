@@ -133,7 +133,7 @@ static double
 feature_area (QrtLayer *layer,
               guint     f)
 {
-  const double *xy = qrt_layer_get_coords (layer, QRT_COORDS_ANALYSIS, NULL);
+  const double *xy = qrt_layer_get_coords (layer, NULL);
   const guint32 *rings = qrt_layer_get_ring_offsets (layer, NULL);
   const guint32 *parts = qrt_layer_get_part_offsets (layer, NULL);
   const guint32 *features = qrt_layer_get_feature_offsets (layer);
@@ -159,7 +159,7 @@ feature_centroid (QrtLayer *layer,
                   double   *cx,
                   double   *cy)
 {
-  const double *xy = qrt_layer_get_coords (layer, QRT_COORDS_ANALYSIS, NULL);
+  const double *xy = qrt_layer_get_coords (layer, NULL);
   const guint32 *rings = qrt_layer_get_ring_offsets (layer, NULL);
   const guint32 *parts = qrt_layer_get_part_offsets (layer, NULL);
   const guint32 *features = qrt_layer_get_feature_offsets (layer);
@@ -285,7 +285,7 @@ district_rasterize (District *d,
                     QrtLayer *layer,
                     guint     f)
 {
-  const double *xy = qrt_layer_get_coords (layer, QRT_COORDS_ANALYSIS, NULL);
+  const double *xy = qrt_layer_get_coords (layer, NULL);
   const guint32 *rings = qrt_layer_get_ring_offsets (layer, NULL);
   const guint32 *parts = qrt_layer_get_part_offsets (layer, NULL);
   const guint32 *features = qrt_layer_get_feature_offsets (layer);
@@ -448,7 +448,7 @@ static double
 feature_length (QrtLayer *layer,
                 guint     f)
 {
-  const double *xy = qrt_layer_get_coords (layer, QRT_COORDS_ANALYSIS, NULL);
+  const double *xy = qrt_layer_get_coords (layer, NULL);
   const guint32 *rings = qrt_layer_get_ring_offsets (layer, NULL);
   const guint32 *parts = qrt_layer_get_part_offsets (layer, NULL);
   const guint32 *features = qrt_layer_get_feature_offsets (layer);

@@ -173,18 +173,21 @@ to_y (const Painter *p,
   return (p->view->max_y - my) * p->px_per_m;
 }
 
+/* @xy: display coordinates, float offsets from (@ox, @oy) */
 static void
 path_ring (const Painter *p,
-           const double  *xy,
+           const float   *xy,
            guint          n,
-           gboolean       close)
+           gboolean       close,
+           double         ox,
+           double         oy)
 {
   double last_x = 0, last_y = 0;
 
   for (guint i = 0; i < n; i++)
     {
-      double x = to_x (p, xy[2 * i]);
-      double y = to_y (p, xy[2 * i + 1]);
+      double x = to_x (p, ox + xy[2 * i]);
+      double y = to_y (p, oy + xy[2 * i + 1]);
 
       /* Vertices closer than a tenth of a pixel add nothing visible but cost cairo time. */
       if (i == 0)
@@ -384,7 +387,8 @@ paint_batch (const Painter  *p,
              const QrtColor *stroke)
 {
   QrtGeometryKind kind = qrt_layer_get_geometry_kind (layer);
-  const double *xy = qrt_layer_get_coords (layer, QRT_COORDS_MERCATOR, NULL);
+  double ox, oy;
+  const float *xy = qrt_layer_get_display_coords (layer, &ox, &oy);
   const guint32 *rings = qrt_layer_get_ring_offsets (layer, NULL);
   const guint32 *parts = qrt_layer_get_part_offsets (layer, NULL);
   const guint32 *features = qrt_layer_get_feature_offsets (layer);
@@ -434,15 +438,16 @@ paint_batch (const Painter  *p,
         {
           for (guint part = features[f]; part < features[f + 1]; part++)
             {
-              const double *pt = xy + 2 * rings[parts[part]];
+              const float *pt = xy + 2 * rings[parts[part]];
+              double px = to_x (p, ox + pt[0]), py = to_y (p, oy + pt[1]);
 
               if (use_stamps)
                 {
-                  stamp_blit (&direct, &point, to_x (p, pt[0]), to_y (p, pt[1]));
+                  stamp_blit (&direct, &point, px, py);
                   continue;
                 }
               cairo_new_sub_path (p->cr);
-              cairo_arc (p->cr, to_x (p, pt[0]), to_y (p, pt[1]), radius_px, 0, 2 * G_PI);
+              cairo_arc (p->cr, px, py, radius_px, 0, 2 * G_PI);
             }
         }
       else if (tiny)
@@ -467,7 +472,8 @@ paint_batch (const Painter  *p,
       else
         for (guint part = features[f]; part < features[f + 1]; part++)
           for (guint r = parts[part]; r < parts[part + 1]; r++)
-            path_ring (p, xy + 2 * rings[r], rings[r + 1] - rings[r], kind == QRT_GEOMETRY_POLYGON);
+            path_ring (p, xy + 2 * rings[r], rings[r + 1] - rings[r], kind == QRT_GEOMETRY_POLYGON,
+                       ox, oy);
 
       if (++in_path == PATH_CHUNK)
         {

@@ -73,7 +73,9 @@ struct _QrtLayer
                                       * run on from fid_base */
   gint64           fid_base;
 
-  double          *coords[2];        /* by QrtCoords */
+  double          *coords;           /* analysis CRS, interleaved x,y */
+  float           *display;          /* Web Mercator, offsets from origin[QRT_COORDS_MERCATOR]:
+                                      * millimetres over a region, plenty for drawing */
   guint            n_points;
   guint32         *ring_offsets;     /* n_rings + 1 */
   guint            n_rings;
@@ -233,9 +235,10 @@ qrt_layer_finalize (GObject *object)
   QrtLayer *self = QRT_LAYER (object);
 
   g_free (self->name);
+  g_free (self->coords);
+  g_free (self->display);
   for (guint i = 0; i < 2; i++)
     {
-      g_free (self->coords[i]);
       g_free (self->boxes[i]);
       g_clear_pointer (&self->index[i], qrt_rtree_free);
     }
@@ -330,15 +333,56 @@ qrt_layer_get_extent (QrtLayer  *self,
   return &self->extent[coords];
 }
 
+/**
+ * qrt_layer_get_coords:
+ * @n_points: (out) (optional): the number of points
+ *
+ * Returns: (array): the coordinates in the analysis CRS, interleaved x,y.
+ */
 const double *
-qrt_layer_get_coords (QrtLayer  *self,
-                      QrtCoords  coords,
-                      guint     *n_points)
+qrt_layer_get_coords (QrtLayer *self,
+                      guint    *n_points)
 {
   g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
   if (n_points)
     *n_points = self->n_points;
-  return self->coords[coords];
+  return self->coords;
+}
+
+/**
+ * qrt_layer_get_display_coords:
+ * @origin_x: (out): what the offsets are counted from
+ * @origin_y: (out):
+ *
+ * Returns: (array): the Web Mercator coordinates as float offsets from the origin,
+ *   interleaved x,y (point i is origin + offsets[2i], origin + offsets[2i+1]).
+ */
+const float *
+qrt_layer_get_display_coords (QrtLayer *self,
+                              double   *origin_x,
+                              double   *origin_y)
+{
+  g_return_val_if_fail (QRT_IS_LAYER (self), NULL);
+  *origin_x = self->origin[QRT_COORDS_MERCATOR][0];
+  *origin_y = self->origin[QRT_COORDS_MERCATOR][1];
+  return self->display;
+}
+
+/**
+ * qrt_layer_get_points:
+ * @points: (out): a view of the points in @coords, read with qrt_points_get()
+ */
+void
+qrt_layer_get_points (QrtLayer      *self,
+                      QrtCoords      coords,
+                      QrtPoints     *points)
+{
+  g_return_if_fail (QRT_IS_LAYER (self));
+  if (coords == QRT_COORDS_ANALYSIS)
+    *points = (QrtPoints) { self->coords, NULL, 0, 0 };
+  else
+    *points = (QrtPoints) { NULL, self->display, self->origin[QRT_COORDS_MERCATOR][0],
+                            self->origin[QRT_COORDS_MERCATOR][1] };
 }
 
 const guint32 *
@@ -408,7 +452,7 @@ qrt_layer_get_memsize (QrtLayer *self)
   g_return_val_if_fail (QRT_IS_LAYER (self), 0);
 
   size = sizeof *self;
-  size += 2 * self->n_points * 2 * sizeof (double);
+  size += self->n_points * 2 * (sizeof (double) + sizeof (float));
   size += (self->n_rings + self->n_parts + self->n_features + 3) * sizeof (guint32);
   if (self->fids)
     size += self->n_features * sizeof (gint64);
@@ -596,9 +640,18 @@ ring_sequence (QrtLayer            *self,
 {
   guint start = self->ring_offsets[ring];
   guint end = self->ring_offsets[ring + 1];
+  g_autofree double *xy = NULL;
 
-  return GEOSCoordSeq_copyFromBuffer_r (ctx, self->coords[coords] + 2 * start, end - start,
-                                        FALSE, FALSE);
+  if (coords == QRT_COORDS_ANALYSIS)
+    return GEOSCoordSeq_copyFromBuffer_r (ctx, self->coords + 2 * start, end - start, FALSE,
+                                          FALSE);
+  xy = g_new (double, 2 * MAX (1, end - start));
+  for (guint i = 0; i < 2 * (end - start); i += 2)
+    {
+      xy[i] = self->origin[coords][0] + self->display[2 * start + i];
+      xy[i + 1] = self->origin[coords][1] + self->display[2 * start + i + 1];
+    }
+  return GEOSCoordSeq_copyFromBuffer_r (ctx, xy, end - start, FALSE, FALSE);
 }
 
 static GEOSGeometry *
@@ -1296,30 +1349,57 @@ grid_build (Grid                         *g,
   return TRUE;
 }
 
-static gboolean
-to_mercator (QrtLayer  *self,
-             GError   **error)
+/* Transforms the analysis CRS @epsg to Web Mercator, or %NULL. */
+static OGRCoordinateTransformationH
+display_transform (int epsg)
 {
   OGRSpatialReferenceH src = OSRNewSpatialReference (NULL);
   OGRSpatialReferenceH dst = OSRNewSpatialReference (NULL);
   OGRCoordinateTransformationH ct = NULL;
-  const double *in = self->coords[QRT_COORDS_ANALYSIS];
-  double *out = self->coords[QRT_COORDS_MERCATOR];
+
+  OSRSetAxisMappingStrategy (src, OAMS_TRADITIONAL_GIS_ORDER);
+  OSRSetAxisMappingStrategy (dst, OAMS_TRADITIONAL_GIS_ORDER);
+  if (OSRImportFromEPSG (src, epsg) == OGRERR_NONE && OSRImportFromEPSG (dst, 3857) == OGRERR_NONE)
+    ct = OCTNewCoordinateTransformation (src, dst);
+  OSRDestroySpatialReference (src);
+  OSRDestroySpatialReference (dst);
+  return ct;
+}
+
+/* Stores Web Mercator point @i as offsets from the layer's display origin, which the first
+ * point sets. */
+static inline void
+store_display (QrtLayer *self,
+               gsize     i,
+               double    mx,
+               double    my)
+{
+  if (i == 0)
+    {
+      self->origin[QRT_COORDS_MERCATOR][0] = round (mx);
+      self->origin[QRT_COORDS_MERCATOR][1] = round (my);
+    }
+  self->display[2 * i] = (float) (mx - self->origin[QRT_COORDS_MERCATOR][0]);
+  self->display[2 * i + 1] = (float) (my - self->origin[QRT_COORDS_MERCATOR][1]);
+}
+
+static gboolean
+to_mercator (QrtLayer  *self,
+             GError   **error)
+{
+  OGRCoordinateTransformationH ct = display_transform (self->epsg);
+  const double *in = self->coords;
   gboolean success = FALSE;
   QrtBBox extent;
   Grid grid = { 0 };
   const guint chunk = 65536;
 
-  OSRSetAxisMappingStrategy (src, OAMS_TRADITIONAL_GIS_ORDER);
-  OSRSetAxisMappingStrategy (dst, OAMS_TRADITIONAL_GIS_ORDER);
-  if (OSRImportFromEPSG (src, self->epsg) != OGRERR_NONE ||
-      OSRImportFromEPSG (dst, 3857) != OGRERR_NONE ||
-      (ct = OCTNewCoordinateTransformation (src, dst)) == NULL)
+  if (ct == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    _("The coordinate system EPSG:%d cannot be converted for display."),
                    self->epsg);
-      goto out;
+      return FALSE;
     }
 
   qrt_bbox_init_empty (&extent);
@@ -1333,7 +1413,12 @@ to_mercator (QrtLayer  *self,
         if (grid_build (&grid, &extent, n, ct))
           {
             for (guint i = 0; i < self->n_points; i++)
-              grid_apply (&grid, in[2 * i], in[2 * i + 1], &out[2 * i], &out[2 * i + 1]);
+              {
+                double mx, my;
+
+                grid_apply (&grid, in[2 * i], in[2 * i + 1], &mx, &my);
+                store_display (self, i, mx, my);
+              }
             success = TRUE;
             goto out;
           }
@@ -1362,41 +1447,19 @@ to_mercator (QrtLayer  *self,
             goto out;
           }
         for (guint i = 0; i < n; i++)
-          {
-            out[2 * (start + i)] = xs[i];
-            out[2 * (start + i) + 1] = ys[i];
-          }
+          store_display (self, start + i, xs[i], ys[i]);
       }
   }
   success = TRUE;
 
 out:
   grid_clear (&grid);
-  if (ct)
-    OCTDestroyCoordinateTransformation (ct);
-  OSRDestroySpatialReference (src);
-  OSRDestroySpatialReference (dst);
+  OCTDestroyCoordinateTransformation (ct);
   return success;
 }
 
 /* Batch by batch: a bulk reader seals what it has added while it fetches the next batch. */
 
-/* Transforms the analysis CRS @epsg to Web Mercator, or %NULL. */
-static OGRCoordinateTransformationH
-display_transform (int epsg)
-{
-  OGRSpatialReferenceH src = OSRNewSpatialReference (NULL);
-  OGRSpatialReferenceH dst = OSRNewSpatialReference (NULL);
-  OGRCoordinateTransformationH ct = NULL;
-
-  OSRSetAxisMappingStrategy (src, OAMS_TRADITIONAL_GIS_ORDER);
-  OSRSetAxisMappingStrategy (dst, OAMS_TRADITIONAL_GIS_ORDER);
-  if (OSRImportFromEPSG (src, epsg) == OGRERR_NONE && OSRImportFromEPSG (dst, 3857) == OGRERR_NONE)
-    ct = OCTNewCoordinateTransformation (src, dst);
-  OSRDestroySpatialReference (src);
-  OSRDestroySpatialReference (dst);
-  return ct;
-}
 
 /* Web Mercator for the points sealed so far, made in a thread of its own from a grid over the
  * area the source declared (a GeoPackage keeps its layers' extents), while the reader reads
@@ -1409,7 +1472,8 @@ struct _Display
   GAsyncQueue     *ends;     /* GUINT_TO_POINTER (points sealed + 2); 1 ends the thread */
   GThread         *thread;
   QrtLayerBuilder *builder;
-  double          *out;
+  float           *out;      /* offsets from origin */
+  double           origin[2];
   gsize            cap;      /* points */
   gsize            done;     /* points */
   gboolean         failed;
@@ -1445,24 +1509,31 @@ display_thread (gpointer data)
       if (end > d->cap)
         {
           gsize cap = MAX (end, 2 * d->cap);
-          double *out = big_alloc (sizeof (double) * 2 * cap);
+          float *out = big_alloc (sizeof (float) * 2 * cap);
 
           if (d->done > 0)
-            memcpy (out, d->out, sizeof (double) * 2 * d->done);
+            memcpy (out, d->out, sizeof (float) * 2 * d->done);
           g_free (d->out);
           d->out = out;
           d->cap = cap;
         }
       for (gsize i = d->done; i < end; i++)
         {
-          double x = xy[2 * i], y = xy[2 * i + 1];
+          double x = xy[2 * i], y = xy[2 * i + 1], mx, my;
 
           if (!(x >= d->area.min_x && x <= d->area.max_x && y >= d->area.min_y && y <= d->area.max_y))
             {
               d->failed = TRUE;
               break;
             }
-          grid_apply (&d->grid, x, y, &d->out[2 * i], &d->out[2 * i + 1]);
+          grid_apply (&d->grid, x, y, &mx, &my);
+          if (i == 0)
+            {
+              d->origin[0] = round (mx);
+              d->origin[1] = round (my);
+            }
+          d->out[2 * i] = (float) (mx - d->origin[0]);
+          d->out[2 * i + 1] = (float) (my - d->origin[1]);
         }
       d->done = end;
       g_mutex_unlock (&d->lock);
@@ -1532,7 +1603,7 @@ _qrt_layer_builder_set_display_area (QrtLayerBuilder *builder,
   display->ends = g_async_queue_new ();
   display->builder = builder;
   display->cap = builder->coords.cap / 2;
-  display->out = big_alloc (sizeof (double) * 2 * MAX (1, display->cap));
+  display->out = big_alloc (sizeof (float) * 2 * MAX (1, display->cap));
   display->thread = g_thread_new ("qrt-display", display_thread, display);
   builder->display = display;
 }
@@ -1620,10 +1691,11 @@ _qrt_layer_builder_seal (QrtLayerBuilder *builder)
     g_async_queue_push (builder->display->ends, GUINT_TO_POINTER ((guint) n_points + 2));
 }
 
-/* The Web Mercator copy the display thread made, if it made all of it. */
-static double *
+/* The Web Mercator copy the display thread made, if it made all of it, and its origin. */
+static float *
 display_take (Display *display,
-              gsize    n_points)
+              gsize    n_points,
+              double  *origin)
 {
   display_join (display);
   if (display->failed || display->done != n_points)
@@ -1632,29 +1704,28 @@ display_take (Display *display,
                                                                    : "not all points sealed");
       return NULL;
     }
+  origin[0] = display->origin[0];
+  origin[1] = display->origin[1];
   return g_steal_pointer (&display->out);
 }
 
-/* Each feature's compact box and the extent, in one pass. The boxes are offsets from the
- * layer's first point (to the metre, so whole-metre coordinates stay exact). */
+/* Each feature's display box and the display extent. The display coordinates are already
+ * floats from the display origin, so their boxes are exact. */
 static void
-compute_boxes (QrtLayer  *self,
-               QrtCoords  which)
+compute_display_boxes (QrtLayer *self)
 {
-  const double *xy = self->coords[which];
-  QrtBBox *extent = &self->extent[which];
-  double ox = self->n_points > 0 ? round (xy[0]) : 0;
-  double oy = self->n_points > 0 ? round (xy[1]) : 0;
+  const float *xy = self->display;
+  double ox = self->origin[QRT_COORDS_MERCATOR][0], oy = self->origin[QRT_COORDS_MERCATOR][1];
+  QrtBBox *extent = &self->extent[QRT_COORDS_MERCATOR];
 
-  self->origin[which][0] = ox;
-  self->origin[which][1] = oy;
   qrt_bbox_init_empty (extent);
-  self->boxes[which] = big_alloc (sizeof (QrtBoxF) * MAX (1, self->n_features));
+  self->boxes[QRT_COORDS_MERCATOR] = big_alloc (sizeof (QrtBoxF) * MAX (1, self->n_features));
   for (guint f = 0; f < self->n_features; f++)
     {
       guint first = self->ring_offsets[self->part_offsets[self->feature_offsets[f]]];
       guint last = self->ring_offsets[self->part_offsets[self->feature_offsets[f + 1]]];
-      QrtBBox box = { INFINITY, INFINITY, -INFINITY, -INFINITY };
+      QrtBoxF box = { INFINITY, INFINITY, -INFINITY, -INFINITY };
+      QrtBBox whole;
 
       /* Plain MIN/MAX compile to branch-free min/max instructions. */
       for (guint i = first; i < last; i++)
@@ -1664,8 +1735,9 @@ compute_boxes (QrtLayer  *self,
           box.min_y = MIN (box.min_y, xy[2 * i + 1]);
           box.max_y = MAX (box.max_y, xy[2 * i + 1]);
         }
-      qrt_boxf_set (&self->boxes[which][f], &box, ox, oy);
-      qrt_bbox_union (extent, &box);
+      self->boxes[QRT_COORDS_MERCATOR][f] = box;
+      qrt_boxf_get (&box, ox, oy, &whole);
+      qrt_bbox_union (extent, &whole);
     }
 }
 
@@ -1695,7 +1767,7 @@ mercator_thread (gpointer data)
 
   if (job->convert && !to_mercator (job->layer, &error))
     return error;
-  compute_boxes (job->layer, QRT_COORDS_MERCATOR);
+  compute_display_boxes (job->layer);
   return NULL;
 }
 
@@ -1787,7 +1859,8 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   g_autoptr(QrtLayer) self = NULL;
   GError *mercator_error;
   MercatorJob job;
-  double *mercator;
+  float *mercator;
+  double display_origin[2] = { 0, 0 };
   gsize n_points;
 
   g_return_val_if_fail (builder != NULL, NULL);
@@ -1796,7 +1869,7 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   /* Whatever a bulk reader left (or all, for one that never sealed). */
   _qrt_layer_builder_seal (builder);
   n_points = builder->coords.len / 2;
-  mercator = builder->display ? display_take (builder->display, n_points) : NULL;
+  mercator = builder->display ? display_take (builder->display, n_points, display_origin) : NULL;
 
   self = g_object_new (QRT_TYPE_LAYER, NULL);
   self->serial = (guint64) g_atomic_int_add (&next_serial, 1) + 1;
@@ -1810,9 +1883,10 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   self->feature_offsets = steal_offsets (&builder->feature_offsets, self->n_parts);
   self->part_offsets = steal_offsets (&builder->part_offsets, self->n_rings);
   self->ring_offsets = steal_offsets (&builder->ring_offsets, self->n_points);
-  self->coords[QRT_COORDS_ANALYSIS] = vec_steal (&builder->coords, sizeof (double), 0);
-  self->coords[QRT_COORDS_MERCATOR] =
-    mercator ? mercator : big_alloc (sizeof (double) * MAX (1, 2 * self->n_points));
+  self->coords = vec_steal (&builder->coords, sizeof (double), 0);
+  self->display = mercator ? mercator : big_alloc (sizeof (float) * MAX (1, 2 * self->n_points));
+  self->origin[QRT_COORDS_MERCATOR][0] = display_origin[0];
+  self->origin[QRT_COORDS_MERCATOR][1] = display_origin[1];
   self->boxes[QRT_COORDS_ANALYSIS] = vec_steal (&builder->boxes, sizeof (QrtBoxF), 0);
   self->origin[QRT_COORDS_ANALYSIS][0] = builder->origin[0];
   self->origin[QRT_COORDS_ANALYSIS][1] = builder->origin[1];
@@ -1885,7 +1959,6 @@ qrt_layer_with_column (QrtLayer     *self,
         NULL, self->n_features, self->origin[c][0], self->origin[c][1],
       };
 
-      copy->coords[c] = g_memdup2 (self->coords[c], sizeof (double) * MAX (1, 2 * self->n_points));
       copy->boxes[c] = g_memdup2 (self->boxes[c], sizeof (QrtBoxF) * MAX (1, self->n_features));
       copy->origin[c][0] = self->origin[c][0];
       copy->origin[c][1] = self->origin[c][1];
@@ -1894,6 +1967,8 @@ qrt_layer_with_column (QrtLayer     *self,
       /* Same boxes, same curve: the order is shared rather than sorted again. */
       copy->index[c] = qrt_rtree_new (&items, self->index[QRT_COORDS_ANALYSIS]);
     }
+  copy->coords = g_memdup2 (self->coords, sizeof (double) * MAX (1, 2 * self->n_points));
+  copy->display = g_memdup2 (self->display, sizeof (float) * MAX (1, 2 * self->n_points));
   copy->ring_offsets = g_memdup2 (self->ring_offsets, sizeof (guint32) * (self->n_rings + 1));
   copy->part_offsets = g_memdup2 (self->part_offsets, sizeof (guint32) * (self->n_parts + 1));
   copy->feature_offsets = g_memdup2 (self->feature_offsets,

@@ -26,7 +26,8 @@ typedef enum
 } QrtFieldType;
 
 /* Every geometry is held twice: in the project's analysis CRS (metres, EPSG:25832 by default)
- * for measuring, and in Web Mercator (EPSG:3857) for drawing. */
+ * for measuring, and in Web Mercator (EPSG:3857) for drawing, as float offsets from an origin
+ * (millimetres over a region). */
 typedef enum
 {
   QRT_COORDS_ANALYSIS,
@@ -42,6 +43,34 @@ typedef enum
  * has its exterior ring first; a line part has one ring (the line string); a point part has
  * one ring of one point. Coordinates are interleaved x,y.
  */
+
+/* The points of a layer in either coordinate set, read with qrt_points_get(): the analysis
+ * coordinates are doubles, the display ones float offsets from an origin. */
+typedef struct
+{
+  const double *xy;
+  const float  *offsets;
+  double        origin_x;
+  double        origin_y;
+} QrtPoints;
+
+static inline void
+qrt_points_get (const QrtPoints *points,
+                gsize            i,
+                double          *x,
+                double          *y)
+{
+  if (points->xy != NULL)
+    {
+      *x = points->xy[2 * i];
+      *y = points->xy[2 * i + 1];
+    }
+  else
+    {
+      *x = points->origin_x + points->offsets[2 * i];
+      *y = points->origin_y + points->offsets[2 * i + 1];
+    }
+}
 
 #define QRT_TYPE_LAYER (qrt_layer_get_type ())
 G_DECLARE_FINAL_TYPE (QrtLayer, qrt_layer, QRT, LAYER, GObject)
@@ -59,8 +88,13 @@ gint64           qrt_layer_get_fid             (QrtLayer    *self,
 const QrtBBox   *qrt_layer_get_extent          (QrtLayer    *self,
                                                 QrtCoords    coords);
 const double    *qrt_layer_get_coords          (QrtLayer    *self,
-                                                QrtCoords    coords,
                                                 guint       *n_points);
+const float     *qrt_layer_get_display_coords  (QrtLayer    *self,
+                                                double      *origin_x,
+                                                double      *origin_y);
+void             qrt_layer_get_points          (QrtLayer    *self,
+                                                QrtCoords    coords,
+                                                QrtPoints   *points);
 const guint32   *qrt_layer_get_ring_offsets    (QrtLayer    *self,
                                                 guint       *n_rings);
 const guint32   *qrt_layer_get_part_offsets    (QrtLayer    *self,

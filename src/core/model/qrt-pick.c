@@ -26,7 +26,7 @@ segment_distance2 (double px,
 
 /* Even-odd over all rings of the feature: holes count as outside. */
 static gboolean
-polygon_contains (const double  *xy,
+polygon_contains (const QrtPoints *pts,
                   const guint32 *rings,
                   guint          first_ring,
                   guint          last_ring,
@@ -38,7 +38,10 @@ polygon_contains (const double  *xy,
   for (guint r = first_ring; r < last_ring; r++)
     for (guint i = rings[r], j = rings[r + 1] - 1; i < rings[r + 1]; j = i++)
       {
-        double xi = xy[2 * i], yi = xy[2 * i + 1], xj = xy[2 * j], yj = xy[2 * j + 1];
+        double xi, yi, xj, yj;
+
+        qrt_points_get (pts, i, &xi, &yi);
+        qrt_points_get (pts, j, &xj, &yj);
 
         if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi)
           inside = !inside;
@@ -53,15 +56,16 @@ feature_distance (QrtLayer  *layer,
                   double     x,
                   double     y)
 {
-  const double *xy = qrt_layer_get_coords (layer, coords, NULL);
   const guint32 *rings = qrt_layer_get_ring_offsets (layer, NULL);
   const guint32 *parts = qrt_layer_get_part_offsets (layer, NULL);
   const guint32 *features = qrt_layer_get_feature_offsets (layer);
   QrtGeometryKind kind = qrt_layer_get_geometry_kind (layer);
   double best = INFINITY;
+  QrtPoints pts;
 
+  qrt_layer_get_points (layer, coords, &pts);
   if (kind == QRT_GEOMETRY_POLYGON &&
-      polygon_contains (xy, rings, parts[features[f]], parts[features[f + 1]], x, y))
+      polygon_contains (&pts, rings, parts[features[f]], parts[features[f + 1]], x, y))
     return 0;
 
   for (guint p = features[f]; p < features[f + 1]; p++)
@@ -69,16 +73,19 @@ feature_distance (QrtLayer  *layer,
       {
         guint start = rings[r], end = rings[r + 1];
 
+        double ax, ay, bx, by;
+
+        qrt_points_get (&pts, start, &ax, &ay);
         if (end - start == 1)
           {
-            double dx = xy[2 * start] - x, dy = xy[2 * start + 1] - y;
-
-            best = MIN (best, dx * dx + dy * dy);
+            best = MIN (best, (ax - x) * (ax - x) + (ay - y) * (ay - y));
             continue;
           }
-        for (guint i = start; i + 1 < end; i++)
-          best = MIN (best, segment_distance2 (x, y, xy[2 * i], xy[2 * i + 1], xy[2 * i + 2],
-                                               xy[2 * i + 3]));
+        for (guint i = start; i + 1 < end; i++, ax = bx, ay = by)
+          {
+            qrt_points_get (&pts, i + 1, &bx, &by);
+            best = MIN (best, segment_distance2 (x, y, ax, ay, bx, by));
+          }
       }
   return sqrt (best);
 }
@@ -171,14 +178,14 @@ qrt_layer_query_rect (QrtLayer      *layer,
                       const QrtBBox *rect)
 {
   GArray *hits;
-  const double *xy;
+  QrtPoints pts;
   const guint32 *rings, *parts, *features;
   guint kept = 0;
 
   g_return_val_if_fail (QRT_IS_LAYER (layer) && rect != NULL, NULL);
 
   hits = qrt_rtree_query (qrt_layer_get_index (layer, coords), rect);
-  xy = qrt_layer_get_coords (layer, coords, NULL);
+  qrt_layer_get_points (layer, coords, &pts);
   rings = qrt_layer_get_ring_offsets (layer, NULL);
   parts = qrt_layer_get_part_offsets (layer, NULL);
   features = qrt_layer_get_feature_offsets (layer);
@@ -194,18 +201,22 @@ qrt_layer_query_rect (QrtLayer      *layer,
       touches = qrt_bbox_contains (rect, &box);
       /* The rectangle inside a polygon, or an edge crossing it. */
       if (!touches && qrt_layer_get_geometry_kind (layer) == QRT_GEOMETRY_POLYGON)
-        touches = polygon_contains (xy, rings, parts[features[f]], parts[features[f + 1]], cx, cy);
+        touches = polygon_contains (&pts, rings, parts[features[f]], parts[features[f + 1]], cx, cy);
       for (guint p = features[f]; !touches && p < features[f + 1]; p++)
         for (guint r = parts[p]; !touches && r < parts[p + 1]; r++)
           {
             guint start = rings[r], end = rings[r + 1];
+            double ax, ay, bx, by;
 
+            qrt_points_get (&pts, start, &ax, &ay);
             if (end - start == 1)
-              touches = xy[2 * start] >= rect->min_x && xy[2 * start] <= rect->max_x &&
-                        xy[2 * start + 1] >= rect->min_y && xy[2 * start + 1] <= rect->max_y;
-            for (guint i = start; !touches && i + 1 < end; i++)
-              touches = segment_hits_rect (xy[2 * i], xy[2 * i + 1], xy[2 * i + 2],
-                                           xy[2 * i + 3], rect);
+              touches = ax >= rect->min_x && ax <= rect->max_x &&
+                        ay >= rect->min_y && ay <= rect->max_y;
+            for (guint i = start; !touches && i + 1 < end; i++, ax = bx, ay = by)
+              {
+                qrt_points_get (&pts, i + 1, &bx, &by);
+                touches = segment_hits_rect (ax, ay, bx, by, rect);
+              }
           }
       if (touches)
         g_array_index (hits, guint, kept++) = f;

@@ -116,34 +116,38 @@ feature_path (cairo_t         *cr,
               const Transform *t,
               double           point_radius)
 {
-  const double *xy = qrt_layer_get_coords (layer, QRT_COORDS_MERCATOR, NULL);
+  QrtPoints pts;
   const guint32 *rings = qrt_layer_get_ring_offsets (layer, NULL);
   const guint32 *parts = qrt_layer_get_part_offsets (layer, NULL);
   const guint32 *features = qrt_layer_get_feature_offsets (layer);
   QrtGeometryKind kind = qrt_layer_get_geometry_kind (layer);
 
+  qrt_layer_get_points (layer, QRT_COORDS_MERCATOR, &pts);
   for (guint p = features[feature]; p < features[feature + 1]; p++)
     for (guint r = parts[p]; r < parts[p + 1]; r++)
       {
         guint start = rings[r], end = rings[r + 1];
-        double x, y;
+        double x, y, mx, my;
 
         if (end <= start)
           continue;
 
         if (kind == QRT_GEOMETRY_POINT || end - start == 1)
           {
-            apply (t, xy[2 * start], xy[2 * start + 1], &x, &y);
+            qrt_points_get (&pts, start, &mx, &my);
+            apply (t, mx, my, &x, &y);
             cairo_new_sub_path (cr);
             cairo_arc (cr, x, y, point_radius, 0, 2 * G_PI);
             continue;
           }
 
-        apply (t, xy[2 * start], xy[2 * start + 1], &x, &y);
+        qrt_points_get (&pts, start, &mx, &my);
+        apply (t, mx, my, &x, &y);
         cairo_move_to (cr, x, y);
         for (guint i = start + 1; i < end; i++)
           {
-            apply (t, xy[2 * i], xy[2 * i + 1], &x, &y);
+            qrt_points_get (&pts, i, &mx, &my);
+            apply (t, mx, my, &x, &y);
             cairo_line_to (cr, x, y);
           }
         if (kind == QRT_GEOMETRY_POLYGON)
