@@ -1262,6 +1262,7 @@ typedef struct
   double  min_x, min_y, cell_w, cell_h, inv_w, inv_h;
   guint   nx, ny;            /* cells */
   double *node_x, *node_y;   /* (nx + 1) * (ny + 1) nodes */
+  double *coef;              /* per cell a, b, c, d for x, then for y: a + b u + c v + d u v */
 } Grid;
 
 static void
@@ -1269,9 +1270,12 @@ grid_clear (Grid *grid)
 {
   g_clear_pointer (&grid->node_x, g_free);
   g_clear_pointer (&grid->node_y, g_free);
+  g_clear_pointer (&grid->coef, g_free);
 }
 
-static inline void
+/* Every display point goes through here: the cell's bilinear polynomial is precomputed (one
+ * cache line a cell), and the function is forced inline into its loops. */
+G_ALWAYS_INLINE static inline void
 grid_apply (const Grid *g,
             double      x,
             double      y,
@@ -1282,12 +1286,33 @@ grid_apply (const Grid *g,
   double fx = CLAMP ((x - g->min_x) * g->inv_w, 0, g->nx), fy = CLAMP ((y - g->min_y) * g->inv_h, 0, g->ny);
   guint cx = MIN ((guint) fx, g->nx - 1), cy = MIN ((guint) fy, g->ny - 1);
   double u = fx - cx, v = fy - cy;
-  guint i00 = cy * (g->nx + 1) + cx, i10 = i00 + 1, i01 = i00 + g->nx + 1, i11 = i01 + 1;
+  const double *k = g->coef + 8 * (cy * g->nx + cx);
 
-  *ox = (1 - v) * ((1 - u) * g->node_x[i00] + u * g->node_x[i10]) +
-        v * ((1 - u) * g->node_x[i01] + u * g->node_x[i11]);
-  *oy = (1 - v) * ((1 - u) * g->node_y[i00] + u * g->node_y[i10]) +
-        v * ((1 - u) * g->node_y[i01] + u * g->node_y[i11]);
+  *ox = k[0] + u * (k[1] + v * k[3]) + v * k[2];
+  *oy = k[4] + u * (k[5] + v * k[7]) + v * k[6];
+}
+
+static void
+grid_set_coefficients (Grid *g)
+{
+  g->coef = g_new (double, 8 * g->nx * g->ny);
+  for (guint cy = 0; cy < g->ny; cy++)
+    for (guint cx = 0; cx < g->nx; cx++)
+      {
+        guint i00 = cy * (g->nx + 1) + cx, i10 = i00 + 1, i01 = i00 + g->nx + 1, i11 = i01 + 1;
+        double *k = g->coef + 8 * (cy * g->nx + cx);
+        const double *nodes[2] = { g->node_x, g->node_y };
+
+        for (guint axis = 0; axis < 2; axis++)
+          {
+            const double *n = nodes[axis];
+
+            k[4 * axis] = n[i00];
+            k[4 * axis + 1] = n[i10] - n[i00];
+            k[4 * axis + 2] = n[i01] - n[i00];
+            k[4 * axis + 3] = n[i11] - n[i10] - n[i01] + n[i00];
+          }
+      }
 }
 
 static gboolean
@@ -1319,6 +1344,7 @@ grid_build (Grid                         *g,
       }
   if (!OCTTransform (ct, (int) n_nodes, g->node_x, g->node_y, NULL))
     return FALSE;
+  grid_set_coefficients (g);
 
   /* Bilinear interpolation errs most at the middle of cell edges and at cell centres (where
    * curvatures of opposite sign can cancel): check all three kinds of points in every cell. */
