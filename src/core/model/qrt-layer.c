@@ -1732,7 +1732,8 @@ display_take (Display *display,
     }
   origin[0] = display->origin[0];
   origin[1] = display->origin[1];
-  return g_steal_pointer (&display->out);
+  /* Room was made for the points the reader expected; keep what was used. */
+  return g_realloc_n (g_steal_pointer (&display->out), 2 * MAX (1, n_points), sizeof (float));
 }
 
 /* Each feature's display box and the display extent. The display coordinates are already
