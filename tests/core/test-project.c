@@ -322,6 +322,159 @@ test_cancelled (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+typedef struct
+{
+  GCancellable *cancellable;
+  guint         ms;
+} CancelLater;
+
+static gpointer
+cancel_later (gpointer data)
+{
+  CancelLater *later = data;
+
+  g_usleep (later->ms * 1000);
+  g_cancellable_cancel (later->cancellable);
+  return NULL;
+}
+
+/* A layer large enough for the threaded reader (a reader thread, batches sealed as they come,
+ * the display copy made while reading): 30,000 squares in WGS 84, with every fifth feature
+ * deleted (ids with gaps), three kinds of land use, and integers beyond 32 bits in a few rows.
+ * @stale: the extent the GeoPackage declares covers only a corner, so the display thread
+ * meets points outside it and finish() must make the copy itself. */
+static void
+test_large_layer (gconstpointer data)
+{
+  gboolean stale = GPOINTER_TO_INT (data);
+  g_autofree char *path = g_build_filename (work_dir, stale ? "stale.gpkg" : "large.gpkg", NULL);
+  GDALDatasetH ds = GDALCreate (GDALGetDriverByName ("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+  OGRSpatialReferenceH wgs = OSRNewSpatialReference (NULL);
+  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
+  OGRSpatialReferenceH merc = OSRNewSpatialReference (NULL);
+  OGRCoordinateTransformationH to_utm, to_merc;
+  const char *uses[] = { "Wohnen", "Gewerbe", "Grün" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtProject) project = NULL;
+  const guint n = 30000;
+  QrtLayer *layer;
+  OGRLayerH blocks;
+  guint kept = 0;
+
+  OSRImportFromEPSG (wgs, 4326);
+  OSRImportFromEPSG (utm, 25832);
+  OSRImportFromEPSG (merc, 3857);
+  OSRSetAxisMappingStrategy (wgs, OAMS_TRADITIONAL_GIS_ORDER);
+  OSRSetAxisMappingStrategy (utm, OAMS_TRADITIONAL_GIS_ORDER);
+  OSRSetAxisMappingStrategy (merc, OAMS_TRADITIONAL_GIS_ORDER);
+  blocks = GDALDatasetCreateLayer (ds, "blocks", wgs, wkbPolygon, NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      OGRFieldDefnH field = OGR_Fld_Create (i == 0 ? "use" : "big", i == 0 ? OFTString : OFTInteger64);
+
+      OGR_L_CreateField (blocks, field, TRUE);
+      OGR_Fld_Destroy (field);
+    }
+  GDALDatasetStartTransaction (ds, FALSE);
+  for (guint i = 0; i < n; i++)
+    {
+      OGRFeatureH f = OGR_F_Create (OGR_L_GetLayerDefn (blocks));
+      OGRGeometryH ring = OGR_G_CreateGeometry (wkbLinearRing);
+      OGRGeometryH polygon = OGR_G_CreateGeometry (wkbPolygon);
+      double x = 7.9 + (i % 200) * 0.0015, y = 51.3 + (i / 200) * 0.001;
+
+      OGR_G_AddPoint_2D (ring, x, y);
+      OGR_G_AddPoint_2D (ring, x + 0.001, y);
+      OGR_G_AddPoint_2D (ring, x + 0.001, y + 0.0006);
+      OGR_G_AddPoint_2D (ring, x, y + 0.0006);
+      OGR_G_AddPoint_2D (ring, x, y);
+      OGR_G_AddGeometryDirectly (polygon, ring);
+      OGR_F_SetGeometryDirectly (f, polygon);
+      OGR_F_SetFieldString (f, 0, uses[i % 3]);
+      OGR_F_SetFieldInteger64 (f, 1, i % 1000 == 0 ? (GIntBig) i << 33 : (GIntBig) i);
+      g_assert_cmpint (OGR_L_CreateFeature (blocks, f), ==, OGRERR_NONE);
+      OGR_F_Destroy (f);
+    }
+  for (guint i = 0; i < n; i += 5)
+    g_assert_cmpint (OGR_L_DeleteFeature (blocks, i + 1), ==, OGRERR_NONE);
+  GDALDatasetCommitTransaction (ds);
+  GDALClose (ds);
+  if (stale)
+    {
+      ds = GDALOpenEx (path, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
+      GDALDatasetReleaseResultSet (ds, GDALDatasetExecuteSQL (ds,
+        "UPDATE gpkg_contents SET max_x = min_x + 0.01, max_y = min_y + 0.01 "
+        "WHERE table_name = 'blocks'", NULL, NULL));
+      GDALClose (ds);
+    }
+
+  project = qrt_project_open (path, NULL, &error);
+  g_assert_no_error (error);
+  layer = qrt_project_layer_get_layer (qrt_project_find_layer (project, "blocks"));
+  g_assert_cmpuint (qrt_layer_get_n_features (layer), ==, n - n / 5);
+
+  to_utm = OCTNewCoordinateTransformation (wgs, utm);
+  to_merc = OCTNewCoordinateTransformation (wgs, merc);
+  for (guint i = 0; i < n; i++)
+    {
+      guint f;
+      double ux, uy, mx, my, x, y;
+      const double *xy = qrt_layer_get_coords (layer, NULL);
+      const guint32 *rings = qrt_layer_get_ring_offsets (layer, NULL);
+      QrtPoints display;
+      guint32 first;
+
+      if (i % 5 == 0)
+        continue;
+      f = kept++;
+      g_assert_cmpint (qrt_layer_get_fid (layer, f), ==, i + 1);
+      g_assert_cmpstr (qrt_layer_get_string (layer, 0, f), ==, uses[i % 3]);
+      g_assert_cmpint (qrt_layer_get_int (layer, 1, f), ==,
+                       i % 1000 == 0 ? (gint64) i << 33 : (gint64) i);
+      if (f % 97 != 0)
+        continue;
+
+      /* The first point of the exterior ring (the square is counter-clockwise already). */
+      first = rings[qrt_layer_get_part_offsets (layer, NULL)[qrt_layer_get_feature_offsets (layer)[f]]];
+      x = ux = mx = 7.9 + (i % 200) * 0.0015;
+      y = uy = my = 51.3 + (i / 200) * 0.001;
+      g_assert_true (OCTTransform (to_utm, 1, &ux, &uy, NULL));
+      g_assert_true (OCTTransform (to_merc, 1, &mx, &my, NULL));
+      g_assert_cmpfloat_with_epsilon (xy[2 * first], ux, 1e-6);
+      g_assert_cmpfloat_with_epsilon (xy[2 * first + 1], uy, 1e-6);
+      qrt_layer_get_points (layer, QRT_COORDS_MERCATOR, &display);
+      qrt_points_get (&display, first, &x, &y);
+      g_assert_cmpfloat_with_epsilon (x, mx, 0.01);
+      g_assert_cmpfloat_with_epsilon (y, my, 0.01);
+    }
+  OCTDestroyCoordinateTransformation (to_utm);
+  OCTDestroyCoordinateTransformation (to_merc);
+  OSRDestroySpatialReference (wgs);
+  OSRDestroySpatialReference (utm);
+  OSRDestroySpatialReference (merc);
+
+  /* Cancelled while the reader thread runs, at a few moments: either too late (a whole
+   * layer) or an error and no project; nothing left running, nothing leaked (the sanitizer
+   * build runs this too). */
+  for (guint delay = 0; delay < 40; delay += 8)
+    {
+      CancelLater later = { g_cancellable_new (), delay };
+      g_autoptr(GError) cancel_error = NULL;
+      g_autoptr(QrtProject) cancelled = NULL;
+      GThread *canceller = g_thread_new ("cancel", cancel_later, &later);
+
+      cancelled = qrt_project_open (path, later.cancellable, &cancel_error);
+      g_thread_join (canceller);
+      g_test_message ("cancelled after %u ms: %s", delay, cancelled ? "too late" : "stopped");
+      if (cancelled == NULL)
+        g_assert_error (cancel_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      else
+        g_assert_cmpuint (qrt_layer_get_n_features (qrt_project_layer_get_layer (
+                            qrt_project_find_layer (cancelled, "blocks"))), ==, n - n / 5);
+      g_object_unref (later.cancellable);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -339,6 +492,9 @@ main (int    argc,
   g_test_add_func ("/project/save", test_save);
   g_test_add_func ("/project/bad-input", test_bad_input);
   g_test_add_func ("/project/cancelled", test_cancelled);
+  g_test_add_data_func ("/project/large-layer", GINT_TO_POINTER (FALSE), test_large_layer);
+  g_test_add_data_func ("/project/large-layer/stale-extent", GINT_TO_POINTER (TRUE),
+                        test_large_layer);
 
   status = g_test_run ();
   qrt_test_remove_tree (work_dir);
