@@ -159,7 +159,7 @@ test_mercator (void)
 typedef enum
 {
   DISPLAY_AT_FINISH,     /* the copy made by finish() */
-  DISPLAY_WHILE_READING, /* made by the display thread as batches are sealed */
+  DISPLAY_WHILE_READING, /* made batch by batch as features are sealed */
   DISPLAY_STALE_AREA,    /* a declared extent that misses points: finish() must take over */
 } DisplayMode;
 
@@ -193,7 +193,7 @@ test_mercator_grid (gconstpointer data)
       qrt_layer_builder_begin_part (builder);
       qrt_layer_builder_add_point (builder, xs[i], ys[i]);
       qrt_layer_builder_end_feature (builder);
-      /* Batches of uneven size, and many coordinate moves under the display thread. */
+      /* Batches of uneven size. */
       if (mode != DISPLAY_AT_FINISH && i % 777 == 776)
         _qrt_layer_builder_seal (builder);
     }

@@ -116,12 +116,10 @@ struct _QrtLayerBuilder
   Vec              boxes;            /* QrtBoxF, analysis CRS, one per sealed feature */
   double           origin[2];
   QrtBBox          extent;
-  Display         *display;          /* turns sealed points to Web Mercator, in a thread */
+  Display         *display;          /* makes the Web Mercator copy as features are sealed */
 };
 
-static void display_free   (Display *display);
-static void display_lock   (Display *display);
-static void display_unlock (Display *display);
+static void display_free (Display *display);
 
 static void
 build_column_clear (BuildColumn *column)
@@ -830,19 +828,12 @@ vec_clear (Vec *v)
   v->len = v->cap = 0;
 }
 
-/* Room for @more coordinates (not points). The display thread reads the coordinates sealed
- * so far: they must not move under it. */
+/* Room for @more coordinates (not points). */
 static inline void
 coords_reserve (QrtLayerBuilder *builder,
                 gsize            more)
 {
-  if (builder->coords.len + more <= builder->coords.cap)
-    return;
-  if (builder->display)
-    display_lock (builder->display);
-  vec_grow (&builder->coords, sizeof (double), builder->coords.len + more);
-  if (builder->display)
-    display_unlock (builder->display);
+  vec_reserve (&builder->coords, sizeof (double), more);
 }
 
 /**
@@ -1487,103 +1478,27 @@ out:
 /* Batch by batch: a bulk reader seals what it has added while it fetches the next batch. */
 
 
-/* Web Mercator for the points sealed so far, made in a thread of its own from a grid over the
- * area the source declared (a GeoPackage keeps its layers' extents), while the reader reads
- * on. A point outside that area (a stale extent) stops it: finish() then does them all. */
+/* Web Mercator for the features sealed so far, made by the seal itself from a grid over the
+ * area the source declared (a GeoPackage keeps its layers' extents) while the coordinates are
+ * still in the cache. A feature outside that area (a stale extent) stops it: finish() then
+ * makes the copy as for any other layer. */
 struct _Display
 {
-  Grid             grid;
-  QrtBBox          area;
-  GMutex           lock;     /* held while reading the builder's coordinates */
-  GAsyncQueue     *ends;     /* GUINT_TO_POINTER (points sealed + 2); 1 ends the thread */
-  GThread         *thread;
-  QrtLayerBuilder *builder;
-  float           *out;      /* offsets from origin */
-  double           origin[2];
-  gsize            cap;      /* points */
-  gsize            done;     /* points */
-  gboolean         failed;
+  Grid      grid;
+  QrtBBox   area;
+  Vec       out;         /* float offsets from origin, interleaved */
+  Vec       boxes;       /* QrtBoxF, one per sealed feature */
+  double    origin[2];
+  QrtBBox   extent;
+  gboolean  failed;
 };
-
-static void
-display_lock (Display *display)
-{
-  g_mutex_lock (&display->lock);
-}
-
-static void
-display_unlock (Display *display)
-{
-  g_mutex_unlock (&display->lock);
-}
-
-static gpointer
-display_thread (gpointer data)
-{
-  Display *d = data;
-  guint end;
-
-  while ((end = GPOINTER_TO_UINT (g_async_queue_pop (d->ends))) != 1)
-    {
-      const double *xy;
-
-      end -= 2;
-      if (d->failed || end <= d->done)
-        continue;
-      g_mutex_lock (&d->lock);
-      xy = d->builder->coords.data;
-      if (end > d->cap)
-        {
-          gsize cap = MAX (end, 2 * d->cap);
-          float *out = big_alloc (sizeof (float) * 2 * cap);
-
-          if (d->done > 0)
-            memcpy (out, d->out, sizeof (float) * 2 * d->done);
-          g_free (d->out);
-          d->out = out;
-          d->cap = cap;
-        }
-      for (gsize i = d->done; i < end; i++)
-        {
-          double x = xy[2 * i], y = xy[2 * i + 1], mx, my;
-
-          if (!(x >= d->area.min_x && x <= d->area.max_x && y >= d->area.min_y && y <= d->area.max_y))
-            {
-              d->failed = TRUE;
-              break;
-            }
-          grid_apply (&d->grid, x, y, &mx, &my);
-          if (i == 0)
-            {
-              d->origin[0] = round (mx);
-              d->origin[1] = round (my);
-            }
-          d->out[2 * i] = (float) (mx - d->origin[0]);
-          d->out[2 * i + 1] = (float) (my - d->origin[1]);
-        }
-      d->done = end;
-      g_mutex_unlock (&d->lock);
-    }
-  return NULL;
-}
-
-static void
-display_join (Display *display)
-{
-  if (display->thread == NULL)
-    return;
-  g_async_queue_push (display->ends, GUINT_TO_POINTER (1));
-  g_thread_join (g_steal_pointer (&display->thread));
-}
 
 static void
 display_free (Display *display)
 {
-  display_join (display);
-  g_async_queue_unref (display->ends);
-  g_mutex_clear (&display->lock);
   grid_clear (&display->grid);
-  g_free (display->out);
+  vec_clear (&display->out);
+  vec_clear (&display->boxes);
   g_free (display);
 }
 
@@ -1624,13 +1539,8 @@ _qrt_layer_builder_set_display_area (QrtLayerBuilder *builder,
       g_free (display);
       return;
     }
-
-  g_mutex_init (&display->lock);
-  display->ends = g_async_queue_new ();
-  display->builder = builder;
-  display->cap = builder->coords.cap / 2;
-  display->out = big_alloc (sizeof (float) * 2 * MAX (1, display->cap));
-  display->thread = g_thread_new ("qrt-display", display_thread, display);
+  qrt_bbox_init_empty (&display->extent);
+  vec_reserve (&display->out, sizeof (float), builder->coords.cap);
   builder->display = display;
 }
 
@@ -1647,12 +1557,106 @@ orient_ring (double   *xy,
     reverse_ring (xy, n);
 }
 
+/* The display copy of points [@first, @last) of one feature whose analysis box is @box, and
+ * its display box. Most features (a building, a tree) lie within one grid cell, where the
+ * grid is a bilinear polynomial; over a feature that small its tangent plane at the first
+ * point is as good as the polynomial (the bound on the difference is checked, a millimetre),
+ * and costs two multiply-adds a coordinate instead of a cell lookup. */
+static void
+display_feature (Display       *d,
+                 const double  *xy,
+                 gsize          first,
+                 gsize          last,
+                 const QrtBBox *box)
+{
+  const Grid *g = &d->grid;
+  float *out;
+  QrtBoxF fbox = { INFINITY, INFINITY, -INFINITY, -INFINITY };
+  double fx0, fy0, w, h;
+  guint cx, cy;
+  const double *k;
+  QrtBBox whole;
+
+  if (!qrt_bbox_contains (&d->area, box))
+    {
+      d->failed = TRUE;
+      return;
+    }
+  vec_reserve (&d->out, sizeof (float), 2 * (last - first));
+  out = (float *) d->out.data + d->out.len;
+
+  fx0 = CLAMP ((xy[2 * first] - g->min_x) * g->inv_w, 0, g->nx);
+  fy0 = CLAMP ((xy[2 * first + 1] - g->min_y) * g->inv_h, 0, g->ny);
+  cx = MIN ((guint) fx0, g->nx - 1);
+  cy = MIN ((guint) fy0, g->ny - 1);
+  k = g->coef + 8 * (cy * g->nx + cx);
+  w = (box->max_x - box->min_x) * g->inv_w;
+  h = (box->max_y - box->min_y) * g->inv_h;
+
+  if (d->out.len == 0)
+    {
+      double mx, my;
+
+      grid_apply (g, xy[2 * first], xy[2 * first + 1], &mx, &my);
+      d->origin[0] = round (mx);
+      d->origin[1] = round (my);
+    }
+
+  if ((box->min_x - g->min_x) * g->inv_w >= cx && (box->max_x - g->min_x) * g->inv_w <= cx + 1 &&
+      (box->min_y - g->min_y) * g->inv_h >= cy && (box->max_y - g->min_y) * g->inv_h <= cy + 1 &&
+      MAX (fabs (k[3]), fabs (k[7])) * w * h <= 1e-3)
+    {
+      /* Inside one cell: bilinear minus tangent plane is d (u - u0) (v - v0), bounded above. */
+      double u0 = fx0 - cx, v0 = fy0 - cy;
+      double mx0 = k[0] + u0 * (k[1] + v0 * k[3]) + v0 * k[2] - d->origin[0];
+      double my0 = k[4] + u0 * (k[5] + v0 * k[7]) + v0 * k[6] - d->origin[1];
+      double xx = (k[1] + v0 * k[3]) * g->inv_w, xy_ = (k[2] + u0 * k[3]) * g->inv_h;
+      double yx = (k[5] + v0 * k[7]) * g->inv_w, yy = (k[6] + u0 * k[7]) * g->inv_h;
+      double x0 = xy[2 * first], y0 = xy[2 * first + 1];
+
+      for (gsize i = first; i < last; i++)
+        {
+          double dx = xy[2 * i] - x0, dy = xy[2 * i + 1] - y0;
+          float mx = (float) (mx0 + xx * dx + xy_ * dy);
+          float my = (float) (my0 + yx * dx + yy * dy);
+
+          *out++ = mx;
+          *out++ = my;
+          fbox.min_x = MIN (fbox.min_x, mx);
+          fbox.max_x = MAX (fbox.max_x, mx);
+          fbox.min_y = MIN (fbox.min_y, my);
+          fbox.max_y = MAX (fbox.max_y, my);
+        }
+    }
+  else
+    for (gsize i = first; i < last; i++)
+      {
+        double mx, my;
+        float fmx, fmy;
+
+        grid_apply (g, xy[2 * i], xy[2 * i + 1], &mx, &my);
+        fmx = (float) (mx - d->origin[0]);
+        fmy = (float) (my - d->origin[1]);
+        *out++ = fmx;
+        *out++ = fmy;
+        fbox.min_x = MIN (fbox.min_x, fmx);
+        fbox.max_x = MAX (fbox.max_x, fmx);
+        fbox.min_y = MIN (fbox.min_y, fmy);
+        fbox.max_y = MAX (fbox.max_y, fmy);
+      }
+  d->out.len += 2 * (last - first);
+  VEC_PUSH (&d->boxes, QrtBoxF, fbox);
+  qrt_boxf_get (&fbox, d->origin[0], d->origin[1], &whole);
+  qrt_bbox_union (&d->extent, &whole);
+}
+
 /**
  * _qrt_layer_builder_seal:
  *
  * Finishes the features added since the last call as far as they can be on their own while
- * their coordinates are still in the cache: orients polygon rings, boxes the features and
- * hands the points to the display thread. Features once sealed must not change.
+ * their coordinates are still in the cache: orients polygon rings, boxes the features and,
+ * when a display area was set, makes their display copy. Features once sealed must not
+ * change.
  */
 void
 _qrt_layer_builder_seal (QrtLayerBuilder *builder)
@@ -1710,30 +1714,30 @@ _qrt_layer_builder_seal (QrtLayerBuilder *builder)
       qrt_boxf_set (vec_push (&builder->boxes, sizeof (QrtBoxF)), &box,
                     builder->origin[0], builder->origin[1]);
       qrt_bbox_union (&builder->extent, &box);
+      if (builder->display && !builder->display->failed)
+        display_feature (builder->display, xy, first, last, &box);
     }
   builder->sealed = n_features;
-
-  if (builder->display)
-    g_async_queue_push (builder->display->ends, GUINT_TO_POINTER ((guint) n_points + 2));
 }
 
-/* The Web Mercator copy the display thread made, if it made all of it, and its origin. */
-static float *
-display_take (Display *display,
-              gsize    n_points,
-              double  *origin)
+/* Moves the display copy, its boxes, origin and extent into @self, if the seal made all of
+ * it. */
+static gboolean
+display_take (Display  *display,
+              QrtLayer *self)
 {
-  display_join (display);
-  if (display->failed || display->done != n_points)
+  if (display->failed || display->boxes.len != self->n_features)
     {
-      g_debug ("Display copy made at the end: %s", display->failed ? "a point outside the declared extent"
-                                                                   : "not all points sealed");
-      return NULL;
+      g_debug ("Display copy made at the end: %s", display->failed ? "a feature outside the declared extent"
+                                                                   : "not all features sealed");
+      return FALSE;
     }
-  origin[0] = display->origin[0];
-  origin[1] = display->origin[1];
-  /* Room was made for the points the reader expected; keep what was used. */
-  return g_realloc_n (g_steal_pointer (&display->out), 2 * MAX (1, n_points), sizeof (float));
+  self->display = vec_steal (&display->out, sizeof (float), 0);
+  self->boxes[QRT_COORDS_MERCATOR] = vec_steal (&display->boxes, sizeof (QrtBoxF), 0);
+  self->origin[QRT_COORDS_MERCATOR][0] = display->origin[0];
+  self->origin[QRT_COORDS_MERCATOR][1] = display->origin[1];
+  self->extent[QRT_COORDS_MERCATOR] = display->extent;
+  return TRUE;
 }
 
 /* Each feature's display box and the display extent. The display coordinates are already
@@ -1780,21 +1784,16 @@ build_index (QrtLayer  *self,
   self->index[which] = qrt_rtree_new (&items, same_order);
 }
 
-typedef struct
-{
-  QrtLayer *layer;
-  gboolean  convert;
-} MercatorJob;
-
 static gpointer
 mercator_thread (gpointer data)
 {
-  MercatorJob *job = data;
+  QrtLayer *self = data;
   GError *error = NULL;
 
-  if (job->convert && !to_mercator (job->layer, &error))
+  self->display = big_alloc (sizeof (float) * MAX (1, 2 * self->n_points));
+  if (!to_mercator (self, &error))
     return error;
-  compute_display_boxes (job->layer);
+  compute_display_boxes (self);
   return NULL;
 }
 
@@ -1884,19 +1883,14 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
                           GError          **error)
 {
   g_autoptr(QrtLayer) self = NULL;
-  GError *mercator_error;
-  MercatorJob job;
-  float *mercator;
-  double display_origin[2] = { 0, 0 };
-  gsize n_points;
+  GError *mercator_error = NULL;
+  gboolean made_display;
 
   g_return_val_if_fail (builder != NULL, NULL);
   g_return_val_if_fail (!builder->in_feature, NULL);
 
   /* Whatever a bulk reader left (or all, for one that never sealed). */
   _qrt_layer_builder_seal (builder);
-  n_points = builder->coords.len / 2;
-  mercator = builder->display ? display_take (builder->display, n_points, display_origin) : NULL;
 
   self = g_object_new (QRT_TYPE_LAYER, NULL);
   self->serial = (guint64) g_atomic_int_add (&next_serial, 1) + 1;
@@ -1906,29 +1900,27 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   self->n_features = builder->feature_offsets.len;
   self->n_parts = builder->part_offsets.len;
   self->n_rings = builder->ring_offsets.len;
-  self->n_points = n_points;
+  self->n_points = builder->coords.len / 2;
   self->feature_offsets = steal_offsets (&builder->feature_offsets, self->n_parts);
   self->part_offsets = steal_offsets (&builder->part_offsets, self->n_rings);
   self->ring_offsets = steal_offsets (&builder->ring_offsets, self->n_points);
   self->coords = vec_steal (&builder->coords, sizeof (double), 0);
-  self->display = mercator ? mercator : big_alloc (sizeof (float) * MAX (1, 2 * self->n_points));
-  self->origin[QRT_COORDS_MERCATOR][0] = display_origin[0];
-  self->origin[QRT_COORDS_MERCATOR][1] = display_origin[1];
   self->boxes[QRT_COORDS_ANALYSIS] = vec_steal (&builder->boxes, sizeof (QrtBoxF), 0);
   self->origin[QRT_COORDS_ANALYSIS][0] = builder->origin[0];
   self->origin[QRT_COORDS_ANALYSIS][1] = builder->origin[1];
   self->extent[QRT_COORDS_ANALYSIS] = builder->extent;
   freeze_fids (self, builder);
   freeze_columns (self, builder);
+  made_display = builder->display != NULL && display_take (builder->display, self);
   qrt_layer_builder_free (builder);
 
-  /* The Web Mercator boxes (and the copy itself, if it was not made while reading) beside the
-   * analysis tree's curve order, which both trees then share. */
-  job.layer = self;
-  job.convert = mercator == NULL;
-  if (self->n_features > 10000)
+  /* The display copy and its boxes, unless the seal made them, beside the analysis tree's
+   * curve order, which both trees then share. */
+  if (made_display)
+    build_index (self, QRT_COORDS_ANALYSIS, NULL);
+  else if (self->n_features > 10000)
     {
-      GThread *thread = g_thread_new ("qrt-mercator", mercator_thread, &job);
+      GThread *thread = g_thread_new ("qrt-mercator", mercator_thread, self);
 
       build_index (self, QRT_COORDS_ANALYSIS, NULL);
       mercator_error = g_thread_join (thread);
@@ -1936,7 +1928,7 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   else
     {
       build_index (self, QRT_COORDS_ANALYSIS, NULL);
-      mercator_error = mercator_thread (&job);
+      mercator_error = mercator_thread (self);
     }
   if (mercator_error != NULL)
     {
