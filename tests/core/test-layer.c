@@ -468,6 +468,27 @@ test_storage (void)
   renumbered = qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
   g_assert_cmpint (qrt_layer_get_fid (renumbered, 1999), ==, 2000);
   g_assert_cmpint (qrt_layer_get_fid (renumbered, 2000), ==, 2007);
+
+  /* A feature given no id has its position, also after one that was given one. */
+  {
+    g_autoptr(QrtLayerBuilder) mixed =
+      qrt_layer_builder_new ("mixed", QRT_GEOMETRY_POINT, QRT_EPSG_DEFAULT_ANALYSIS);
+    g_autoptr(QrtLayer) layer2 = NULL;
+
+    for (guint f = 0; f < 3; f++)
+      {
+        qrt_layer_builder_begin_feature (mixed);
+        if (f == 0)
+          qrt_layer_builder_set_fid (mixed, 100);
+        qrt_layer_builder_begin_part (mixed);
+        qrt_layer_builder_add_point (mixed, 433900 + f, 5694700);
+        qrt_layer_builder_end_feature (mixed);
+      }
+    layer2 = qrt_layer_builder_finish (g_steal_pointer (&mixed), NULL);
+    g_assert_cmpint (qrt_layer_get_fid (layer2, 0), ==, 100);
+    g_assert_cmpint (qrt_layer_get_fid (layer2, 1), ==, 1);
+    g_assert_cmpint (qrt_layer_get_fid (layer2, 2), ==, 2);
+  }
   /* The first layer's attributes (25 bytes a feature, plus a few hundred for four columns and
    * their two distinct texts) less the second's stored ids (8 a feature). Stored wide, with
    * flags, the difference would be 4000 × 28. */

@@ -40,15 +40,22 @@ typedef struct
   gsize    cap;
 } Vec;
 
-/* While building: every value in a 64-bit slot (gint64, double, or a text offset), flags for
- * all. */
+/* While building: values as narrow as they have been so far (integers 32 bits until one does
+ * not fit, text offsets 32 bits, reals 64), flags for all. */
 typedef struct
 {
   char         *name;
   QrtFieldType  type;
+  gboolean      wide;     /* integers: 64 bits */
   Vec           values;
   Vec           nulls;    /* guint8, 1 = NULL */
 } BuildColumn;
+
+static inline gsize
+build_width (const BuildColumn *column)
+{
+  return column->type == QRT_FIELD_REAL || column->wide ? 8 : 4;
+}
 
 /* The distinct texts of a layer, each once, NUL-terminated, found again by an open-addressing
  * hash of offsets into the buffer (no allocation per value). */
@@ -106,7 +113,10 @@ struct _QrtLayerBuilder
   Vec              ring_offsets;     /* guint32 start of each ring */
   Vec              part_offsets;     /* guint32 start of each part */
   Vec              feature_offsets;  /* guint32 start of each feature */
-  Vec              fids;             /* gint64 */
+  Vec              fids;             /* gint64, only once they stop running on from fid_base */
+  gboolean         fids_stored;
+  gboolean         fid_set;          /* the current feature was given one */
+  gint64           fid_base;
   GArray          *columns;          /* BuildColumn */
   Texts            texts;
   gboolean         in_feature;
@@ -913,12 +923,17 @@ qrt_layer_builder_begin_feature (QrtLayerBuilder *builder)
 
   n = builder->feature_offsets.len;
   VEC_PUSH (&builder->feature_offsets, guint32, builder->part_offsets.len);
-  VEC_PUSH (&builder->fids, gint64, n);
+  builder->fid_set = FALSE;
+  if (builder->fids_stored)
+    VEC_PUSH (&builder->fids, gint64, n);
   for (guint i = 0; i < builder->columns->len; i++)
     {
       BuildColumn *column = &g_array_index (builder->columns, BuildColumn, i);
 
-      VEC_PUSH (&column->values, gint64, 0);
+      if (build_width (column) == 8)
+        VEC_PUSH (&column->values, gint64, 0);
+      else
+        VEC_PUSH (&column->values, gint32, 0);
       VEC_PUSH (&column->nulls, guint8, 1);
     }
   builder->in_feature = TRUE;
@@ -1047,6 +1062,18 @@ qrt_layer_builder_add_ogr_geometry (QrtLayerBuilder *builder,
   return add_ogr_part (builder, geometry);
 }
 
+/* Writes out the ids that ran on from fid_base so far, the current feature's included. */
+static void
+store_fids (QrtLayerBuilder *builder)
+{
+  guint n = builder->feature_offsets.len;
+
+  vec_reserve (&builder->fids, sizeof (gint64), n);
+  for (guint f = 0; f < n; f++)
+    VEC_PUSH (&builder->fids, gint64, builder->fid_base + f);
+  builder->fids_stored = TRUE;
+}
+
 /**
  * qrt_layer_builder_set_fid:
  *
@@ -1056,9 +1083,21 @@ void
 qrt_layer_builder_set_fid (QrtLayerBuilder *builder,
                            gint64           fid)
 {
+  guint f;
+
   g_return_if_fail (builder != NULL && builder->in_feature);
 
-  VEC_LAST (&builder->fids, gint64) = fid;
+  f = builder->feature_offsets.len - 1;
+  builder->fid_set = TRUE;
+  if (builder->fids_stored)
+    VEC_LAST (&builder->fids, gint64) = fid;
+  else if (f == 0)
+    builder->fid_base = fid;
+  else if (fid != builder->fid_base + f)
+    {
+      store_fids (builder);
+      VEC_LAST (&builder->fids, gint64) = fid;
+    }
 }
 
 double *
@@ -1080,12 +1119,13 @@ _qrt_layer_builder_reserve (QrtLayerBuilder *builder,
   vec_reserve (&builder->ring_offsets, sizeof (guint32), n_features);
   vec_reserve (&builder->part_offsets, sizeof (guint32), n_features);
   vec_reserve (&builder->feature_offsets, sizeof (guint32), n_features);
-  vec_reserve (&builder->fids, sizeof (gint64), n_features);
+  if (builder->fids_stored)
+    vec_reserve (&builder->fids, sizeof (gint64), n_features);
   for (guint i = 0; i < builder->columns->len; i++)
     {
       BuildColumn *column = &g_array_index (builder->columns, BuildColumn, i);
 
-      vec_reserve (&column->values, sizeof (gint64), n_features);
+      vec_reserve (&column->values, build_width (column), n_features);
       vec_reserve (&column->nulls, 1, n_features);
     }
 }
@@ -1101,11 +1141,11 @@ _qrt_layer_builder_add_points (QrtLayerBuilder *builder,
   builder->coords.len += 2 * (gsize) n;
 }
 
-/* The current feature's slot of column @field, marked as not NULL. */
-static inline gint64 *
-current_value (QrtLayerBuilder *builder,
-               guint            field,
-               QrtFieldType     type)
+/* Column @field, its current feature marked as not NULL. */
+static inline BuildColumn *
+current_column (QrtLayerBuilder *builder,
+                guint            field,
+                QrtFieldType     type)
 {
   BuildColumn *column;
 
@@ -1115,7 +1155,21 @@ current_value (QrtLayerBuilder *builder,
   column = &g_array_index (builder->columns, BuildColumn, field);
   g_return_val_if_fail (column->type == type, NULL);
   VEC_LAST (&column->nulls, guint8) = 0;
-  return &VEC_LAST (&column->values, gint64);
+  return column;
+}
+
+/* The first integer that does not fit in 32 bits: the column goes to 64. */
+static void
+widen (BuildColumn *column)
+{
+  Vec wide = { 0 };
+
+  vec_reserve (&wide, sizeof (gint64), MAX (column->values.cap, 1));
+  for (gsize i = 0; i < column->values.len; i++)
+    VEC_PUSH (&wide, gint64, VEC_AT (&column->values, gint32, i));
+  vec_clear (&column->values);
+  column->values = wide;
+  column->wide = TRUE;
 }
 
 void
@@ -1123,10 +1177,16 @@ qrt_layer_builder_set_int (QrtLayerBuilder *builder,
                            guint            field,
                            gint64           value)
 {
-  gint64 *slot = current_value (builder, field, QRT_FIELD_INTEGER);
+  BuildColumn *column = current_column (builder, field, QRT_FIELD_INTEGER);
 
-  if (slot)
-    *slot = value;
+  if (column == NULL)
+    return;
+  if (!column->wide && (value < G_MININT32 || value > G_MAXINT32))
+    widen (column);
+  if (column->wide)
+    VEC_LAST (&column->values, gint64) = value;
+  else
+    VEC_LAST (&column->values, gint32) = (gint32) value;
 }
 
 void
@@ -1134,10 +1194,10 @@ qrt_layer_builder_set_real (QrtLayerBuilder *builder,
                             guint            field,
                             double           value)
 {
-  gint64 *slot = current_value (builder, field, QRT_FIELD_REAL);
+  BuildColumn *column = current_column (builder, field, QRT_FIELD_REAL);
 
-  if (slot)
-    memcpy (slot, &value, sizeof value);
+  if (column)
+    VEC_LAST (&column->values, double) = value;
 }
 
 void
@@ -1156,13 +1216,13 @@ _qrt_layer_builder_set_string_len (QrtLayerBuilder *builder,
                                    const char      *value,
                                    gsize            len)
 {
-  gint64 *slot = current_value (builder, field, QRT_FIELD_STRING);
+  BuildColumn *column = current_column (builder, field, QRT_FIELD_STRING);
   const char *nul = memchr (value, '\0', len);
 
   if (nul != NULL)
     len = nul - value;
-  if (slot)
-    *slot = texts_intern (&builder->texts, value, len);
+  if (column)
+    VEC_LAST (&column->values, guint32) = texts_intern (&builder->texts, value, len);
 }
 
 static void
@@ -1180,7 +1240,8 @@ truncate_to_feature_start (QrtLayerBuilder *builder)
       builder->part_offsets.len = first_part;
     }
   builder->feature_offsets.len--;
-  builder->fids.len--;
+  if (builder->fids_stored)
+    builder->fids.len--;
   for (guint i = 0; i < builder->columns->len; i++)
     {
       BuildColumn *column = &g_array_index (builder->columns, BuildColumn, i);
@@ -1202,6 +1263,14 @@ qrt_layer_builder_end_feature (QrtLayerBuilder *builder)
 
   if (VEC_LAST (&builder->feature_offsets, guint32) == builder->part_offsets.len)
     truncate_to_feature_start (builder);
+  else if (!builder->fid_set && !builder->fids_stored && builder->fid_base != 0)
+    {
+      /* No id given: its position, which runs on from 0, not from fid_base. */
+      guint f = builder->feature_offsets.len - 1;
+
+      store_fids (builder);
+      VEC_LAST (&builder->fids, gint64) = f;
+    }
   builder->in_feature = FALSE;
 }
 
@@ -1810,30 +1879,12 @@ freeze_columns (QrtLayer        *self,
       Column *to = &self->columns[i];
       guint n = self->n_features;
 
-      const gint64 *v = from->values.data;
-      guint f = 0;
-
       to->name = g_steal_pointer (&from->name);
       to->type = from->type;
+      to->wide = from->wide;
       if (n > 0 && memchr (from->nulls.data, 1, n) != NULL)
         to->nulls = vec_steal (&from->nulls, 1, 0);
-
-      if (to->type == QRT_FIELD_INTEGER)
-        for (f = 0; f < n; f++)
-          if (v[f] < G_MININT32 || v[f] > G_MAXINT32)
-            break;
-      to->wide = to->type == QRT_FIELD_INTEGER && f < n;
-      if (to->type == QRT_FIELD_REAL || to->wide)
-        to->values = vec_steal (&from->values, sizeof (gint64), 0);
-      else
-        {
-          /* 32-bit integers or text offsets. */
-          gint32 *narrow = g_new (gint32, MAX (1, n));
-
-          for (f = 0; f < n; f++)
-            narrow[f] = (gint32) v[f];
-          to->values = narrow;
-        }
+      to->values = vec_steal (&from->values, build_width (from), 0);
     }
 
   self->text_size = builder->texts.bytes->len;
@@ -1848,6 +1899,12 @@ freeze_fids (QrtLayer        *self,
   const gint64 *fids = builder->fids.data;
   guint f;
 
+  if (!builder->fids_stored)
+    {
+      self->fid_base = builder->fid_base;
+      return;
+    }
+  /* Dropped features may have closed the gap that made them stored. */
   self->fid_base = self->n_features > 0 ? fids[0] : 0;
   for (f = 0; f < self->n_features; f++)
     if (fids[f] != self->fid_base + f)
