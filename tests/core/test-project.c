@@ -382,11 +382,13 @@ test_large_layer (gconstpointer data)
       OGRGeometryH ring = OGR_G_CreateGeometry (wkbLinearRing);
       OGRGeometryH polygon = OGR_G_CreateGeometry (wkbPolygon);
       double x = 7.9 + (i % 200) * 0.0015, y = 51.3 + (i / 200) * 0.001;
+      /* About 20 m across, like a house; every thousandth 500 m, over several grid cells. */
+      double size = i % 1000 == 1 ? 25 : 1;
 
       OGR_G_AddPoint_2D (ring, x, y);
-      OGR_G_AddPoint_2D (ring, x + 0.001, y);
-      OGR_G_AddPoint_2D (ring, x + 0.001, y + 0.0006);
-      OGR_G_AddPoint_2D (ring, x, y + 0.0006);
+      OGR_G_AddPoint_2D (ring, x + 0.0003 * size, y);
+      OGR_G_AddPoint_2D (ring, x + 0.0003 * size, y + 0.0002 * size);
+      OGR_G_AddPoint_2D (ring, x, y + 0.0002 * size);
       OGR_G_AddPoint_2D (ring, x, y);
       OGR_G_AddGeometryDirectly (polygon, ring);
       OGR_F_SetGeometryDirectly (f, polygon);
@@ -431,7 +433,7 @@ test_large_layer (gconstpointer data)
       g_assert_cmpstr (qrt_layer_get_string (layer, 0, f), ==, uses[i % 3]);
       g_assert_cmpint (qrt_layer_get_int (layer, 1, f), ==,
                        i % 1000 == 0 ? (gint64) i << 33 : (gint64) i);
-      if (f % 97 != 0)
+      if (f % 7 != 0 && i % 1000 != 1)
         continue;
 
       /* The first point of the exterior ring (the square is counter-clockwise already). */
@@ -444,6 +446,14 @@ test_large_layer (gconstpointer data)
       g_assert_cmpfloat_with_epsilon (xy[2 * first + 1], uy, 1e-6);
       qrt_layer_get_points (layer, QRT_COORDS_MERCATOR, &display);
       qrt_points_get (&display, first, &x, &y);
+      g_assert_cmpfloat_with_epsilon (x, mx, 0.01);
+      g_assert_cmpfloat_with_epsilon (y, my, 0.01);
+      /* The far corner too: the display copy of a small feature is the grid's tangent plane
+       * at its first point, that of a large one the grid point by point. */
+      mx = 7.9 + (i % 200) * 0.0015 + 0.0003 * (i % 1000 == 1 ? 25 : 1);
+      my = 51.3 + (i / 200) * 0.001 + 0.0002 * (i % 1000 == 1 ? 25 : 1);
+      g_assert_true (OCTTransform (to_merc, 1, &mx, &my, NULL));
+      qrt_points_get (&display, first + 2, &x, &y);
       g_assert_cmpfloat_with_epsilon (x, mx, 0.01);
       g_assert_cmpfloat_with_epsilon (y, my, 0.01);
     }
