@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "qrt-rtree.h"
 
@@ -95,16 +96,21 @@ hilbert_index (guint32 x,
   return d;
 }
 
-/* Stable LSD radix sort of (key << 32 | index) pairs by their key, a byte per pass; the pairs
- * are read in sequence, which keeps the passes in cache. Ties keep the index order. */
+/* Stable LSD radix sort of (key << 32 | index) pairs by the top bytes of their key, a byte per
+ * pass; the pairs are read in sequence, which keeps the passes in cache. Ties keep the index
+ * order. Only as many bytes as tell the items apart in cells of about one node (16 items):
+ * finer order inside a node changes nothing, so 200,000 items take three passes, not four. */
 static void
 radix_sort (guint64 *pairs,
             guint    n)
 {
   g_autofree guint64 *tmp = g_new (guint64, MAX (1, n));
   guint64 *from = pairs, *to = tmp;
+  /* Cells of the curve at b bits number 2^b; at most about 4 items each (a quarter node). */
+  guint bits = MIN (32, g_bit_storage (n) + 2);
+  guint passes = (bits + 7) / 8;
 
-  for (guint shift = 32; shift < 64; shift += 8)
+  for (guint shift = 64 - 8 * passes; shift < 64; shift += 8)
     {
       guint count[257] = { 0 };
 
@@ -121,8 +127,8 @@ radix_sort (guint64 *pairs,
         to = t;
       }
     }
-  /* Four passes: the result is back in @pairs. */
-  g_assert (from == pairs);
+  if (from != pairs)
+    memcpy (pairs, from, sizeof (guint64) * n);
 }
 
 static Order *
