@@ -17,12 +17,18 @@ void    _qrt_layer_builder_reserve        (QrtLayerBuilder *builder,
 void    _qrt_layer_builder_add_points     (QrtLayerBuilder *builder,
                                            const double    *xy,
                                            guint            n);
-/* A string value of @len bytes that need not end in a NUL. */
-void    _qrt_layer_builder_set_string_len (QrtLayerBuilder *builder,
-                                           guint            field,
-                                           const char      *value,
-                                           gsize            len);
 
+guint   _qrt_layer_builder_get_n_features (QrtLayerBuilder *builder);
+gpointer _qrt_layer_builder_column_slots  (QrtLayerBuilder  *builder,
+                                           guint             field,
+                                           guint             first_feature,
+                                           guint8          **nulls,
+                                           gboolean         *wide);
+void    _qrt_layer_builder_widen_column   (QrtLayerBuilder *builder,
+                                           guint            field);
+guint32 _qrt_layer_builder_intern         (QrtLayerBuilder *builder,
+                                           const char      *text,
+                                           gsize            len);
 void    _qrt_layer_builder_set_display_area (QrtLayerBuilder *builder,
                                              const QrtBBox   *area);
 void    _qrt_layer_builder_seal             (QrtLayerBuilder *builder);

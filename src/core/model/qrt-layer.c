@@ -1205,25 +1205,60 @@ qrt_layer_builder_set_string (QrtLayerBuilder *builder,
                               guint            field,
                               const char      *value)
 {
-  if (value != NULL)
-    _qrt_layer_builder_set_string_len (builder, field, value, strlen (value));
-}
+  BuildColumn *column;
 
-/* A string of @len bytes, not NUL-terminated; one with a NUL inside ends there. */
-void
-_qrt_layer_builder_set_string_len (QrtLayerBuilder *builder,
-                                   guint            field,
-                                   const char      *value,
-                                   gsize            len)
-{
-  BuildColumn *column = current_column (builder, field, QRT_FIELD_STRING);
-  const char *nul = memchr (value, '\0', len);
-
-  if (nul != NULL)
-    len = nul - value;
+  if (value == NULL)
+    return;
+  column = current_column (builder, field, QRT_FIELD_STRING);
   if (column)
-    VEC_LAST (&column->values, guint32) = texts_intern (&builder->texts, value, len);
+    VEC_LAST (&column->values, guint32) = _qrt_layer_builder_intern (builder, value, strlen (value));
 }
+
+guint
+_qrt_layer_builder_get_n_features (QrtLayerBuilder *builder)
+{
+  return builder->feature_offsets.len;
+}
+
+/* For a bulk reader that fills a column a batch at a time: the value slots of features
+ * @first_feature onwards (gint32 or, when *@wide, gint64 for integers; double for reals;
+ * guint32 text offsets for strings) and their NULL flags, all NULL until written. Valid until
+ * the next feature is begun or the column widened. */
+gpointer
+_qrt_layer_builder_column_slots (QrtLayerBuilder  *builder,
+                                 guint             field,
+                                 guint             first_feature,
+                                 guint8          **nulls,
+                                 gboolean         *wide)
+{
+  BuildColumn *column = &g_array_index (builder->columns, BuildColumn, field);
+
+  *nulls = (guint8 *) column->nulls.data + first_feature;
+  *wide = column->wide;
+  return (guint8 *) column->values.data + build_width (column) * first_feature;
+}
+
+void
+_qrt_layer_builder_widen_column (QrtLayerBuilder *builder,
+                                 guint            field)
+{
+  BuildColumn *column = &g_array_index (builder->columns, BuildColumn, field);
+
+  if (column->type == QRT_FIELD_INTEGER && !column->wide)
+    widen (column);
+}
+
+/* The text offset of @len bytes of @text (up to a NUL inside), for a string slot. */
+guint32
+_qrt_layer_builder_intern (QrtLayerBuilder *builder,
+                           const char      *text,
+                           gsize            len)
+{
+  const char *nul = memchr (text, '\0', len);
+
+  return texts_intern (&builder->texts, text, nul ? (gsize) (nul - text) : len);
+}
+
 
 static void
 truncate_to_feature_start (QrtLayerBuilder *builder)

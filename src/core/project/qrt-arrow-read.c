@@ -244,62 +244,94 @@ column_kind (const char *format)
   return COLUMN_SKIP;
 }
 
-static void
-set_value (QrtLayerBuilder         *builder,
-           const Column            *column,
+static gint64
+int_value (ColumnKind               kind,
            const struct ArrowArray *array,
-           gint64                   row)
+           gint64                   i)
 {
-  gint64 i = row + array->offset;
-
-  if (!is_valid (array, row))
-    return;
-  switch (column->kind)
+  switch (kind)
     {
     case COLUMN_INT8:
-      qrt_layer_builder_set_int (builder, column->field, ((const gint8 *) array->buffers[1])[i]);
-      break;
+      return ((const gint8 *) array->buffers[1])[i];
     case COLUMN_INT16:
-      qrt_layer_builder_set_int (builder, column->field, ((const gint16 *) array->buffers[1])[i]);
-      break;
+      return ((const gint16 *) array->buffers[1])[i];
     case COLUMN_INT32:
-      qrt_layer_builder_set_int (builder, column->field, ((const gint32 *) array->buffers[1])[i]);
-      break;
+      return ((const gint32 *) array->buffers[1])[i];
     case COLUMN_INT64:
-      qrt_layer_builder_set_int (builder, column->field, ((const gint64 *) array->buffers[1])[i]);
-      break;
-    case COLUMN_FLOAT:
-      qrt_layer_builder_set_real (builder, column->field, ((const float *) array->buffers[1])[i]);
-      break;
-    case COLUMN_DOUBLE:
-      qrt_layer_builder_set_real (builder, column->field, ((const double *) array->buffers[1])[i]);
-      break;
+      return ((const gint64 *) array->buffers[1])[i];
     case COLUMN_BOOL:
-      qrt_layer_builder_set_int (builder, column->field,
-                                 (((const guint8 *) array->buffers[1])[i >> 3] >> (i & 7)) & 1);
-      break;
-    case COLUMN_UTF8:
-    case COLUMN_LARGE_UTF8:
-      {
-        gint64 start, end;
-
-        if (column->kind == COLUMN_UTF8)
-          {
-            start = ((const gint32 *) array->buffers[1])[i];
-            end = ((const gint32 *) array->buffers[1])[i + 1];
-          }
-        else
-          {
-            start = ((const gint64 *) array->buffers[1])[i];
-            end = ((const gint64 *) array->buffers[1])[i + 1];
-          }
-        _qrt_layer_builder_set_string_len (builder, column->field,
-                                           (const char *) array->buffers[2] + start, end - start);
-        break;
-      }
-    case COLUMN_SKIP:
     default:
-      break;
+      return (((const guint8 *) array->buffers[1])[i >> 3] >> (i & 7)) & 1;
+    }
+}
+
+/* Column @column of the @n features this batch added, from @first on: feature first + k came
+ * from row @rows[k]. A column at a time, straight into the builder's slots. */
+static void
+fill_column (QrtLayerBuilder         *builder,
+             const Column            *column,
+             const struct ArrowArray *array,
+             guint                    first,
+             const guint32           *rows,
+             guint                    n)
+{
+  guint8 *nulls;
+  gboolean wide;
+  gpointer slots = _qrt_layer_builder_column_slots (builder, column->field, first, &nulls, &wide);
+
+  for (guint k = 0; k < n; k++)
+    {
+      gint64 row = rows[k], i = row + array->offset;
+
+      if (!is_valid (array, row))
+        continue;
+      nulls[k] = 0;
+      switch (column->kind)
+        {
+        case COLUMN_FLOAT:
+          ((double *) slots)[k] = ((const float *) array->buffers[1])[i];
+          break;
+        case COLUMN_DOUBLE:
+          ((double *) slots)[k] = ((const double *) array->buffers[1])[i];
+          break;
+        case COLUMN_UTF8:
+        case COLUMN_LARGE_UTF8:
+          {
+            gint64 start, end;
+
+            if (column->kind == COLUMN_UTF8)
+              {
+                start = ((const gint32 *) array->buffers[1])[i];
+                end = ((const gint32 *) array->buffers[1])[i + 1];
+              }
+            else
+              {
+                start = ((const gint64 *) array->buffers[1])[i];
+                end = ((const gint64 *) array->buffers[1])[i + 1];
+              }
+            ((guint32 *) slots)[k] =
+              _qrt_layer_builder_intern (builder, (const char *) array->buffers[2] + start,
+                                         end - start);
+            break;
+          }
+        case COLUMN_SKIP:
+          break;
+        default:
+          {
+            gint64 v = int_value (column->kind, array, i);
+
+            if (!wide && (v < G_MININT32 || v > G_MAXINT32))
+              {
+                _qrt_layer_builder_widen_column (builder, column->field);
+                slots = _qrt_layer_builder_column_slots (builder, column->field, first, &nulls,
+                                                         &wide);
+              }
+            if (wide)
+              ((gint64 *) slots)[k] = v;
+            else
+              ((gint32 *) slots)[k] = (gint32) v;
+          }
+        }
     }
 }
 
@@ -455,6 +487,8 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
   struct ArrowSchema schema = { 0 };
   Reader reader = { 0 };
   gboolean first_batch = TRUE;
+  g_autofree guint32 *rows = NULL;   /* batch row of each feature the batch added */
+  guint first, n_rows;
   gint64 count;
   QrtBBox area;
   g_autoptr(QrtLayerBuilder) builder = NULL;
@@ -568,6 +602,9 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
             _qrt_layer_builder_set_display_area (builder, &area);
           first_batch = FALSE;
         }
+      first = _qrt_layer_builder_get_n_features (builder);
+      n_rows = 0;
+      rows = g_renew (guint32, rows, MAX (1, batch.length));
       for (gint64 row = 0; row < batch.length; row++)
         {
           const gint32 *offsets = geometry->buffers[1];
@@ -594,11 +631,14 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
               *unsupported = TRUE;
               goto out;
             }
-          for (gint64 c = 0; c < schema.n_children; c++)
-            if (c != geometry_index && c != fid_index)
-              set_value (builder, &columns[c], batch.children[c], row);
           qrt_layer_builder_end_feature (builder);
+          /* An empty geometry drops the feature. */
+          if (_qrt_layer_builder_get_n_features (builder) > first + n_rows)
+            rows[n_rows++] = (guint32) row;
         }
+      for (gint64 c = 0; c < schema.n_children; c++)
+        if (c != geometry_index && c != fid_index)
+          fill_column (builder, &columns[c], batch.children[c], first, rows, n_rows);
       reader_done (&reader, next);
 
       if (ct != NULL)
