@@ -2,8 +2,8 @@
 #pragma once
 
 #include <glib-object.h>
+#include <float.h>
 #include <math.h>
-#include <string.h>
 
 #include "qrt-types.h"
 
@@ -79,8 +79,8 @@ gboolean qrt_bbox_parse       (const char    *text,
 /*
  * QrtBoxF: a box kept in half the space, as float offsets from an origin (a layer keeps one
  * per feature and CRS). Each bound is rounded outwards, so a QrtBoxF always contains the box
- * it was made from and is larger by at most one float step: about 4 mm 50 km from the origin,
- * 6 cm 1,000 km from it. Tests against it are therefore conservative: they may let a feature
+ * it was made from and is larger by at most two and a half float steps: about 1 cm 50 km from
+ * the origin, 15 cm 1,000 km from it. Tests against it are therefore conservative: they may let a feature
  * through that misses by less than that, never drop one that hits.
  */
 typedef struct
@@ -91,32 +91,16 @@ typedef struct
   float max_y;
 } QrtBoxF;
 
-/* @f moved @step float steps (0 or 1) towards -inf (@down) or +inf, for finite @f. Branch
- * free: whether a conversion rounded the wrong way is a coin toss a branch predictor loses,
- * and boxes are made by the hundred thousand. */
-static inline float
-qrt_float_step (float    f,
-                guint32  step,
-                gboolean down)
-{
-  guint32 bits, negative;
-
-  memcpy (&bits, &f, sizeof bits);
-  negative = bits >> 31;
-  if (G_UNLIKELY ((bits & 0x7fffffffu) == 0))   /* ±0: to the smallest float of that side */
-    bits = step ? (down ? 0x80000001u : 0x00000001u) : bits;
-  else
-    bits += step * (negative == (guint32) down ? 1u : (guint32) -1);
-  memcpy (&f, &bits, sizeof f);
-  return f;
-}
-
+/* A float below (above) @v, at most two and a half steps away: a step past whatever the
+ * conversion rounded to, without asking which way it went (boxes are made by the hundred
+ * thousand; a branch there is a coin toss the predictor loses). |f| × FLT_EPSILON is at least
+ * a step of f; FLT_TRUE_MIN makes it one for zero and subnormals too. */
 static inline float
 qrt_float_below (double v)
 {
   float f = (float) v;
 
-  return qrt_float_step (f, (double) f > v, TRUE);
+  return isfinite (f) ? f - (fabsf (f) * FLT_EPSILON + FLT_TRUE_MIN) : f;
 }
 
 static inline float
@@ -124,7 +108,7 @@ qrt_float_above (double v)
 {
   float f = (float) v;
 
-  return qrt_float_step (f, (double) f < v, FALSE);
+  return isfinite (f) ? f + (fabsf (f) * FLT_EPSILON + FLT_TRUE_MIN) : f;
 }
 
 static inline void
