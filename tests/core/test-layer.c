@@ -184,7 +184,7 @@ test_mercator_grid (gconstpointer data)
   if (mode == DISPLAY_STALE_AREA)
     area.max_x = 430000;
   if (mode != DISPLAY_AT_FINISH)
-    _qrt_layer_builder_set_display_area (builder, &area);
+    _qrt_layer_builder_set_expected_extent (builder, &area);
   for (guint i = 0; i < n; i++)
     {
       xs[i] = g_rand_double_range (rand, 420000, 450000);

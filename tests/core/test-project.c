@@ -460,6 +460,30 @@ test_large_layer (gconstpointer data)
       g_assert_cmpfloat_with_epsilon (x, mx, 0.01);
       g_assert_cmpfloat_with_epsilon (y, my, 0.01);
     }
+  /* Both trees (their curve keys were made while reading) find what a scan finds. */
+  for (QrtCoords c = QRT_COORDS_ANALYSIS; c <= QRT_COORDS_MERCATOR; c++)
+    for (guint q = 0; q < 20; q++)
+      {
+        const QrtBBox *extent = qrt_layer_get_extent (layer, c);
+        double w = extent->max_x - extent->min_x, h = extent->max_y - extent->min_y;
+        QrtBBox query = { extent->min_x + w * q / 23.0, extent->min_y + h * q / 29.0,
+                          extent->min_x + w * q / 23.0 + w / 17, extent->min_y + h * q / 29.0 + h / 13 };
+        g_autoptr(GArray) hits = qrt_rtree_query (qrt_layer_get_index (layer, c), &query);
+        guint expected = 0;
+
+        for (guint f = 0; f < qrt_layer_get_n_features (layer); f++)
+          {
+            QrtBBox box;
+
+            qrt_layer_get_feature_bbox (layer, c, f, &box);
+            expected += qrt_bbox_intersects (&box, &query);
+          }
+        /* The tree may add one whose box misses by less than a float step. */
+        g_assert_cmpuint (expected, >, 0);
+        g_assert_cmpuint (hits->len, >=, expected);
+        g_assert_cmpuint (hits->len, <=, expected + 3);
+      }
+
   OCTDestroyCoordinateTransformation (to_utm);
   OCTDestroyCoordinateTransformation (to_merc);
   OSRDestroySpatialReference (wgs);

@@ -29,8 +29,8 @@ void    _qrt_layer_builder_widen_column   (QrtLayerBuilder *builder,
 guint32 _qrt_layer_builder_intern         (QrtLayerBuilder *builder,
                                            const char      *text,
                                            gsize            len);
-void    _qrt_layer_builder_set_display_area (QrtLayerBuilder *builder,
-                                             const QrtBBox   *area);
+void    _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
+                                                const QrtBBox   *area);
 void    _qrt_layer_builder_seal             (QrtLayerBuilder *builder);
 
 G_END_DECLS

@@ -127,6 +127,9 @@ struct _QrtLayerBuilder
   double           origin[2];
   QrtBBox          extent;
   Display         *display;          /* makes the Web Mercator copy as features are sealed */
+  QrtCurveFrame    frame;            /* for the index's curve keys, when the extent is known */
+  gboolean         has_frame;
+  Vec              keys;             /* guint64 curve key << 32 | feature, one per sealed one */
 };
 
 static void display_free (Display *display);
@@ -885,6 +888,7 @@ qrt_layer_builder_free (QrtLayerBuilder *builder)
   g_clear_pointer (&builder->display, display_free);
   g_free (builder->name);
   vec_clear (&builder->boxes);
+  vec_clear (&builder->keys);
   vec_clear (&builder->coords);
   vec_clear (&builder->ring_offsets);
   vec_clear (&builder->part_offsets);
@@ -1607,22 +1611,27 @@ display_free (Display *display)
 }
 
 /**
- * _qrt_layer_builder_set_display_area:
+ * _qrt_layer_builder_set_expected_extent:
  * @area: where the layer's points will lie, in the builder's CRS (a declared extent)
  *
- * Lets the Web Mercator copy be made while the layer is still being read. Call before the
- * first _qrt_layer_builder_seal(), for large layers only.
+ * Lets the Web Mercator copy and the index's curve keys be made while the layer is still
+ * being read. Call before the first _qrt_layer_builder_seal(), for large layers only.
  */
 void
-_qrt_layer_builder_set_display_area (QrtLayerBuilder *builder,
-                                     const QrtBBox   *area)
+_qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
+                                        const QrtBBox   *area)
 {
   OGRCoordinateTransformationH ct;
   Display *display;
   double pad_x, pad_y;
 
   g_return_if_fail (builder->display == NULL && builder->sealed == 0);
-  if (qrt_bbox_is_empty (area) || (ct = display_transform (builder->epsg)) == NULL)
+  if (qrt_bbox_is_empty (area))
+    return;
+  qrt_curve_frame_init (&builder->frame, area);
+  builder->has_frame = TRUE;
+  vec_reserve (&builder->keys, sizeof (guint64), builder->feature_offsets.cap);
+  if ((ct = display_transform (builder->epsg)) == NULL)
     return;
 
   display = g_new0 (Display, 1);
@@ -1824,6 +1833,10 @@ _qrt_layer_builder_seal (QrtLayerBuilder *builder)
       qrt_boxf_set (vec_push (&builder->boxes, sizeof (QrtBoxF)), &box,
                     builder->origin[0], builder->origin[1]);
       qrt_bbox_union (&builder->extent, &box);
+      if (builder->has_frame)
+        VEC_PUSH (&builder->keys, guint64,
+                  (guint64) qrt_curve_key (&builder->frame, (box.min_x + box.max_x) / 2,
+                                           (box.min_y + box.max_y) / 2) << 32 | f);
       if (builder->display && !builder->display->failed)
         display_feature (builder->display, xy, first, last, &box);
     }
@@ -1882,16 +1895,19 @@ compute_display_boxes (QrtLayer *self)
     }
 }
 
+/* @keys: (nullable): curve keys made while reading, sorted here (see qrt_rtree_new_from_keys) */
 static void
 build_index (QrtLayer  *self,
              QrtCoords  which,
-             QrtRTree  *same_order)
+             QrtRTree  *same_order,
+             guint64   *keys)
 {
   QrtBoxes items = {
     self->boxes[which], self->n_features, self->origin[which][0], self->origin[which][1],
   };
 
-  self->index[which] = qrt_rtree_new (&items, same_order);
+  self->index[which] = keys ? qrt_rtree_new_from_keys (&items, keys)
+                            : qrt_rtree_new (&items, same_order);
 }
 
 static gpointer
@@ -1983,6 +1999,7 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   g_autoptr(QrtLayer) self = NULL;
   GError *mercator_error = NULL;
   gboolean made_display;
+  g_autofree guint64 *keys = NULL;
 
   g_return_val_if_fail (builder != NULL, NULL);
   g_return_val_if_fail (!builder->in_feature, NULL);
@@ -2010,22 +2027,24 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   freeze_fids (self, builder);
   freeze_columns (self, builder);
   made_display = builder->display != NULL && display_take (builder->display, self);
+  if (builder->has_frame && builder->keys.len == self->n_features)
+    keys = vec_steal (&builder->keys, sizeof (guint64), 0);
   qrt_layer_builder_free (builder);
 
   /* The display copy and its boxes, unless the seal made them, beside the analysis tree's
    * curve order, which both trees then share. */
   if (made_display)
-    build_index (self, QRT_COORDS_ANALYSIS, NULL);
+    build_index (self, QRT_COORDS_ANALYSIS, NULL, keys);
   else if (self->n_features > 10000)
     {
       GThread *thread = g_thread_new ("qrt-mercator", mercator_thread, self);
 
-      build_index (self, QRT_COORDS_ANALYSIS, NULL);
+      build_index (self, QRT_COORDS_ANALYSIS, NULL, keys);
       mercator_error = g_thread_join (thread);
     }
   else
     {
-      build_index (self, QRT_COORDS_ANALYSIS, NULL);
+      build_index (self, QRT_COORDS_ANALYSIS, NULL, keys);
       mercator_error = mercator_thread (self);
     }
   if (mercator_error != NULL)
@@ -2033,7 +2052,7 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
       g_propagate_error (error, mercator_error);
       return NULL;
     }
-  build_index (self, QRT_COORDS_MERCATOR, self->index[QRT_COORDS_ANALYSIS]);
+  build_index (self, QRT_COORDS_MERCATOR, self->index[QRT_COORDS_ANALYSIS], NULL);
 
   return g_steal_pointer (&self);
 }

@@ -131,17 +131,66 @@ radix_sort (guint64 *pairs,
     memcpy (pairs, from, sizeof (guint64) * n);
 }
 
+static gpointer
+hilbert_table_once (void)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  return g_once (&once, hilbert_table_init, NULL);
+}
+
+/**
+ * qrt_curve_frame_init:
+ * @area: where the items lie (those outside count as on its edge: still a valid tree, only
+ *   not as good a one)
+ *
+ * A frame for qrt_curve_key(): a bulk reader that knows the extent beforehand makes the keys
+ * as items come, and the tree only sorts them.
+ */
+void
+qrt_curve_frame_init (QrtCurveFrame *frame,
+                      const QrtBBox *area)
+{
+  hilbert_table_once ();
+  frame->min_x = area->min_x;
+  frame->min_y = area->min_y;
+  frame->sx = area->max_x > area->min_x ? 65535.0 / (area->max_x - area->min_x) : 0;
+  frame->sy = area->max_y > area->min_y ? 65535.0 / (area->max_y - area->min_y) : 0;
+}
+
+/* The place of an item whose box is centred at (@x, @y) on the curve. */
+guint32
+qrt_curve_key (const QrtCurveFrame *frame,
+               double               x,
+               double               y)
+{
+  double cx = (x - frame->min_x) * frame->sx, cy = (y - frame->min_y) * frame->sy;
+
+  return hilbert_index ((guint32) CLAMP (cx, 0, 65535), (guint32) CLAMP (cy, 0, 65535));
+}
+
+/* Sorts (key << 32 | item) @pairs into an order. */
+static Order *
+order_from_pairs (guint64 *pairs,
+                  guint    n)
+{
+  Order *order = g_atomic_rc_box_alloc (sizeof (Order) + sizeof (guint32) * MAX (1, n));
+
+  radix_sort (pairs, n);
+  order->n = n;
+  for (guint i = 0; i < n; i++)
+    order->slots[i] = (guint32) pairs[i];
+  return order;
+}
+
 static Order *
 hilbert_order (const QrtBoxes *items)
 {
-  static GOnce once = G_ONCE_INIT;
-  Order *order = g_atomic_rc_box_alloc (sizeof (Order) + sizeof (guint32) * MAX (1, items->n));
   g_autofree guint64 *pairs = g_new (guint64, MAX (items->n, 1));
   float min_x = INFINITY, min_y = INFINITY, max_x = -INFINITY, max_y = -INFINITY;
   float sx, sy;
 
-  g_once (&once, hilbert_table_init, NULL);
-
+  hilbert_table_once ();
   for (guint i = 0; i < items->n; i++)
     {
       const QrtBoxF *b = &items->boxes[i];
@@ -154,7 +203,6 @@ hilbert_order (const QrtBoxes *items)
   sx = max_x > min_x ? 32767.5f / (max_x - min_x) : 0;
   sy = max_y > min_y ? 32767.5f / (max_y - min_y) : 0;
 
-  order->n = items->n;
   for (guint i = 0; i < items->n; i++)
     {
       const QrtBoxF *b = &items->boxes[i];
@@ -165,11 +213,12 @@ hilbert_order (const QrtBoxes *items)
       pairs[i] = (guint64) hilbert_index ((guint32) CLAMP (cx, 0, 65535),
                                           (guint32) CLAMP (cy, 0, 65535)) << 32 | i;
     }
-  radix_sort (pairs, items->n);
-  for (guint i = 0; i < items->n; i++)
-    order->slots[i] = (guint32) pairs[i];
-  return order;
+  return order_from_pairs (pairs, items->n);
 }
+
+static QrtRTree *tree_new (const QrtBoxes *items,
+                           Order          *order,
+                           gboolean        sorted);
 
 static QrtBBox *
 group_boxes (const QrtBBox *boxes,
@@ -236,20 +285,47 @@ QrtRTree *
 qrt_rtree_new (const QrtBoxes *items,
                const QrtRTree *same_order)
 {
+  g_return_val_if_fail (items != NULL, NULL);
+  g_return_val_if_fail (items->boxes != NULL || items->n == 0, NULL);
+  g_return_val_if_fail (same_order == NULL || same_order->items.n == items->n, NULL);
+
+  return tree_new (items, same_order ? g_atomic_rc_box_acquire (same_order->order)
+                                     : hilbert_order (items),
+                   same_order == NULL);
+}
+
+/**
+ * qrt_rtree_new_from_keys:
+ * @pairs: (array): per item in item order its curve key (qrt_curve_key()) shifted up 32 bits,
+ *   or'ed with the item's index; sorted in place
+ *
+ * Returns: (transfer full): a packed tree over @items in the order of the keys.
+ */
+QrtRTree *
+qrt_rtree_new_from_keys (const QrtBoxes *items,
+                         guint64        *pairs)
+{
+  g_return_val_if_fail (items != NULL, NULL);
+  g_return_val_if_fail (pairs != NULL || items->n == 0, NULL);
+
+  return tree_new (items, order_from_pairs (pairs, items->n), TRUE);
+}
+
+static QrtRTree *
+tree_new (const QrtBoxes *items,
+          Order          *order,
+          gboolean        sorted)
+{
   QrtRTree *tree;
   g_autoptr(GPtrArray) levels = g_ptr_array_new ();
   g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (guint));
   QrtBBox *level;
   guint level_n;
 
-  g_return_val_if_fail (items != NULL, NULL);
-  g_return_val_if_fail (items->boxes != NULL || items->n == 0, NULL);
-  g_return_val_if_fail (same_order == NULL || same_order->items.n == items->n, NULL);
-
   tree = g_new0 (QrtRTree, 1);
   tree->items = *items;
-  tree->sorted = same_order == NULL;
-  tree->order = same_order ? g_atomic_rc_box_acquire (same_order->order) : hilbert_order (items);
+  tree->sorted = sorted;
+  tree->order = order;
 
   level = leaf_boxes (tree, &level_n);
   g_ptr_array_add (levels, level);

@@ -17,11 +17,28 @@ typedef struct
   double         origin_y;
 } QrtBoxes;
 
+/* The frame of the tree's space-filling curve, for keys made before the tree. */
+typedef struct
+{
+  double min_x;
+  double min_y;
+  double sx;
+  double sy;
+} QrtCurveFrame;
+
+void      qrt_curve_frame_init  (QrtCurveFrame       *frame,
+                                 const QrtBBox       *area);
+guint32   qrt_curve_key         (const QrtCurveFrame *frame,
+                                 double               x,
+                                 double               y);
+
 /* A static packed R-tree over an array of boxes. Built once, then read-only: any number of
  * threads may query it at the same time without locks. */
 
 QrtRTree *qrt_rtree_new         (const QrtBoxes *items,
                                  const QrtRTree *same_order);
+QrtRTree *qrt_rtree_new_from_keys (const QrtBoxes *items,
+                                   guint64        *pairs);
 void      qrt_rtree_free        (QrtRTree       *tree);
 GArray   *qrt_rtree_query       (const QrtRTree *tree,
                                  const QrtBBox  *query);

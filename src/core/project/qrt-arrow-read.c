@@ -599,7 +599,7 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
                                       (guint) MIN (wkb_bytes / 16 * features / MAX (1, batch.length),
                                                    G_MAXUINT32 / 4));
           if (features > 10000 && !qrt_bbox_is_empty (&area))
-            _qrt_layer_builder_set_display_area (builder, &area);
+            _qrt_layer_builder_set_expected_extent (builder, &area);
           first_batch = FALSE;
         }
       first = _qrt_layer_builder_get_n_features (builder);
