@@ -854,7 +854,6 @@ page_cb (GObject      *source,
   GError *error = NULL;
   QrtCacheEntry *entry = qrt_data_space_get_finish (QRT_DATA_SPACE (source), result, &error);
   gboolean cached = qrt_data_space_result_from_cache (result);
-  GTask *worker;
   Page *page;
 
   if (entry == NULL)
@@ -870,11 +869,9 @@ page_cb (GObject      *source,
   page = g_new0 (Page, 1);
   page->fetch = fetch;
   page->entry = entry;
-  worker = g_task_new (source, g_task_get_cancellable (task), page_done_cb, task);
-  g_task_set_source_tag (worker, page_worker);
-  g_task_set_task_data (worker, page, (GDestroyNotify) page_free);
-  g_task_run_in_thread (worker, page_worker);
-  g_object_unref (worker);
+  qrt_data_space_run_step (QRT_DATA_SPACE (source), task, page_worker, page,
+                           (GDestroyNotify) page_free, page_done_cb);
+  g_object_unref (task);
 }
 
 static void
@@ -1328,7 +1325,6 @@ qrt_data_space_refresh_async (QrtDataSpace        *self,
                               gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  GTask *reader;
   Refresh *refresh;
 
   g_return_if_fail (QRT_IS_DATA_SPACE (self));
@@ -1344,11 +1340,7 @@ qrt_data_space_refresh_async (QrtDataSpace        *self,
   g_task_set_task_data (task, refresh, (GDestroyNotify) refresh_free);
 
   /* Reading the project is file work: a worker, like every GDAL call. */
-  reader = g_task_new (self, cancellable, origin_read_cb, g_object_ref (task));
-  g_task_set_source_tag (reader, read_origin_worker);
-  g_task_set_task_data (reader, refresh, NULL);
-  g_task_run_in_thread (reader, read_origin_worker);
-  g_object_unref (reader);
+  qrt_data_space_run_step (self, task, read_origin_worker, refresh, NULL, origin_read_cb);
 }
 
 gboolean

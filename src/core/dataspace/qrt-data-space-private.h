@@ -56,6 +56,15 @@ QrtCatalog    *qrt_catalog_new               (QrtServiceKind     service,
                                               const char        *title,
                                               GPtrArray         *collections);
 
+/* A step of @outer that touches SQLite or files: @worker runs in a thread with @data, then
+ * @done on the calling context with @outer as its user data (a reference of its own). */
+void           qrt_data_space_run_step          (QrtDataSpace   *self,
+                                                 GTask          *outer,
+                                                 GTaskThreadFunc worker,
+                                                 gpointer        data,
+                                                 GDestroyNotify  data_free,
+                                                 GAsyncReadyCallback done);
+
 /* The HTTP layer: redirects, retries, limits, content types; no cache. */
 void           qrt_data_space_fetch_body_async  (QrtDataSpace   *self,
                                                  const char     *url,

@@ -191,7 +191,6 @@ tile_fetched_cb (GObject      *source,
   g_task_run_in_thread (task, put_worker);
 }
 
-/* The cache is SQLite: read in a worker, like every other database access. */
 static void
 lookup_worker (GTask        *task,
                gpointer      source_object,
@@ -247,7 +246,6 @@ qrt_data_space_get_tile_async (QrtDataSpace        *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GTask) lookup = NULL;
   Tile *tile;
 
   g_return_if_fail (QRT_IS_DATA_SPACE (self));
@@ -270,10 +268,8 @@ qrt_data_space_get_tile_async (QrtDataSpace        *self,
   tile->y = y;
   g_task_set_task_data (task, tile, (GDestroyNotify) tile_free);
 
-  lookup = g_task_new (self, cancellable, looked_up_cb, g_steal_pointer (&task));
-  g_task_set_source_tag (lookup, lookup_worker);
-  g_task_set_task_data (lookup, tile, NULL);
-  g_task_run_in_thread (lookup, lookup_worker);
+  /* The cache is SQLite: read in a worker, like every other database access. */
+  qrt_data_space_run_step (self, task, lookup_worker, tile, NULL, looked_up_cb);
 }
 
 /**

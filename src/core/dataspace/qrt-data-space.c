@@ -909,16 +909,8 @@ fetched_cb (GObject      *source,
       return;
     }
 
-  {
-    GTask *store = g_task_new (self, g_task_get_cancellable (task), stored_cb,
-                               g_object_ref (task));
-
-    g_task_set_source_tag (store, store_worker);
-    g_task_set_task_data (store, g_steal_pointer (&response->entry),
-                          (GDestroyNotify) qrt_cache_entry_free);
-    g_task_run_in_thread (store, store_worker);
-    g_object_unref (store);
-  }
+  qrt_data_space_run_step (self, task, store_worker, g_steal_pointer (&response->entry),
+                           (GDestroyNotify) qrt_cache_entry_free, stored_cb);
   response_free (response);
 }
 
@@ -974,6 +966,22 @@ looked_up_cb (GObject      *source,
 }
 
 void
+qrt_data_space_run_step (QrtDataSpace        *self,
+                         GTask               *outer,
+                         GTaskThreadFunc      worker,
+                         gpointer             data,
+                         GDestroyNotify       data_free,
+                         GAsyncReadyCallback  done)
+{
+  g_autoptr(GTask) step = g_task_new (self, g_task_get_cancellable (outer), done,
+                                      g_object_ref (outer));
+
+  g_task_set_source_tag (step, worker);
+  g_task_set_task_data (step, data, data_free);
+  g_task_run_in_thread (step, worker);
+}
+
+void
 qrt_data_space_get_kind_async (QrtDataSpace        *self,
                                const char          *url,
                                QrtBodyKind          kind,
@@ -995,7 +1003,6 @@ qrt_data_space_get_full_async (QrtDataSpace        *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GTask) lookup = NULL;
   Get *get;
 
   g_return_if_fail (QRT_IS_DATA_SPACE (self));
@@ -1012,10 +1019,7 @@ qrt_data_space_get_full_async (QrtDataSpace        *self,
   g_task_set_task_data (task, get, (GDestroyNotify) get_free);
 
   /* The cache is SQLite and mapped files: looked up in a worker. */
-  lookup = g_task_new (self, cancellable, looked_up_cb, g_steal_pointer (&task));
-  g_task_set_source_tag (lookup, lookup_worker);
-  g_task_set_task_data (lookup, get, NULL);
-  g_task_run_in_thread (lookup, lookup_worker);
+  qrt_data_space_run_step (self, task, lookup_worker, get, NULL, looked_up_cb);
 }
 
 void
