@@ -105,6 +105,17 @@ finish_job (QrtWindow    *self,
   start_next (self);
 }
 
+/* A job whose window was closed while it ran is left behind: it only frees itself. */
+static gboolean
+job_abandoned (QrtWindow    *self,
+               QrtImportJob *job)
+{
+  if (self->import == job)
+    return FALSE;
+  import_job_free (job);
+  return TRUE;
+}
+
 static char *
 format_count (gint64 n)
 {
@@ -174,12 +185,8 @@ project_reopened_cb (GObject      *object,
   project = qrt_project_open_finish (result, &error);
   job->running = FALSE;
 
-  /* Left behind by a window that was closed. */
-  if (self->import != job)
-    {
-      import_job_free (job);
-      return;
-    }
+  if (job_abandoned (self, job))
+    return;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       finish_job (self, job);
@@ -301,12 +308,8 @@ import_done_cb (GObject      *object,
 
   if (!qrt_import_file_finish (result, &counts, &error))
     {
-      /* Left behind by a window that was closed. */
-      if (self->import != job)
-        {
-          import_job_free (job);
-          return;
-        }
+      if (job_abandoned (self, job))
+        return;
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
@@ -338,17 +341,12 @@ import_done_cb (GObject      *object,
       return;
     }
 
-  if (self->import != job)
+  if (!job_abandoned (self, job))
     {
-      qrt_import_result_clear (&counts);
-      import_job_free (job);
-      return;
+      job->summary = summarize (job, &counts);
+      reopen_project (self, job);
     }
-
-  job->summary = summarize (job, &counts);
   qrt_import_result_clear (&counts);
-
-  reopen_project (self, job);
 }
 
 static char *
@@ -380,20 +378,19 @@ fetch_done_cb (GObject      *object,
   QrtWindow *self = job->self;
   QrtFetchResult counts = { 0 };
   g_autoptr(GError) error = NULL;
+  gboolean ok;
 
   job->running = FALSE;
-
-  if (!qrt_data_space_fetch_finish (QRT_DATA_SPACE (object), result, &counts, &error))
+  ok = qrt_data_space_fetch_finish (QRT_DATA_SPACE (object), result, &counts, &error);
+  if (job_abandoned (self, job))
+    ;
+  else if (ok)
     {
-      qrt_fetch_result_clear (&counts);
-
-      /* Left behind by a window that was closed. */
-      if (self->import != job)
-        {
-          import_job_free (job);
-          return;
-        }
-
+      job->summary = summarize_fetch (job, &counts);
+      reopen_project (self, job);
+    }
+  else
+    {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_autofree char *message = NULL;
@@ -404,20 +401,8 @@ fetch_done_cb (GObject      *object,
           _qrt_window_show_error (self, message);
         }
       finish_job (self, job);
-      return;
     }
-
-  if (self->import != job)
-    {
-      qrt_fetch_result_clear (&counts);
-      import_job_free (job);
-      return;
-    }
-
-  job->summary = summarize_fetch (job, &counts);
   qrt_fetch_result_clear (&counts);
-
-  reopen_project (self, job);
 }
 
 /* The data space reports on the main context, between its own steps. */
@@ -474,20 +459,19 @@ refresh_done_cb (GObject      *object,
   QrtFetchResult counts = { 0 };
   g_autoptr(GError) error = NULL;
   gboolean single = !job->refresh_all;
+  gboolean ok;
 
   job->running = FALSE;
-
-  if (!qrt_data_space_refresh_finish (QRT_DATA_SPACE (object), result, &counts, &error))
+  ok = qrt_data_space_refresh_finish (QRT_DATA_SPACE (object), result, &counts, &error);
+  if (job_abandoned (self, job))
     {
       qrt_fetch_result_clear (&counts);
+      return;
+    }
 
-      /* Left behind by a window that was closed. */
-      if (self->import != job)
-        {
-          import_job_free (job);
-          return;
-        }
-
+  if (!ok)
+    {
+      qrt_fetch_result_clear (&counts);
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           /* Cancelled after some layers were replaced: the window must still show the file
@@ -509,12 +493,6 @@ refresh_done_cb (GObject      *object,
           message = g_strdup_printf (_("Could not refresh “%s”: %s"), title, error->message);
           _qrt_window_show_error (self, message);
         }
-    }
-  else if (self->import != job)
-    {
-      qrt_fetch_result_clear (&counts);
-      import_job_free (job);
-      return;
     }
   else
     {
