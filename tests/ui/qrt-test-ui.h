@@ -4,6 +4,8 @@
 #include <adwaita.h>
 #include <locale.h>
 
+#include "qrt-core.h"
+#include "qrt-test-util.h"
 #include "qrt-ui.h"
 
 G_BEGIN_DECLS
@@ -24,6 +26,8 @@ qrt_test_ui_init (int    *argc,
   g_setenv ("GTK_A11Y", "none", TRUE);
   gtk_init ();
   adw_init ();
+  gtk_icon_theme_get_for_display (gdk_display_get_default ());
+  qrt_core_init ();
 }
 
 static inline gboolean

@@ -988,21 +988,6 @@ test_cache_recovered (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -1011,8 +996,6 @@ main (int   argc,
   int ret;
 
   qrt_test_ui_init (&argc, &argv);
-  gtk_icon_theme_get_for_display (gdk_display_get_default ());
-  qrt_core_init ();
   {
     /* AdwApplication loads it in the app; the windows here have none. */
     g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
@@ -1047,7 +1030,7 @@ main (int   argc,
   soup_server_disconnect (server);
   g_clear_object (&server);
   g_free (service_url);
-  remove_dir (demo_dir);
+  qrt_test_remove_tree (demo_dir);
   g_free (demo_path);
   g_free (demo_dir);
 

@@ -558,21 +558,6 @@ test_screenshot (void)
   }
 }
 
-static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -581,8 +566,6 @@ main (int   argc,
   int ret;
 
   qrt_test_ui_init (&argc, &argv);
-  gtk_icon_theme_get_for_display (gdk_display_get_default ());
-  qrt_core_init ();
 
   demo_dir = g_dir_make_tmp ("quartier-test-indicators-XXXXXX", &error);
   g_assert_no_error (error);
@@ -618,7 +601,7 @@ main (int   argc,
   gtk_window_destroy (window);
   g_clear_object (&selection);
   g_clear_object (&project);
-  remove_dir (demo_dir);
+  qrt_test_remove_tree (demo_dir);
   g_free (demo_path);
   g_free (demo_dir);
 

@@ -1193,22 +1193,6 @@ test_properties (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  /* The GeoPackage may have left -wal and -shm files beside it. */
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 static gboolean
 indicators_ready (QrtWindow *window)
 {
@@ -1264,8 +1248,6 @@ main (int   argc,
   int ret;
 
   qrt_test_ui_init (&argc, &argv);
-  gtk_icon_theme_get_for_display (gdk_display_get_default ());
-  qrt_core_init ();
 
   demo_dir = g_dir_make_tmp ("quartier-test-ui-XXXXXX", &error);
   g_assert_no_error (error);
@@ -1290,7 +1272,7 @@ main (int   argc,
 
   ret = g_test_run ();
 
-  remove_dir (demo_dir);
+  qrt_test_remove_tree (demo_dir);
   g_free (demo_path);
   g_free (demo_dir);
 
