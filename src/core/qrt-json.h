@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -11,5 +11,14 @@ G_BEGIN_DECLS
 gboolean qrt_json_depth_ok (const char *text,
                             gsize       length,
                             guint       max_depth);
+
+/* A member of @object of the given type, or %NULL when it is missing or of another type
+ * (json-glib 1.6 warns on a missing member); @object may be %NULL. */
+const char *qrt_json_string   (JsonObject *object,
+                               const char *name);
+JsonObject *qrt_json_object   (JsonObject *object,
+                               const char *name);
+JsonArray  *qrt_json_array    (JsonObject *object,
+                               const char *name);
 
 G_END_DECLS

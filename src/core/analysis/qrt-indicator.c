@@ -152,12 +152,7 @@ static char *
 string_member (JsonObject *object,
                const char *member)
 {
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup (json_node_get_string (node));
+  return g_strdup (qrt_json_string (object, member));
 }
 
 static double

@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "qrt-data-space.h"
+#include "qrt-json.h"
 
 G_BEGIN_DECLS
 
@@ -94,12 +95,6 @@ gboolean       qrt_data_space_result_from_cache (GAsyncResult   *result);
 JsonNode      *qrt_json_parse_bytes          (GBytes       *bytes,
                                               const char   *url,
                                               GError      **error);
-const char    *qrt_json_string               (JsonObject   *object,
-                                              const char   *name);
-JsonObject    *qrt_json_object               (JsonObject   *object,
-                                              const char   *name);
-JsonArray     *qrt_json_array                (JsonObject   *object,
-                                              const char   *name);
 char          *qrt_url_with_query            (const char   *url,
                                               const char   *name,
                                               const char   *value);
