@@ -30,6 +30,41 @@ qrt_test_ui_init (int    *argc,
   qrt_core_init ();
 }
 
+typedef gboolean (*QrtTestMatch) (GtkWidget *widget, gconstpointer data);
+
+/* The first widget under @root (itself included, depth first) that @match accepts. */
+static inline GtkWidget *
+qrt_test_find (GtkWidget     *root,
+               QrtTestMatch   match,
+               gconstpointer  data)
+{
+  if (match (root, data))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = qrt_test_find (child, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static inline gboolean
+qrt_test_is_type (GtkWidget     *widget,
+                  gconstpointer  type)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, (GType) GPOINTER_TO_SIZE (type));
+}
+
+static inline GtkWidget *
+qrt_test_find_type (GtkWidget *root,
+                    GType      type)
+{
+  return qrt_test_find (root, qrt_test_is_type, GSIZE_TO_POINTER (type));
+}
+
 static inline gboolean
 qrt_test_flag_cb (gpointer user_data)
 {

@@ -170,61 +170,36 @@ open_demo_window (void)
   return open_window_at (demo_path);
 }
 
+static gboolean
+row_titled (GtkWidget     *widget,
+            gconstpointer  title)
+{
+  return ADW_IS_PREFERENCES_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
 static GtkWidget *
 find_row (GtkWidget  *widget,
           const char *title)
 {
-  if (ADW_IS_PREFERENCES_ROW (widget) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_row (child, title);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return qrt_test_find (widget, row_titled, title);
 }
 
-static GtkWidget *
-find_child_of_type (GtkWidget *widget,
-                    GType      type)
+static gboolean
+layer_row_named (GtkWidget     *widget,
+                 gconstpointer  name)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_child_of_type (child, type);
+  QrtProjectLayer *layer = QRT_IS_LAYER_ROW (widget)
+                             ? qrt_layer_row_get_layer (QRT_LAYER_ROW (widget)) : NULL;
 
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return layer != NULL && g_strcmp0 (qrt_project_layer_get_name (layer), name) == 0;
 }
 
 static QrtLayerRow *
 find_layer_row (GtkWidget  *widget,
                 const char *name)
 {
-  if (QRT_IS_LAYER_ROW (widget))
-    {
-      QrtProjectLayer *layer = qrt_layer_row_get_layer (QRT_LAYER_ROW (widget));
-
-      return layer != NULL && g_strcmp0 (qrt_project_layer_get_name (layer), name) == 0
-               ? QRT_LAYER_ROW (widget) : NULL;
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      QrtLayerRow *found = find_layer_row (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return (QrtLayerRow *) qrt_test_find (widget, layer_row_named, name);
 }
 
 static AdwMessageDialog *
@@ -603,7 +578,7 @@ test_catalog_fetch (void)
   qrt_test_screenshot (GTK_WIDGET (dialog), "catalog-dialog");
 
   /* The search narrows the list, on titles and ids alike. */
-  search = GTK_SEARCH_ENTRY (find_child_of_type (GTK_WIDGET (dialog), GTK_TYPE_SEARCH_ENTRY));
+  search = GTK_SEARCH_ENTRY (qrt_test_find_type (GTK_WIDGET (dialog), GTK_TYPE_SEARCH_ENTRY));
   g_assert_nonnull (search);
   gtk_editable_set_text (GTK_EDITABLE (search), "gebäude");
   g_assert_cmpuint (g_list_model_get_n_items (collections), ==, 1);
@@ -615,7 +590,7 @@ test_catalog_fetch (void)
   g_assert_cmpuint (g_list_model_get_n_items (collections), ==, 1);
 
   /* Nothing is selected on the map: "Selected districts" says so and adds nothing. */
-  adw_combo_row_set_selected (ADW_COMBO_ROW (find_child_of_type (GTK_WIDGET (dialog),
+  adw_combo_row_set_selected (ADW_COMBO_ROW (qrt_test_find_type (GTK_WIDGET (dialog),
                                                                  ADW_TYPE_COMBO_ROW)),
                               QRT_CATALOG_AREA_SELECTION);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "catalog.add", NULL));
@@ -623,7 +598,7 @@ test_catalog_fetch (void)
   g_assert_nonnull (strstr (qrt_catalog_dialog_get_error (dialog), "districts"));
   g_assert_true (_qrt_window_get_catalog_dialog (window) == GTK_WIDGET (dialog));
   g_assert_false (_qrt_window_get_importing (window));
-  adw_combo_row_set_selected (ADW_COMBO_ROW (find_child_of_type (GTK_WIDGET (dialog),
+  adw_combo_row_set_selected (ADW_COMBO_ROW (qrt_test_find_type (GTK_WIDGET (dialog),
                                                                  ADW_TYPE_COMBO_ROW)),
                               QRT_CATALOG_AREA_ALL);
 
@@ -871,11 +846,11 @@ test_refresh_layer (void)
   qrt_catalog_dialog_connect (dialog);
   qrt_test_wait_until (catalog_done, dialog, TIMEOUT_SECONDS, "the catalog");
   collections = qrt_catalog_dialog_get_collections (dialog);
-  gtk_editable_set_text (GTK_EDITABLE (find_child_of_type (GTK_WIDGET (dialog),
+  gtk_editable_set_text (GTK_EDITABLE (qrt_test_find_type (GTK_WIDGET (dialog),
                                                            GTK_TYPE_SEARCH_ENTRY)),
                          "gebaeude");
   g_assert_cmpuint (g_list_model_get_n_items (collections), ==, 1);
-  adw_combo_row_set_selected (ADW_COMBO_ROW (find_child_of_type (GTK_WIDGET (dialog),
+  adw_combo_row_set_selected (ADW_COMBO_ROW (qrt_test_find_type (GTK_WIDGET (dialog),
                                                                  ADW_TYPE_COMBO_ROW)),
                               QRT_CATALOG_AREA_ALL);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "catalog.add", NULL));
@@ -909,14 +884,14 @@ test_refresh_layer (void)
 
     g_assert_nonnull (other);
     g_assert_false (qrt_layer_row_get_refreshable (other));
-    menu_button = GTK_MENU_BUTTON (find_child_of_type (GTK_WIDGET (other),
+    menu_button = GTK_MENU_BUTTON (qrt_test_find_type (GTK_WIDGET (other),
                                                        GTK_TYPE_MENU_BUTTON));
     gtk_menu_button_popup (menu_button);
     qrt_test_screenshot (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)),
                 "layer-row-menu-not-refreshable");
     gtk_menu_button_popdown (menu_button);
   }
-  menu_button = GTK_MENU_BUTTON (find_child_of_type (GTK_WIDGET (row), GTK_TYPE_MENU_BUTTON));
+  menu_button = GTK_MENU_BUTTON (qrt_test_find_type (GTK_WIDGET (row), GTK_TYPE_MENU_BUTTON));
   gtk_menu_button_popup (menu_button);
   qrt_test_screenshot (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)), "layer-row-menu-refresh");
   gtk_menu_button_popdown (menu_button);
@@ -939,7 +914,7 @@ test_refresh_layer (void)
   g_assert_nonnull (strstr (_qrt_window_get_last_message (window), "when you go online"));
   g_assert_false (_qrt_window_get_importing (window));
   row = find_layer_row (GTK_WIDGET (window), "gebaeude");
-  menu_button = GTK_MENU_BUTTON (find_child_of_type (GTK_WIDGET (row), GTK_TYPE_MENU_BUTTON));
+  menu_button = GTK_MENU_BUTTON (qrt_test_find_type (GTK_WIDGET (row), GTK_TYPE_MENU_BUTTON));
   gtk_menu_button_popup (menu_button);
   qrt_test_screenshot (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)),
               "layer-row-menu-offline");

@@ -49,26 +49,6 @@ chart_ready (gpointer data)
   return qrt_chart_view_is_ready (QRT_CHART_VIEW (data));
 }
 
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 /* The table's cell labels carry their indicator's id as widget name. */
 static void
 collect_labels (GtkWidget  *root,
@@ -88,7 +68,7 @@ collect_labels (GtkWidget  *root,
 static GtkColumnView *
 column_view (void)
 {
-  GtkWidget *view = find_widget (GTK_WIDGET (panel), GTK_TYPE_COLUMN_VIEW);
+  GtkWidget *view = qrt_test_find_type (GTK_WIDGET (panel), GTK_TYPE_COLUMN_VIEW);
 
   g_assert_nonnull (view);
   return GTK_COLUMN_VIEW (view);
@@ -544,7 +524,7 @@ test_screenshot (void)
 
   /* The info popover is a surface of its own: a second picture beside the first. */
   {
-    GtkMenuButton *info = GTK_MENU_BUTTON (find_widget (GTK_WIDGET (panel), GTK_TYPE_MENU_BUTTON));
+    GtkMenuButton *info = GTK_MENU_BUTTON (qrt_test_find_type (GTK_WIDGET (panel), GTK_TYPE_MENU_BUTTON));
     g_autoptr(GdkTexture) popover_texture = NULL;
     g_autofree char *popover_path = g_strconcat (path, ".info.png", NULL);
 

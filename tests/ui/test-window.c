@@ -284,23 +284,6 @@ style_dialog_ready (QrtWindow *window)
   return !qrt_style_dialog_get_busy (dialog);
 }
 
-static GtkWidget *
-find_child (GtkWidget *widget,
-            GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_child (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 collect_labels (GtkWidget *widget,
                 GString   *text)
@@ -453,7 +436,7 @@ test_open_demo (void)
   /* Each row has a menu with an opacity slider. */
   if (g_getenv ("QUARTIER_TEST_SCREENSHOTS") != NULL)
     {
-      GtkWidget *button = find_child (GTK_WIDGET (window->layer_list), GTK_TYPE_MENU_BUTTON);
+      GtkWidget *button = qrt_test_find_type (GTK_WIDGET (window->layer_list), GTK_TYPE_MENU_BUTTON);
 
       gtk_menu_button_popup (GTK_MENU_BUTTON (button));
       qrt_test_screenshot (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button))),
@@ -732,7 +715,7 @@ test_style_graduated (void)
   g_assert_cmpuint (qrt_style_dialog_get_style (dialog)->n_classes, ==, 5);
   if (g_getenv ("QUARTIER_TEST_SCREENSHOTS") != NULL)
     {
-      GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (find_child (GTK_WIDGET (dialog),
+      GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (qrt_test_find_type (GTK_WIDGET (dialog),
                                                                      GTK_TYPE_SCROLLED_WINDOW));
       GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scroller);
 
@@ -1175,7 +1158,7 @@ test_properties (void)
 
   /* The licence is edited, and saved when the dialog closes. */
   /* The first of the two entries. */
-  licence = find_child (dialog, ADW_TYPE_ENTRY_ROW);
+  licence = qrt_test_find_type (dialog, ADW_TYPE_ENTRY_ROW);
   g_assert_nonnull (licence);
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (licence)), ==, "_Licence");
   gtk_editable_set_text (GTK_EDITABLE (licence), "dl-de/by-2-0");
