@@ -291,10 +291,12 @@ test_catalog (gconstpointer data)
   g_assert_cmpfloat (fabs (extent.min_y - 48.13), <, 0.1);
 }
 
+/* The whole collection through @url (OGC API or WFS) into layer @layer of a new project. */
 static void
-test_fetch_all (gconstpointer data)
+fetch_whole (Server     *server,
+             const char *url,
+             const char *layer)
 {
-  Server *server = (Server *) data;
   g_autoptr(QrtDataSpace) space = NULL;
   g_autofree char *project = NULL;
   QrtFetchResult result = { 0 };
@@ -305,31 +307,27 @@ test_fetch_all (gconstpointer data)
       return;
     }
   space = new_space (FALSE);
-  project = g_strdup_printf ("%s/%s.gpkg", work_dir, server->kind);
-  fetch (space, server->url, "buildings", project, "buildings", NULL, &result);
+  project = g_strdup_printf ("%s/%s-%s.gpkg", work_dir, server->kind, layer);
+  fetch (space, url, "buildings", project, layer, NULL, &result);
   g_assert_cmpint (result.feature_count, ==, 1234);
   qrt_fetch_result_clear (&result);
-  assert_all_buildings (project, "buildings");
+  assert_all_buildings (project, layer);
+}
+
+static void
+test_fetch_all (gconstpointer data)
+{
+  Server *server = (Server *) data;
+
+  fetch_whole (server, server->url, "buildings");
 }
 
 static void
 test_fetch_wfs (gconstpointer data)
 {
   Server *server = (Server *) data;
-  g_autoptr(QrtDataSpace) space = NULL;
-  g_autofree char *project = NULL;
-  QrtFetchResult result = { 0 };
 
-  if (server->skip)
-    {
-      g_test_skip (server->skip);
-      return;
-    }
-  space = new_space (FALSE);
-  project = g_strdup_printf ("%s/%s-wfs.gpkg", work_dir, server->kind);
-  fetch (space, server->wfs_url, "buildings", project, "wfs_buildings", NULL, &result);
-  qrt_fetch_result_clear (&result);
-  assert_all_buildings (project, "wfs_buildings");
+  fetch_whole (server, server->wfs_url, "wfs_buildings");
 }
 
 /* Buildings whose lon/lat outline lies wholly in @box (lower bound) and whose lon/lat
