@@ -841,14 +841,6 @@ vec_clear (Vec *v)
   v->len = v->cap = 0;
 }
 
-/* Room for @more coordinates (not points). */
-static inline void
-coords_reserve (QrtLayerBuilder *builder,
-                gsize            more)
-{
-  vec_reserve (&builder->coords, sizeof (double), more);
-}
-
 /**
  * qrt_layer_builder_new:
  * @name: the layer's name
@@ -969,7 +961,7 @@ qrt_layer_builder_add_point (QrtLayerBuilder *builder,
 {
   g_return_if_fail (builder != NULL && builder->in_feature);
 
-  coords_reserve (builder, 2);
+  vec_reserve (&builder->coords, sizeof (double), 2);
   VEC_PUSH (&builder->coords, double, x);
   VEC_PUSH (&builder->coords, double, y);
 }
@@ -1119,7 +1111,7 @@ _qrt_layer_builder_reserve (QrtLayerBuilder *builder,
                             guint            n_features,
                             guint            n_points)
 {
-  coords_reserve (builder, 2 * (gsize) n_points);
+  vec_reserve (&builder->coords, sizeof (double), 2 * (gsize) n_points);
   vec_reserve (&builder->ring_offsets, sizeof (guint32), n_features);
   vec_reserve (&builder->part_offsets, sizeof (guint32), n_features);
   vec_reserve (&builder->feature_offsets, sizeof (guint32), n_features);
@@ -1140,7 +1132,7 @@ _qrt_layer_builder_add_points (QrtLayerBuilder *builder,
                                const double    *xy,
                                guint            n)
 {
-  coords_reserve (builder, 2 * (gsize) n);
+  vec_reserve (&builder->coords, sizeof (double), 2 * (gsize) n);
   memcpy ((double *) builder->coords.data + builder->coords.len, xy, sizeof (double) * 2 * n);
   builder->coords.len += 2 * (gsize) n;
 }
@@ -1673,6 +1665,24 @@ orient_ring (double   *xy,
     reverse_ring (xy, n);
 }
 
+/* The box of @n display points (float offsets, so the box is exact). Plain MIN/MAX compile to
+ * branch-free min/max instructions. */
+static QrtBoxF
+display_box (const float *xy,
+             gsize        n)
+{
+  QrtBoxF box = { INFINITY, INFINITY, -INFINITY, -INFINITY };
+
+  for (gsize i = 0; i < n; i++)
+    {
+      box.min_x = MIN (box.min_x, xy[2 * i]);
+      box.max_x = MAX (box.max_x, xy[2 * i]);
+      box.min_y = MIN (box.min_y, xy[2 * i + 1]);
+      box.max_y = MAX (box.max_y, xy[2 * i + 1]);
+    }
+  return box;
+}
+
 /* The display copy of points [@first, @last) of one feature whose analysis box is @box, and
  * its display box. Most features (a building, a tree) lie within one grid cell, where the
  * grid is a bilinear polynomial; over a feature that small its tangent plane at the first
@@ -1687,7 +1697,7 @@ display_feature (Display       *d,
 {
   const Grid *g = &d->grid;
   float *out;
-  QrtBoxF fbox = { INFINITY, INFINITY, -INFINITY, -INFINITY };
+  QrtBoxF fbox;
   double fx0, fy0, w, h;
   guint cx, cy;
   const double *k;
@@ -1736,33 +1746,20 @@ display_feature (Display       *d,
       for (gsize i = first; i < last; i++)
         {
           double dx = xy[2 * i] - x0, dy = xy[2 * i + 1] - y0;
-          float mx = (float) (mx0 + xx * dx + xy_ * dy);
-          float my = (float) (my0 + yx * dx + yy * dy);
-
-          *out++ = mx;
-          *out++ = my;
-          fbox.min_x = MIN (fbox.min_x, mx);
-          fbox.max_x = MAX (fbox.max_x, mx);
-          fbox.min_y = MIN (fbox.min_y, my);
-          fbox.max_y = MAX (fbox.max_y, my);
+          *out++ = (float) (mx0 + xx * dx + xy_ * dy);
+          *out++ = (float) (my0 + yx * dx + yy * dy);
         }
     }
   else
     for (gsize i = first; i < last; i++)
       {
         double mx, my;
-        float fmx, fmy;
 
         grid_apply (g, xy[2 * i], xy[2 * i + 1], &mx, &my);
-        fmx = (float) (mx - d->origin[0]);
-        fmy = (float) (my - d->origin[1]);
-        *out++ = fmx;
-        *out++ = fmy;
-        fbox.min_x = MIN (fbox.min_x, fmx);
-        fbox.max_x = MAX (fbox.max_x, fmx);
-        fbox.min_y = MIN (fbox.min_y, fmy);
-        fbox.max_y = MAX (fbox.max_y, fmy);
+        *out++ = (float) (mx - d->origin[0]);
+        *out++ = (float) (my - d->origin[1]);
       }
+  fbox = display_box ((const float *) d->out.data + d->out.len, last - first);
   d->out.len += 2 * (last - first);
   VEC_PUSH (&d->boxes, QrtBoxF, fbox);
   qrt_boxf_get (&fbox, d->origin[0], d->origin[1], &whole);
@@ -1878,17 +1875,9 @@ compute_display_boxes (QrtLayer *self)
     {
       guint first = self->ring_offsets[self->part_offsets[self->feature_offsets[f]]];
       guint last = self->ring_offsets[self->part_offsets[self->feature_offsets[f + 1]]];
-      QrtBoxF box = { INFINITY, INFINITY, -INFINITY, -INFINITY };
+      QrtBoxF box = display_box (xy + 2 * first, last - first);
       QrtBBox whole;
 
-      /* Plain MIN/MAX compile to branch-free min/max instructions. */
-      for (guint i = first; i < last; i++)
-        {
-          box.min_x = MIN (box.min_x, xy[2 * i]);
-          box.max_x = MAX (box.max_x, xy[2 * i]);
-          box.min_y = MIN (box.min_y, xy[2 * i + 1]);
-          box.max_y = MAX (box.max_y, xy[2 * i + 1]);
-        }
       self->boxes[QRT_COORDS_MERCATOR][f] = box;
       qrt_boxf_get (&box, ox, oy, &whole);
       qrt_bbox_union (extent, &whole);
