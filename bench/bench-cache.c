@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qrt-bench.h"
 #include "qrt-core.h"
 
 /*
@@ -41,28 +42,6 @@ typedef struct
   gint64        bytes;
   guint         misses;
 } Reading;
-
-static double
-now (void)
-{
-  return g_get_monotonic_time () / 1e6;
-}
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (GArray *values)
-{
-  g_array_sort (values, compare_double);
-  return g_array_index (values, double, values->len / 2);
-}
 
 static gpointer
 cache_reader (gpointer data)
@@ -156,12 +135,12 @@ run_readers (GThreadFunc    func,
   for (guint i = 0; i < n_threads; i++)
     readings[i] = (Reading) { cache, reference ? reference[i] : NULL, keys, n_keys,
                                i * (n_keys / 2), 0, 0 };
-  t0 = now ();
+  t0 = qrt_bench_now ();
   for (guint i = 0; i < n_threads; i++)
     threads[i] = g_thread_new ("bench-reader", func, &readings[i]);
   for (guint i = 0; i < n_threads; i++)
     g_thread_join (threads[i]);
-  t = now () - t0;
+  t = qrt_bench_now () - t0;
   for (guint i = 0; i < n_threads; i++)
     if (readings[i].misses > 0 || readings[i].bytes != expected_bytes)
       g_error ("reader %u: %u misses, %" G_GINT64_FORMAT " bytes instead of %" G_GINT64_FORMAT,
@@ -237,12 +216,12 @@ main (int    argc,
   cache = qrt_cache_open (cache_path, &error);
   if (cache == NULL)
     g_error ("%s", error->message);
-  t0 = now ();
+  t0 = qrt_bench_now ();
   for (guint i = 0; i < n; i++)
     if (!qrt_cache_put_tile (cache, "bench", ZOOM, keys[i].x, keys[i].y,
                              g_ptr_array_index (tiles, i), &error))
       g_error ("%s", error->message);
-  t_put = now () - t0;
+  t_put = qrt_bench_now () - t0;
   if (qrt_cache_get_size (cache) != total_bytes)
     g_error ("cache holds %" G_GINT64_FORMAT " bytes, not %" G_GINT64_FORMAT,
              qrt_cache_get_size (cache), total_bytes);
@@ -251,7 +230,7 @@ main (int    argc,
   batched = qrt_cache_open (batch_path, &error);
   if (batched == NULL)
     g_error ("%s", error->message);
-  t0 = now ();
+  t0 = qrt_bench_now ();
   for (guint i = 0; i < n; i += 256)
     {
       QrtCacheTile batch[256];
@@ -263,13 +242,13 @@ main (int    argc,
       if (!qrt_cache_put_tiles (batched, "bench", batch, m, &error))
         g_error ("%s", error->message);
     }
-  t_batch = now () - t0;
+  t_batch = qrt_bench_now () - t0;
   if (qrt_cache_get_size (batched) != total_bytes)
     g_error ("batched cache holds %" G_GINT64_FORMAT " bytes", qrt_cache_get_size (batched));
   g_clear_object (&batched);
 
   /* The reference: the standard MBTiles schema, all tiles in one transaction. */
-  t0 = now ();
+  t0 = qrt_bench_now ();
   if (sqlite3_open (mbtiles, &db) != SQLITE_OK)
     g_error ("%s", sqlite3_errmsg (db));
   exec_or_die (db, "CREATE TABLE metadata (name TEXT, value TEXT);"
@@ -296,7 +275,7 @@ main (int    argc,
   sqlite3_finalize (stmt);
   exec_or_die (db, "COMMIT");
   sqlite3_close (db);
-  t_ref = now () - t0;
+  t_ref = qrt_bench_now () - t0;
 
   /* Reading in a random order. */
   for (guint i = n - 1; i > 0; i--)
@@ -330,12 +309,17 @@ main (int    argc,
   printf ("offline cache, %u tiles of 4–20 KB (%.1f MB), lookups in random order, median of %u\n",
           n, total_bytes / 1e6, runs);
   for (guint k = 0; k < 6; k++)
-    printf ("  %-32s %9.0f lookups/s\n", labels[k], median (rates[k]));
-  printf ("  QrtCache / MBTiles, 1 thread:        %.2f\n", median (rates[0]) / median (rates[2]));
-  printf ("  QrtCache / MBTiles, 2 threads:       %.2f\n", median (rates[1]) / median (rates[3]));
-  printf ("  QrtCache / MBTiles+mmap, 1 thread:   %.2f\n", median (rates[0]) / median (rates[4]));
-  printf ("  QrtCache / MBTiles+mmap, 2 threads:  %.2f\n", median (rates[1]) / median (rates[5]));
-  printf ("  QrtCache 2 threads / 1 thread: %.2f\n", median (rates[1]) / median (rates[0]));
+    printf ("  %-32s %9.0f lookups/s\n", labels[k], qrt_bench_median (rates[k]));
+  printf ("  QrtCache / MBTiles, 1 thread:        %.2f\n",
+          qrt_bench_median (rates[0]) / qrt_bench_median (rates[2]));
+  printf ("  QrtCache / MBTiles, 2 threads:       %.2f\n",
+          qrt_bench_median (rates[1]) / qrt_bench_median (rates[3]));
+  printf ("  QrtCache / MBTiles+mmap, 1 thread:   %.2f\n",
+          qrt_bench_median (rates[0]) / qrt_bench_median (rates[4]));
+  printf ("  QrtCache / MBTiles+mmap, 2 threads:  %.2f\n",
+          qrt_bench_median (rates[1]) / qrt_bench_median (rates[5]));
+  printf ("  QrtCache 2 threads / 1 thread: %.2f\n",
+          qrt_bench_median (rates[1]) / qrt_bench_median (rates[0]));
   printf ("writing\n");
   printf ("  QrtCache put, a commit per tile (WAL): %9.0f tiles/s\n", n / t_put);
   printf ("  QrtCache put_tiles, 256 per commit:     %9.0f tiles/s\n", n / t_batch);

@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 #include <stdio.h>
 
+#include "qrt-bench.h"
 #include "qrt-core.h"
 
 /*
@@ -42,22 +43,6 @@ wait_for (Wait *wait)
   g_main_loop_run (wait->loop);
   g_main_loop_unref (wait->loop);
   return wait->result;
-}
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (GArray *values)
-{
-  g_array_sort (values, compare_doubles);
-  return g_array_index (values, double, values->len / 2);
 }
 
 static char *
@@ -317,7 +302,8 @@ main (int    argc,
                g_array_index (gdal_paged, double, run));
     }
   {
-    double q = median (ours), g = median (gdal), gp = median (gdal_paged);
+    double q = qrt_bench_median (ours), g = qrt_bench_median (gdal),
+           gp = qrt_bench_median (gdal_paged);
 
     /* GDAL's default page is 10 features: 5,000 requests to a CGI server, minutes; it is
      * left out, and GDAL gets Quartier's page size (5000) and a middle one. */

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 
+#include "qrt-bench.h"
 #include "qrt-core.h"
 
 /*
@@ -18,30 +19,6 @@
  *
  *   bench-foundation [--runs N] [--tiles N] [--out DIR]
  */
-
-static double
-now (void)
-{
-  return g_get_monotonic_time () / 1e6;
-}
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-percentile (GArray *values,
-            double  p)
-{
-  g_array_sort (values, compare_double);
-  return g_array_index (values, double, (guint) MIN (values->len - 1,
-                                                     floor (p * (values->len - 1) + 0.5)));
-}
 
 typedef struct
 {
@@ -193,29 +170,30 @@ main (int    argc,
 
   for (int r = 0; r < runs; r++)
     {
-      double t0 = now (), t;
+      double t0 = qrt_bench_now (), t;
 
       g_remove (path);
       if (!qrt_demo_write (path, QRT_DEMO_DEFAULT_SEED, NULL, NULL, NULL, &error))
         g_error ("demo: %s", error->message);
-      t = now () - t0;
+      t = qrt_bench_now () - t0;
       g_array_append_val (gen_times, t);
     }
   printf ("demo generation (seed %d): median %.2f s over %d runs\n", QRT_DEMO_DEFAULT_SEED,
-          percentile (gen_times, 0.5), runs);
+          qrt_bench_percentile (gen_times, 0.5), runs);
 
   for (int r = 0; r < 3; r++)
     {
-      double t0 = now (), t;
+      double t0 = qrt_bench_now (), t;
 
       g_clear_object (&project);
       project = qrt_project_open (path, NULL, &error);
       if (project == NULL)
         g_error ("open: %s", error->message);
-      t = now () - t0;
+      t = qrt_bench_now () - t0;
       g_array_append_val (load_times, t);
     }
-  printf ("project load (all layers into memory): median %.3f s\n", percentile (load_times, 0.5));
+  printf ("project load (all layers into memory): median %.3f s\n",
+          qrt_bench_percentile (load_times, 0.5));
 
   renderer = qrt_project_create_renderer (project);
   qrt_project_get_extent (project, QRT_COORDS_MERCATOR, &extent);
@@ -271,22 +249,23 @@ main (int    argc,
         {
           guint *t = &g_array_index (tiles, guint, 2 * i);
           gsize stride;
-          double t0 = now (), t1, t2;
+          double t0 = qrt_bench_now (), t1, t2;
           GBytes *bytes = qrt_tile_render_tile (renderer, z, t[0], t[1], 256, NULL, &stride);
 
-          t1 = now ();
+          t1 = qrt_bench_now ();
           g_bytes_unref (bytes);
           reference_tile (&ref, z, t[0], t[1]);
-          t2 = now ();
+          t2 = qrt_bench_now ();
           t1 = (t1 - t0) * 1000;
           t2 = (t2 - t0) * 1000 - t1;
           g_array_append_val (qrt_ms, t1);
           g_array_append_val (ref_ms, t2);
         }
-      q50 = percentile (qrt_ms, 0.5);
-      r50 = percentile (ref_ms, 0.5);
+      q50 = qrt_bench_percentile (qrt_ms, 0.5);
+      r50 = qrt_bench_percentile (ref_ms, 0.5);
       printf ("%-5u %6u | %8.2f %8.2f | %8.2f %8.2f | %.1f×\n", z, tiles->len, q50,
-              percentile (qrt_ms, 0.95), r50, percentile (ref_ms, 0.95), r50 / q50);
+              qrt_bench_percentile (qrt_ms, 0.95), r50, qrt_bench_percentile (ref_ms, 0.95),
+                                    r50 / q50);
     }
 
   for (guint i = 0; i < ref.n; i++)

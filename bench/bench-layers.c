@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qrt-bench.h"
 #include "qrt-core.h"
 
 /*
@@ -26,28 +27,6 @@
  *   bench-layers MUNI.gpkg [RUNS]
  */
 
-static double
-now (void)
-{
-  return g_get_monotonic_time () / 1e6;
-}
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (GArray *values)
-{
-  g_array_sort (values, compare_double);
-  return g_array_index (values, double, values->len / 2);
-}
-
 /* Every WKB of the layer through GDAL's Arrow stream, summing sizes so nothing is skipped. */
 static double
 arrow_read (const char *path,
@@ -58,7 +37,7 @@ arrow_read (const char *path,
   struct ArrowArrayStream stream;
   struct ArrowSchema schema;
   const char *options[] = { "INCLUDE_FID=NO", NULL };
-  double t0 = now ();
+  double t0 = qrt_bench_now ();
   guint64 bytes = 0;
   int geom = -1;
 
@@ -80,7 +59,7 @@ arrow_read (const char *path,
   stream.release (&stream);
   GDALClose (ds);
   g_assert (bytes > 0);
-  return now () - t0;
+  return qrt_bench_now () - t0;
 }
 
 /* Every geometry blob through plain SQLite, reading each blob's coordinate count. */
@@ -91,7 +70,7 @@ sqlite_read (const char *path,
   sqlite3 *db;
   sqlite3_stmt *stmt;
   g_autofree char *sql = g_strdup_printf ("SELECT geom FROM \"%s\"", table);
-  double t0 = now ();
+  double t0 = qrt_bench_now ();
   guint64 vertices = 0;
 
   sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL);
@@ -121,7 +100,7 @@ sqlite_read (const char *path,
   sqlite3_finalize (stmt);
   sqlite3_close (db);
   g_assert (vertices > 0);
-  return now () - t0;
+  return qrt_bench_now () - t0;
 }
 
 static void
@@ -174,11 +153,11 @@ render_once (QrtTileRender *renderer,
 {
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1920, 1080);
   QrtBBox view;
-  double t0 = now (), t;
+  double t0 = qrt_bench_now (), t;
 
   qrt_fit_view (wanted, 1920, 1080, &view);
   qrt_tile_render_paint_image (renderer, surface, &view, 1920, 1080, 1, 0, NULL);
-  t = now () - t0;
+  t = qrt_bench_now () - t0;
   cairo_surface_destroy (surface);
   return t;
 }
@@ -229,19 +208,19 @@ main (int    argc,
       g_array_append_val (arrow, t);
       t = sqlite_read (one, "buildings");
       g_array_append_val (plain, t);
-      t0 = now ();
+      t0 = qrt_bench_now ();
       p = qrt_project_open (one, NULL, &error);
-      t = now () - t0;
+      t = qrt_bench_now () - t0;
       g_assert_no_error (error);
       g_array_append_val (quartier, t);
       g_object_unref (p);
     }
   printf ("200,000 buildings, median of %d runs\n", runs);
-  printf ("  raw read, plain SQLite + blob walk:   %.3f s\n", median (plain));
-  printf ("  raw read, GDAL Arrow stream:          %.3f s\n", median (arrow));
+  printf ("  raw read, plain SQLite + blob walk:   %.3f s\n", qrt_bench_median (plain));
+  printf ("  raw read, GDAL Arrow stream:          %.3f s\n", qrt_bench_median (arrow));
   printf ("  Quartier: file → QrtLayer (indexed):  %.3f s   = %.2f× Arrow, %.2f× SQLite\n",
-          median (quartier), median (quartier) / median (arrow),
-          median (quartier) / median (plain));
+          qrt_bench_median (quartier), qrt_bench_median (quartier) / qrt_bench_median (arrow),
+          qrt_bench_median (quartier) / qrt_bench_median (plain));
 
   project = qrt_project_open (muni, NULL, &error);
   g_assert_no_error (error);
@@ -289,8 +268,8 @@ main (int    argc,
     }
   printf ("\nrender 1920×1080, districts + buildings + land cover, all cores (median of %d)\n",
           runs);
-  printf ("  full extent:  %.3f s\n", median (full));
-  printf ("  2 km window:  %.3f s\n", median (window));
+  printf ("  full extent:  %.3f s\n", qrt_bench_median (full));
+  printf ("  2 km window:  %.3f s\n", qrt_bench_median (window));
   printf ("  (QGIS: /usr/bin/python3 ../shared/bench/render_qgis.py %s OUT; see bench/README.md)\n",
           muni);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qrt-bench.h"
 #include "qrt-core.h"
 
 /*
@@ -19,28 +20,6 @@
  *
  *   bench-zonal MUNI.gpkg SQLFILE DEFINITIONS.json [RUNS]
  */
-
-static double
-now (void)
-{
-  return g_get_monotonic_time () / 1e6;
-}
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (GArray *values)
-{
-  g_array_sort (values, compare_double);
-  return g_array_index (values, double, values->len / 2);
-}
 
 int
 main (int    argc,
@@ -72,7 +51,7 @@ main (int    argc,
   for (int r = 0; r < runs; r++)
     {
       GDALDatasetH ds = GDALOpenEx (argv[1], GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-      double t0 = now (), t;
+      double t0 = qrt_bench_now (), t;
       OGRLayerH result = GDALDatasetExecuteSQL (ds, sql, NULL, "SQLite");
       OGRFeatureH f;
 
@@ -94,7 +73,7 @@ main (int    argc,
             }
           OGR_F_Destroy (f);
         }
-      t = now () - t0;
+      t = qrt_bench_now () - t0;
       g_array_append_val (peer, t);
       GDALDatasetReleaseResultSet (ds, result);
       GDALClose (ds);
@@ -103,11 +82,11 @@ main (int    argc,
   set = qrt_indicator_set_load_file (argv[3], &error);
   g_assert_no_error (error);
   {
-    double t0 = now ();
+    double t0 = qrt_bench_now ();
 
     project = qrt_project_open (argv[1], NULL, &error);
     g_assert_no_error (error);
-    t_load = now () - t0;
+    t_load = qrt_bench_now () - t0;
   }
 
   for (int r = 0; r < runs; r++)
@@ -120,9 +99,9 @@ main (int    argc,
 
         /* The computation is measured, not the result cache. */
         qrt_zonal_clear_cache ();
-        t0 = now ();
+        t0 = qrt_bench_now ();
         result = qrt_zonal_evaluate (input, set, threads, NULL, &error);
-        t = now () - t0;
+        t = qrt_bench_now () - t0;
         g_assert_no_error (error);
         g_array_append_val (threads == 0 ? ours : ours_one, t);
         if (table == NULL)
@@ -170,11 +149,13 @@ main (int    argc,
 
   printf ("zonal indicators, %u districts (sealed share, buildings, residents, trees), median of %d\n",
           qrt_indicator_table_get_n_districts (table), runs);
-  printf ("  SpatiaLite SQL (GDAL SQLite dialect):  %.3f s\n", median (peer));
-  printf ("  Quartier, all cores:                   %.3f s   %.1f× faster\n", median (ours),
-          median (peer) / median (ours));
-  printf ("  Quartier, one thread:                  %.3f s   %.1f× faster\n", median (ours_one),
-          median (peer) / median (ours_one));
+  printf ("  SpatiaLite SQL (GDAL SQLite dialect):  %.3f s\n", qrt_bench_median (peer));
+  printf ("  Quartier, all cores:                   %.3f s   %.1f× faster\n",
+          qrt_bench_median (ours),
+          qrt_bench_median (peer) / qrt_bench_median (ours));
+  printf ("  Quartier, one thread:                  %.3f s   %.1f× faster\n",
+          qrt_bench_median (ours_one),
+          qrt_bench_median (peer) / qrt_bench_median (ours_one));
   printf ("  (loading the layers once: %.3f s)\n", t_load);
   printf ("  values that differ from SpatiaLite or between thread counts: %d\n", mismatches);
   return mismatches == 0 ? 0 : 1;
