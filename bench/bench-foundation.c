@@ -265,7 +265,7 @@ main (int    argc,
       r50 = qrt_bench_percentile (ref_ms, 0.5);
       printf ("%-5u %6u | %8.2f %8.2f | %8.2f %8.2f | %.1f×\n", z, tiles->len, q50,
               qrt_bench_percentile (qrt_ms, 0.95), r50, qrt_bench_percentile (ref_ms, 0.95),
-                                    r50 / q50);
+              r50 / q50);
     }
 
   for (guint i = 0; i < ref.n; i++)
