@@ -133,6 +133,9 @@ struct _QrtLayerBuilder
 };
 
 static void display_free (Display *display);
+static void display_reserve (Display *display,
+                             guint    n_features,
+                             guint    n_points);
 
 static void
 build_column_clear (BuildColumn *column)
@@ -1117,6 +1120,11 @@ _qrt_layer_builder_reserve (QrtLayerBuilder *builder,
   vec_reserve (&builder->feature_offsets, sizeof (guint32), n_features);
   if (builder->fids_stored)
     vec_reserve (&builder->fids, sizeof (gint64), n_features);
+  vec_reserve (&builder->boxes, sizeof (QrtBoxF), n_features);
+  if (builder->has_frame)
+    vec_reserve (&builder->keys, sizeof (guint64), n_features);
+  if (builder->display != NULL)
+    display_reserve (builder->display, n_features, n_points);
   for (guint i = 0; i < builder->columns->len; i++)
     {
       BuildColumn *column = &g_array_index (builder->columns, BuildColumn, i);
@@ -1602,12 +1610,23 @@ display_free (Display *display)
   g_free (display);
 }
 
+static void
+display_reserve (Display *display,
+                 guint    n_features,
+                 guint    n_points)
+{
+  vec_reserve (&display->out, sizeof (float), 2 * (gsize) n_points);
+  vec_reserve (&display->boxes, sizeof (QrtBoxF), n_features);
+}
+
 /**
  * _qrt_layer_builder_set_expected_extent:
  * @area: where the layer's points will lie, in the builder's CRS (a declared extent)
  *
  * Lets the Web Mercator copy and the index's curve keys be made while the layer is still
- * being read. Call before the first _qrt_layer_builder_seal(), for large layers only.
+ * being read. Call before the first _qrt_layer_builder_seal() (and best before
+ * _qrt_layer_builder_reserve(), which then makes room for the display copy too), for large
+ * layers only.
  */
 void
 _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
@@ -1622,7 +1641,6 @@ _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
     return;
   qrt_curve_frame_init (&builder->frame, area);
   builder->has_frame = TRUE;
-  vec_reserve (&builder->keys, sizeof (guint64), builder->feature_offsets.cap);
   if ((ct = display_transform (builder->epsg)) == NULL)
     return;
 
@@ -1648,7 +1666,6 @@ _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
       return;
     }
   qrt_bbox_init_empty (&display->extent);
-  vec_reserve (&display->out, sizeof (float), builder->coords.cap);
   builder->display = display;
 }
 

@@ -555,6 +555,9 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
   count = OGR_L_GetFeatureCount (layer, FALSE);
   declared_area (layer, ct, &area);
   reader_start (&reader, &stream);
+  /* The display grid (a few milliseconds of PROJ) is built while the first batch is read. */
+  if (count > 10000 && !qrt_bbox_is_empty (&area))
+    _qrt_layer_builder_set_expected_extent (builder, &area);
   for (;;)
     {
       Batch *next = reader_next (&reader);
@@ -598,8 +601,6 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
           _qrt_layer_builder_reserve (builder, (guint) MIN (features, G_MAXUINT32 / 2),
                                       (guint) MIN (wkb_bytes / 16 * features / MAX (1, batch.length),
                                                    G_MAXUINT32 / 4));
-          if (features > 10000 && !qrt_bbox_is_empty (&area))
-            _qrt_layer_builder_set_expected_extent (builder, &area);
           first_batch = FALSE;
         }
       first = _qrt_layer_builder_get_n_features (builder);
