@@ -584,8 +584,15 @@ qrt_project_open (const char    *path,
         g_thread_pool_push (pool, g_ptr_array_index (jobs, i), NULL);
       g_thread_pool_free (pool, FALSE, TRUE);
     }
-  else if (jobs->len == 1)
-    read_job_run (g_ptr_array_index (jobs, 0), NULL);
+  else if (jobs->len == 1 && !g_cancellable_is_cancelled (cancellable))
+    {
+      /* One layer: read here through the handle already open (opening another costs
+       * milliseconds of GeoPackage checks). */
+      ReadJob *job = g_ptr_array_index (jobs, 0);
+
+      job->layer = read_layer (GDALDatasetGetLayer (dataset, job->index), job->epsg, cancellable,
+                               &job->error);
+    }
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
