@@ -15,11 +15,12 @@ struct _QrtApplication
   /* g_get_monotonic_time () at the top of main (), for the first-paint benchmark. */
   gint64         start_time;
 
-  /* The offline cache and the data-space client every window shares, opened on first use:
-   * most sessions never need a base map or a download. */
+  /* The offline cache and the data-space client every window shares, opened on first use
+   * (most sessions never need a base map or a download), in a worker thread. */
   QrtCache      *cache;
   QrtDataSpace  *data_space;
   char          *cache_error;   /* why the cache could not be opened; not tried again */
+  GPtrArray     *waiting;       /* GTask, while it is being opened */
 };
 
 G_DEFINE_FINAL_TYPE (QrtApplication, qrt_application, ADW_TYPE_APPLICATION)
@@ -219,6 +220,7 @@ qrt_application_dispose (GObject *object)
 
   g_clear_object (&self->data_space);
   g_clear_object (&self->cache);
+  g_clear_pointer (&self->waiting, g_ptr_array_unref);
 
   G_OBJECT_CLASS (qrt_application_parent_class)->dispose (object);
 }
@@ -300,38 +302,85 @@ qrt_application_get_start_time (QrtApplication *self)
   return self->start_time;
 }
 
+static void
+answer (QrtApplication *self,
+        GTask          *task)
+{
+  if (self->data_space != NULL)
+    g_task_return_pointer (task, g_object_ref (self->data_space), g_object_unref);
+  else
+    g_task_return_new_error (task, QRT_CACHE_ERROR, QRT_CACHE_ERROR_OPEN, "%s", self->cache_error);
+}
+
+static void
+cache_opened_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(QrtApplication) self = user_data;
+  g_autoptr(GPtrArray) waiting = g_steal_pointer (&self->waiting);
+  g_autoptr(GError) error = NULL;
+
+  self->cache = qrt_cache_open_finish (result, &error);
+  if (self->cache == NULL)
+    {
+      g_warning ("Could not open the offline cache: %s", error->message);
+      self->cache_error = g_strdup (error->message);
+    }
+  else
+    self->data_space = qrt_data_space_new (self->cache);
+
+  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
+    answer (self, g_ptr_array_index (waiting, i));
+}
+
 /**
- * qrt_application_get_data_space:
+ * qrt_application_open_data_space_async:
  * @self: a #QrtApplication
+ *
+ * The data-space client over the user's offline cache ($XDG_CACHE_HOME/quartier), opened in
+ * a worker thread on the first call and shared by every window afterwards. A cache that
+ * cannot be opened is not tried again in this session.
+ */
+void
+qrt_application_open_data_space_async (QrtApplication      *self,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (QRT_IS_APPLICATION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qrt_application_open_data_space_async);
+  if (self->data_space != NULL || self->cache_error != NULL)
+    {
+      answer (self, task);
+      return;
+    }
+  if (self->waiting == NULL)
+    {
+      self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
+      qrt_cache_open_async (NULL, NULL, cache_opened_cb, g_object_ref (self));
+    }
+  g_ptr_array_add (self->waiting, g_steal_pointer (&task));
+}
+
+/**
+ * qrt_application_open_data_space_finish:
  * @error: why the offline cache could not be opened
  *
- * The data-space client over the user's offline cache ($XDG_CACHE_HOME/quartier), opened
- * on the first call. A cache that cannot be opened is not tried again in this session.
- *
- * Returns: (transfer none) (nullable): the client, or %NULL with @error set
+ * Returns: (transfer full) (nullable): the client, or %NULL with @error set
  */
 QrtDataSpace *
-qrt_application_get_data_space (QrtApplication  *self,
-                                GError         **error)
+qrt_application_open_data_space_finish (QrtApplication  *self,
+                                        GAsyncResult    *result,
+                                        GError         **error)
 {
-  g_autoptr(GError) local_error = NULL;
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                          qrt_application_open_data_space_async, NULL);
 
-  g_return_val_if_fail (QRT_IS_APPLICATION (self), NULL);
-
-  if (self->data_space == NULL && self->cache_error == NULL)
-    {
-      self->cache = qrt_cache_open (NULL, &local_error);
-      if (self->cache == NULL)
-        {
-          g_warning ("Could not open the offline cache: %s", local_error->message);
-          self->cache_error = g_strdup (local_error->message);
-        }
-      else
-        self->data_space = qrt_data_space_new (self->cache);
-    }
-
-  if (self->data_space == NULL)
-    g_set_error_literal (error, QRT_CACHE_ERROR, QRT_CACHE_ERROR_OPEN, self->cache_error);
-
-  return self->data_space;
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

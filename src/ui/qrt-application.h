@@ -12,7 +12,12 @@ G_DECLARE_FINAL_TYPE (QrtApplication, qrt_application, QRT, APPLICATION, AdwAppl
 
 QrtApplication *qrt_application_new            (gint64          start_time);
 gint64          qrt_application_get_start_time (QrtApplication *self);
-QrtDataSpace   *qrt_application_get_data_space (QrtApplication *self,
-                                                GError        **error);
+void            qrt_application_open_data_space_async  (QrtApplication      *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+QrtDataSpace   *qrt_application_open_data_space_finish (QrtApplication  *self,
+                                                        GAsyncResult    *result,
+                                                        GError         **error);
 
 G_END_DECLS

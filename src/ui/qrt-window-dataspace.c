@@ -19,8 +19,10 @@
  * qrt_data_space_fetch_key()); layer.refresh fetches one of them again and win.refresh-data
  * all of them, as one job of qrt-window-import.c, besides loading the base map anew.
  *
- * The client and its cache belong to the application and are opened when first needed: a
- * session that never shows a base map never opens the cache. The base map and the offline
+ * The client and its cache belong to the application and are opened when first needed, in a
+ * worker thread (the cache's check reads the whole file): a session that never shows a base
+ * map never opens the cache. Meanwhile the base map waits, and so does an action or a fetch
+ * that needs the client. The base map and the offline
  * choice are GSettings keys bound to the window's properties, so that every window follows.
  */
 
@@ -56,40 +58,17 @@ is_offline (QrtWindow *self)
   return self->work_offline || !self->network_available;
 }
 
-/**
- * _qrt_window_get_data_space:
- *
- * Returns: (transfer none) (nullable): the data-space client, opened now if needed, or %NULL
- *   if the offline cache cannot be opened (said once, in a toast)
- */
-QrtDataSpace *
-_qrt_window_get_data_space (QrtWindow *self)
+static void load_basemap (QrtWindow *self);
+
+static void
+data_space_ready (QrtWindow    *self,
+                  QrtDataSpace *data_space,
+                  const GError *error)
 {
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-  g_autoptr(GError) error = NULL;
+  g_autofree char *action = g_steal_pointer (&self->data_space_action);
 
-  g_assert (QRT_IS_WINDOW (self));
-
-  if (self->data_space != NULL || self->data_space_failed)
-    return self->data_space;
-
-  if (QRT_IS_APPLICATION (app))
-    {
-      QrtDataSpace *data_space = qrt_application_get_data_space (QRT_APPLICATION (app), &error);
-
-      if (data_space != NULL)
-        self->data_space = g_object_ref (data_space);
-    }
-  else
-    {
-      /* A window of its own (the UI tests): its own client over the same cache file. */
-      g_autoptr(QrtCache) cache = qrt_cache_open (NULL, &error);
-
-      if (cache != NULL)
-        self->data_space = qrt_data_space_new (cache);
-    }
-
-  if (self->data_space == NULL)
+  g_clear_object (&self->data_space_opening);
+  if (data_space == NULL)
     {
       g_autofree char *message = NULL;
 
@@ -97,13 +76,101 @@ _qrt_window_get_data_space (QrtWindow *self)
       /* Translators: %s is the reason */
       message = g_strdup_printf (_("Could not open the offline cache: %s"), error->message);
       _qrt_window_show_error (self, message);
-      return NULL;
     }
+  else
+    {
+      self->data_space = g_object_ref (data_space);
+      qrt_data_space_set_offline (self->data_space, is_offline (self));
+      show_recovery (self, self->data_space);
+      load_basemap (self);
+      if (action != NULL)
+        gtk_widget_activate_action (GTK_WIDGET (self), action, NULL);
+    }
+  /* A fetch or refresh that waited for the client goes on, or says why it cannot. */
+  _qrt_window_resume_import (self);
+}
 
-  qrt_data_space_set_offline (self->data_space, is_offline (self));
-  show_recovery (self, self->data_space);
+static void
+application_data_space_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(QrtWindow) self = user_data;
+  g_autoptr(QrtDataSpace) data_space = NULL;
+  g_autoptr(GError) error = NULL;
 
-  return self->data_space;
+  data_space = qrt_application_open_data_space_finish (QRT_APPLICATION (source), result, &error);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    data_space_ready (self, data_space, error);
+}
+
+static void
+own_cache_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(QrtWindow) self = user_data;
+  g_autoptr(QrtCache) cache = NULL;
+  g_autoptr(QrtDataSpace) data_space = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cache = qrt_cache_open_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (cache != NULL)
+    data_space = qrt_data_space_new (cache);
+  data_space_ready (self, data_space, error);
+}
+
+/**
+ * _qrt_window_get_data_space:
+ *
+ * The data-space client, when it is open. The first call starts opening it (the offline
+ * cache is checked in a worker thread); once it is open the base map is shown and a waiting
+ * fetch goes on. Said once in a toast when the cache cannot be opened.
+ *
+ * Returns: (transfer none) (nullable): the client, or %NULL while it is opened or when it
+ *   cannot be
+ */
+QrtDataSpace *
+_qrt_window_get_data_space (QrtWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  g_assert (QRT_IS_WINDOW (self));
+
+  if (self->data_space != NULL || self->data_space_failed || self->data_space_opening != NULL)
+    return self->data_space;
+
+  self->data_space_opening = g_cancellable_new ();
+  if (QRT_IS_APPLICATION (app))
+    qrt_application_open_data_space_async (QRT_APPLICATION (app), self->data_space_opening,
+                                           application_data_space_cb, g_object_ref (self));
+  else
+    /* A window of its own (the UI tests): its own client over the same cache file. */
+    qrt_cache_open_async (NULL, self->data_space_opening, own_cache_cb, g_object_ref (self));
+  return NULL;
+}
+
+/**
+ * _qrt_window_need_data_space:
+ * @action_name: (nullable): an action to activate once the client is open
+ *
+ * For an action that needs the client: %TRUE when it is open; else it is being opened and
+ * @action_name runs when it is (a later action replaces an earlier one), or it cannot be.
+ */
+gboolean
+_qrt_window_need_data_space (QrtWindow  *self,
+                             const char *action_name)
+{
+  if (_qrt_window_get_data_space (self) != NULL)
+    return TRUE;
+  if (self->data_space_opening != NULL)
+    {
+      g_free (self->data_space_action);
+      self->data_space_action = g_strdup (action_name);
+    }
+  return FALSE;
 }
 
 static void
@@ -144,6 +211,7 @@ load_basemap (QrtWindow *self)
       return;
     }
 
+  /* Not open yet: shown once it is (data_space_ready()). */
   data_space = _qrt_window_get_data_space (self);
   if (data_space == NULL)
     return;
@@ -594,9 +662,9 @@ offline_areas_action (GtkWidget  *widget,
       return;
     }
 
-  data_space = _qrt_window_get_data_space (self);
-  if (data_space == NULL)
+  if (!_qrt_window_need_data_space (self, action_name))
     return;
+  data_space = self->data_space;
 
   have_view = _qrt_window_get_view_extent (self, &view);
   have_selection = _qrt_window_get_selection_extent (self, &selection);
@@ -676,9 +744,9 @@ add_from_data_space_action (GtkWidget  *widget,
       return;
     }
 
-  data_space = _qrt_window_get_data_space (self);
-  if (data_space == NULL)
+  if (!_qrt_window_need_data_space (self, action_name))
     return;
+  data_space = self->data_space;
 
   dialog = GTK_WIDGET (qrt_catalog_dialog_new (GTK_WINDOW (self), data_space));
   qrt_catalog_dialog_set_has_selection (QRT_CATALOG_DIALOG (dialog),
@@ -787,6 +855,10 @@ _qrt_window_dispose_data_space (QrtWindow *self)
   if (self->map != NULL)
     remove_basemap (self);
   g_clear_object (&self->network_monitor);
+  if (self->data_space_opening != NULL)
+    g_cancellable_cancel (self->data_space_opening);
+  g_clear_object (&self->data_space_opening);
+  g_clear_pointer (&self->data_space_action, g_free);
   g_clear_object (&self->data_space);
 }
 

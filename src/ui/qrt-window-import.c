@@ -612,6 +612,19 @@ _qrt_window_resume_import (QrtWindow *self)
       _qrt_window_get_save_pending (self))
     return;
 
+  /* A fetch or a refresh waits for the data-space client while it is opened; opening it
+   * resumes the job. */
+  if ((job->collection != NULL || job->refresh_names != NULL) &&
+      _qrt_window_get_data_space (self) == NULL)
+    {
+      if (self->data_space_failed)
+        {
+          _qrt_window_show_error (self, _("The offline cache could not be opened"));
+          finish_job (self, job);
+        }
+      return;
+    }
+
   run_job (self, job);
 }
 
@@ -1093,7 +1106,8 @@ _qrt_window_refresh_layers (QrtWindow          *self,
         }
       g_strv_builder_add (titles, qrt_project_layer_get_title (layer));
     }
-  if (_qrt_window_get_data_space (self) == NULL)
+  /* Still being opened is fine: the job waits for it. */
+  if (self->data_space_failed)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                            _("The offline cache could not be opened"));

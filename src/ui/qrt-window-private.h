@@ -122,9 +122,11 @@ struct _QrtWindow
   gint64                open_time;
 
   /* The data space (qrt-window-dataspace.c): the application's client, or with no
-   * application (the UI tests) the window's own; NULL until first needed. */
+   * application (the UI tests) the window's own; NULL until first needed and opened. */
   QrtDataSpace         *data_space;
   gboolean              data_space_failed;
+  GCancellable         *data_space_opening;  /* while the cache is opened */
+  char                 *data_space_action;   /* asked for meanwhile, run once it is open */
   char                 *base_map;          /* a tile set id, "" for none */
   gboolean              work_offline;      /* the user's choice */
   gboolean              network_available;
@@ -230,6 +232,8 @@ void             _qrt_window_class_add_data_space_actions (GtkWidgetClass *widge
 void             _qrt_window_init_data_space     (QrtWindow       *self);
 void             _qrt_window_dispose_data_space  (QrtWindow       *self);
 QrtDataSpace    *_qrt_window_get_data_space      (QrtWindow       *self);
+gboolean         _qrt_window_need_data_space     (QrtWindow       *self,
+                                                  const char      *action_name);
 void             _qrt_window_set_base_map        (QrtWindow       *self,
                                                   const char      *tile_set_id);
 void             _qrt_window_set_work_offline    (QrtWindow       *self,

@@ -171,6 +171,42 @@ open_demo_window (void)
 }
 
 static gboolean
+data_space_settled (gpointer data)
+{
+  QrtWindow *window = data;
+
+  return window->data_space != NULL || window->data_space_failed;
+}
+
+/* The client is opened in a worker thread on first use: waits for it. */
+static QrtDataSpace *
+wait_for_data_space (QrtWindow *window)
+{
+  if (_qrt_window_get_data_space (window) == NULL)
+    qrt_test_wait_until (data_space_settled, window, TIMEOUT_SECONDS,
+                         "the offline cache to be opened");
+  return window->data_space;
+}
+
+static gboolean
+has_catalog_dialog (gpointer data)
+{
+  return _qrt_window_get_catalog_dialog (data) != NULL;
+}
+
+static gboolean
+has_offline_areas_dialog (gpointer data)
+{
+  return _qrt_window_get_offline_areas_dialog (data) != NULL;
+}
+
+static gboolean
+has_basemap_layer (gpointer data)
+{
+  return _qrt_window_get_basemap_layer (data) != NULL;
+}
+
+static gboolean
 row_titled (GtkWidget     *widget,
             gconstpointer  title)
 {
@@ -228,7 +264,7 @@ test_offline_bar (void)
   g_settings_set_boolean (settings, "work-offline", FALSE);
   window = create_window ();
   _qrt_window_set_network_available (window, TRUE);
-  data_space = _qrt_window_get_data_space (window);
+  data_space = wait_for_data_space (window);
   g_assert_nonnull (data_space);
 
   g_assert_false (qrt_offline_bar_get_revealed (window->offline_bar));
@@ -278,7 +314,8 @@ test_base_map (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.base-map", "s",
                                              "basemap.de"));
   g_assert_cmpstr (g_settings_get_string (settings, "base-map"), ==, "basemap.de");
-  g_assert_nonnull (_qrt_window_get_basemap_layer (window));
+  /* Shown once the offline cache is open (in a worker thread). */
+  qrt_test_wait_until (has_basemap_layer, window, TIMEOUT_SECONDS, "the base map");
   /* Under the project's layers. */
   first = gtk_widget_get_first_child (GTK_WIDGET (map));
   g_assert_true (first == GTK_WIDGET (_qrt_window_get_basemap_layer (window)));
@@ -435,9 +472,12 @@ test_offline_areas (void)
   g_assert_no_error (error);
 
   window = create_window ();
+  /* The first use of the cache: the dialog comes once it is open, without asking again. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.offline-areas", NULL));
+  g_assert_null (_qrt_window_get_offline_areas_dialog (window));
+  qrt_test_wait_until (has_offline_areas_dialog, window, TIMEOUT_SECONDS,
+                       "the offline areas dialog");
   dialog = QRT_OFFLINE_AREAS_DIALOG (_qrt_window_get_offline_areas_dialog (window));
-  g_assert_nonnull (dialog);
   g_assert_cmpuint (qrt_offline_areas_dialog_get_n_areas (dialog), ==, 1);
   g_assert_nonnull (find_row (GTK_WIDGET (dialog), "Teststadt Mitte"));
 
@@ -510,6 +550,7 @@ test_catalog_unreachable (void)
   _qrt_window_set_network_available (window, TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-from-data-space",
                                              NULL));
+  qrt_test_wait_until (has_catalog_dialog, window, TIMEOUT_SECONDS, "the catalog");
   dialog = QRT_CATALOG_DIALOG (_qrt_window_get_catalog_dialog (window));
   g_assert_nonnull (dialog);
   g_assert_null (qrt_catalog_dialog_get_error (dialog));
@@ -567,6 +608,7 @@ test_catalog_fetch (void)
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-from-data-space",
                                              NULL));
+  qrt_test_wait_until (has_catalog_dialog, window, TIMEOUT_SECONDS, "the catalog");
   dialog = QRT_CATALOG_DIALOG (_qrt_window_get_catalog_dialog (window));
   qrt_catalog_dialog_set_url (dialog, service_url);
   qrt_catalog_dialog_connect (dialog);
@@ -645,8 +687,9 @@ test_offline_area_drawn (void)
   map = GTK_WIDGET (shumate_simple_map_get_map (simple_map));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.offline-areas", NULL));
+  qrt_test_wait_until (has_offline_areas_dialog, window, TIMEOUT_SECONDS,
+                       "the offline areas dialog");
   dialog = QRT_OFFLINE_AREAS_DIALOG (_qrt_window_get_offline_areas_dialog (window));
-  g_assert_nonnull (dialog);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
   g_assert_false (qrt_offline_areas_dialog_get_drawn_area (dialog, &drawn));
 
@@ -841,6 +884,7 @@ test_refresh_layer (void)
   /* Fetched from the service, as Add Data from Data Space does. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-from-data-space",
                                              NULL));
+  qrt_test_wait_until (has_catalog_dialog, window, TIMEOUT_SECONDS, "the catalog");
   dialog = QRT_CATALOG_DIALOG (_qrt_window_get_catalog_dialog (window));
   qrt_catalog_dialog_set_url (dialog, service_url);
   qrt_catalog_dialog_connect (dialog);
@@ -953,13 +997,43 @@ test_cache_recovered (void)
   window = create_window ();
   /* The core logs the recovery (a warning, or a message): expected here, not fatal. */
   g_test_log_set_fatal_handler (damaged_not_fatal_cb, NULL);
-  g_assert_nonnull (_qrt_window_get_data_space (window));
+  g_assert_nonnull (wait_for_data_space (window));
   g_test_log_set_fatal_handler (NULL, NULL);
   message = _qrt_window_get_last_message (window);
   g_test_message ("toast: %s", message);
   g_assert_nonnull (message);
   g_assert_nonnull (strstr (message, "damaged"));
 
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The cache cannot be opened (a file where its folder should be): the action asked for
+ * meanwhile does not come, the reason is said once, and a refresh stops saying why. */
+static void
+test_cache_unavailable (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "quartier", NULL);
+  g_autoptr(GError) error = NULL;
+  QrtWindow *window;
+  const char *message;
+
+  /* Each test has folders of its own. */
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_cache_dir (), 0700), ==, 0);
+  g_file_set_contents (dir, "not a folder", -1, &error);
+  g_assert_no_error (error);
+
+  window = create_window ();
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.offline-areas", NULL));
+  g_assert_null (wait_for_data_space (window));
+  g_assert_true (window->data_space_failed);
+  g_assert_null (_qrt_window_get_offline_areas_dialog (window));
+  message = _qrt_window_get_last_error (window);
+  g_test_message ("error: %s", message);
+  g_assert_nonnull (message);
+  g_assert_nonnull (strstr (message, "offline cache"));
+  /* Not tried again, not said again. */
+  g_assert_false (_qrt_window_need_data_space (window, "win.offline-areas"));
+  g_assert_cmpuint (_qrt_window_get_n_errors (window), ==, 1);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -999,6 +1073,7 @@ main (int   argc,
   g_test_add_func ("/dataspace/catalog-fetch", test_catalog_fetch);
   g_test_add_func ("/dataspace/refresh-layer", test_refresh_layer);
   g_test_add_func ("/dataspace/cache-recovered", test_cache_recovered);
+  g_test_add_func ("/dataspace/cache-unavailable", test_cache_unavailable);
 
   ret = g_test_run ();
 

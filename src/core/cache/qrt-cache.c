@@ -1101,6 +1101,55 @@ qrt_cache_open (const char  *path,
   return g_steal_pointer (&self);
 }
 
+static void
+open_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  QrtCache *cache = qrt_cache_open (task_data, &error);
+
+  if (cache == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, cache, g_object_unref);
+}
+
+/**
+ * qrt_cache_open_async:
+ * @path: (nullable): as for qrt_cache_open()
+ *
+ * Opens the cache in a worker thread (its quick check reads the whole database).
+ */
+void
+qrt_cache_open_async (const char          *path,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, qrt_cache_open_async);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
+/**
+ * qrt_cache_open_finish:
+ *
+ * Returns: (transfer full): the cache, or %NULL with @error set.
+ */
+QrtCache *
+qrt_cache_open_finish (GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == qrt_cache_open_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 const char *
 qrt_cache_get_path (QrtCache *self)
 {

@@ -70,6 +70,12 @@ G_DECLARE_FINAL_TYPE (QrtCache, qrt_cache, QRT, CACHE, GObject)
  * a new one created; qrt_cache_get_recovered_from() then names the file it was moved to. */
 QrtCache      *qrt_cache_open              (const char     *path,
                                             GError        **error);
+void           qrt_cache_open_async        (const char          *path,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+QrtCache      *qrt_cache_open_finish       (GAsyncResult   *result,
+                                            GError        **error);
 const char    *qrt_cache_get_path          (QrtCache       *self);
 const char    *qrt_cache_get_recovered_from (QrtCache      *self);
 
