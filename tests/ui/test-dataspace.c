@@ -201,6 +201,19 @@ has_offline_areas_dialog (gpointer data)
 }
 
 static gboolean
+areas_listed (gpointer data)
+{
+  return !qrt_offline_areas_dialog_get_busy (data);
+}
+
+/* The dialog works on the cache in worker threads: waits for what it was asked to do. */
+static void
+wait_for_areas (QrtOfflineAreasDialog *dialog)
+{
+  qrt_test_wait_until (areas_listed, dialog, TIMEOUT_SECONDS, "the offline areas");
+}
+
+static gboolean
 has_basemap_layer (gpointer data)
 {
   return _qrt_window_get_basemap_layer (data) != NULL;
@@ -478,6 +491,7 @@ test_offline_areas (void)
   qrt_test_wait_until (has_offline_areas_dialog, window, TIMEOUT_SECONDS,
                        "the offline areas dialog");
   dialog = QRT_OFFLINE_AREAS_DIALOG (_qrt_window_get_offline_areas_dialog (window));
+  wait_for_areas (dialog);
   g_assert_cmpuint (qrt_offline_areas_dialog_get_n_areas (dialog), ==, 1);
   g_assert_nonnull (find_row (GTK_WIDGET (dialog), "Teststadt Mitte"));
 
@@ -492,6 +506,7 @@ test_offline_areas (void)
   /* OpenStreetMap forbids area downloads: the button does nothing, a note says why. */
   qrt_offline_areas_dialog_set_tile_set (dialog, "openstreetmap");
   gtk_widget_activate_action (GTK_WIDGET (dialog), "areas.new", NULL);
+  g_assert_false (qrt_offline_areas_dialog_get_busy (dialog));
   g_assert_cmpuint (qrt_offline_areas_dialog_get_n_areas (dialog), ==, 1);
   qrt_test_screenshot (GTK_WIDGET (dialog), "offline-areas-osm");
   qrt_offline_areas_dialog_set_tile_set (dialog, "basemap.de");
@@ -511,6 +526,8 @@ test_offline_areas (void)
   confirm = find_message_dialog ();
   g_assert_nonnull (confirm);
   adw_message_dialog_response (confirm, "delete");
+  g_assert_true (qrt_offline_areas_dialog_get_busy (dialog));
+  wait_for_areas (dialog);
   g_assert_cmpuint (qrt_offline_areas_dialog_get_n_areas (dialog), ==, 0);
   g_assert_null (find_row (GTK_WIDGET (dialog), "Teststadt Mitte"));
 
@@ -518,6 +535,21 @@ test_offline_areas (void)
   areas = qrt_cache_list_areas (cache, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (areas->len, ==, 0);
+  g_clear_pointer (&areas, g_ptr_array_unref);
+
+  /* A new one is stored (in a worker), listed, and its download stops at once: offline. */
+  g_assert_true (qrt_data_space_get_offline (wait_for_data_space (window)));
+  gtk_editable_set_text (GTK_EDITABLE (qrt_test_find_type (GTK_WIDGET (dialog),
+                                                            ADW_TYPE_ENTRY_ROW)),
+                         "Neues Gebiet");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "areas.new", NULL));
+  g_assert_true (qrt_offline_areas_dialog_get_busy (dialog));
+  wait_for_areas (dialog);
+  g_assert_cmpuint (qrt_offline_areas_dialog_get_n_areas (dialog), ==, 1);
+  g_assert_nonnull (find_row (GTK_WIDGET (dialog), "Neues Gebiet"));
+  areas = qrt_cache_list_areas (cache, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (areas->len, ==, 1);
 
   g_settings_set_boolean (settings, "work-offline", FALSE);
   gtk_window_destroy (GTK_WINDOW (window));

@@ -8,9 +8,9 @@
 
 /*
  * Offline areas: rectangles of base-map tiles the cache keeps for working without a network.
- * The dialog lists them (from the cache, on the main thread: a short query), deletes them after
- * asking, exports and imports them as MBTiles (in a worker: thousands of rows), and makes a new
- * one from the map's view, the selected districts or a rectangle drawn on the map, with the
+ * The dialog lists them, deletes them after asking, exports and imports them as MBTiles, all
+ * in worker threads (the cache's lock may be held by a download storing tiles, and a commit
+ * waits for the disk), and makes a new one from the map's view, the selected districts or a rectangle drawn on the map, with the
  * number of tiles and an estimated size shown before anything is downloaded. For drawing, the
  * dialog emits "draw-area" and the window hides it until the rectangle comes back through
  * qrt_offline_areas_dialog_set_drawn_area(). One download at a time; running it again on an
@@ -69,6 +69,12 @@ struct _QrtOfflineAreasDialog
   GCancellable    *cancellable;
   guint            serial;
 
+  /* Cache jobs in workers (see run_area_job()). */
+  guint            list_serial;       /* of the latest listing asked for */
+  gboolean         listing;
+  gboolean         adding;
+  gboolean         removing;
+
   GtkFileChooserNative *chooser;
 };
 
@@ -110,21 +116,27 @@ progress_free (Progress *progress)
   g_free (progress);
 }
 
-/* A worker's file job: export or import. */
+/* A worker's job on the cache: list, add, remove, export or import. */
 typedef struct
 {
   QrtCache *cache;
-  gint64    area_id;
-  char     *path;
-  char     *tile_set;
-} FileJob;
+  gint64    area_id;     /* remove, export */
+  char     *path;        /* export, import */
+  char     *tile_set;    /* add, import */
+  char     *name;        /* add */
+  QrtBBox   box;         /* add, WGS 84 */
+  int       min_zoom;    /* add */
+  int       max_zoom;
+  guint     serial;      /* list */
+} AreaJob;
 
 static void
-file_job_free (FileJob *job)
+area_job_free (AreaJob *job)
 {
   g_clear_object (&job->cache);
   g_free (job->path);
   g_free (job->tile_set);
+  g_free (job->name);
   g_free (job);
 }
 
@@ -248,32 +260,18 @@ create_area_row (QrtOfflineAreasDialog *self,
   return row;
 }
 
-/**
- * qrt_offline_areas_dialog_reload:
- *
- * Lists the cache's offline areas anew.
- */
-void
-qrt_offline_areas_dialog_reload (QrtOfflineAreasDialog *self)
-{
-  g_autoptr(GError) error = NULL;
-  GtkWidget *child;
+static void run_area_job (QrtOfflineAreasDialog *self,
+                          AreaJob               *job,
+                          GTaskThreadFunc        worker,
+                          GAsyncReadyCallback    done);
 
-  g_return_if_fail (QRT_IS_OFFLINE_AREAS_DIALOG (self));
+static void
+fill_list (QrtOfflineAreasDialog *self)
+{
+  GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->area_list))) != NULL)
     gtk_list_box_remove (self->area_list, child);
-
-  g_clear_pointer (&self->areas, g_ptr_array_unref);
-  self->areas = qrt_cache_list_areas (get_cache (self), &error);
-  if (self->areas == NULL)
-    {
-      g_autofree char *message = NULL;
-
-      /* Translators: %s is the reason */
-      message = g_strdup_printf (_("Could not list the offline areas: %s"), error->message);
-      show_toast (self, message);
-    }
 
   if (self->areas == NULL || self->areas->len == 0)
     {
@@ -288,6 +286,70 @@ qrt_offline_areas_dialog_reload (QrtOfflineAreasDialog *self)
   for (guint i = 0; i < self->areas->len; i++)
     gtk_list_box_append (self->area_list,
                          create_area_row (self, g_ptr_array_index (self->areas, i)));
+}
+
+static void
+list_worker (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  AreaJob *job = task_data;
+  GError *error = NULL;
+  GPtrArray *areas = qrt_cache_list_areas (job->cache, &error);
+
+  if (areas != NULL)
+    g_task_return_pointer (task, areas, (GDestroyNotify) g_ptr_array_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+list_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  QrtOfflineAreasDialog *self = QRT_OFFLINE_AREAS_DIALOG (object);
+  AreaJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GPtrArray) areas = NULL;
+  g_autoptr(GError) error = NULL;
+
+  areas = g_task_propagate_pointer (G_TASK (result), &error);
+  /* Closed meanwhile, or a later listing is on its way. */
+  if (self->data_space == NULL || job->serial != self->list_serial)
+    return;
+
+  self->listing = FALSE;
+  if (areas == NULL)
+    {
+      g_autofree char *message = NULL;
+
+      /* Translators: %s is the reason */
+      message = g_strdup_printf (_("Could not list the offline areas: %s"), error->message);
+      show_toast (self, message);
+    }
+  g_clear_pointer (&self->areas, g_ptr_array_unref);
+  self->areas = g_steal_pointer (&areas);
+  fill_list (self);
+}
+
+/**
+ * qrt_offline_areas_dialog_reload:
+ *
+ * Lists the cache's offline areas anew (in a worker; the list follows when it is read).
+ */
+void
+qrt_offline_areas_dialog_reload (QrtOfflineAreasDialog *self)
+{
+  AreaJob *job;
+
+  g_return_if_fail (QRT_IS_OFFLINE_AREAS_DIALOG (self));
+
+  job = g_new0 (AreaJob, 1);
+  job->cache = g_object_ref (get_cache (self));
+  job->serial = ++self->list_serial;
+  self->listing = TRUE;
+  run_area_job (self, job, list_worker, list_done_cb);
 }
 
 /* The box of extent choice @extent, or NULL if there is none yet. */
@@ -534,35 +596,38 @@ start_download (QrtOfflineAreasDialog *self,
 }
 
 static void
-new_action (GtkWidget  *widget,
-            const char *action_name,
-            GVariant   *param)
+add_worker (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
 {
-  QrtOfflineAreasDialog *self = QRT_OFFLINE_AREAS_DIALOG (widget);
-  const QrtTileSet *set = selected_tile_set (self);
-  guint extent = adw_combo_row_get_selected (self->extent_row);
-  const QrtBBox *box = get_extent (self, extent);
+  AreaJob *job = task_data;
+  GError *error = NULL;
+  QrtOfflineArea *area;
+
+  area = qrt_cache_add_area (job->cache, job->name, job->tile_set, job->box.min_x,
+                             job->box.min_y, job->box.max_x, job->box.max_y, job->min_zoom,
+                             job->max_zoom, &error);
+  if (area != NULL)
+    g_task_return_pointer (task, area, (GDestroyNotify) qrt_offline_area_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+add_done_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  QrtOfflineAreasDialog *self = QRT_OFFLINE_AREAS_DIALOG (object);
   g_autoptr(QrtOfflineArea) area = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *name = NULL;
 
-  name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
-  if (set == NULL || box == NULL || self->estimate <= 0 || self->cancellable != NULL)
+  area = g_task_propagate_pointer (G_TASK (result), &error);
+  if (self->data_space == NULL)
     return;
 
-  if (*name == '\0')
-    {
-      g_free (name);
-      name = g_strdup (extent == EXTENT_SELECTION ? _("Selected districts")
-                       : extent == EXTENT_DRAWN ? _("Drawn area")
-                       : _("Map view"));
-    }
-
-  area = qrt_cache_add_area (get_cache (self), name, set->id,
-                             box->min_x, box->min_y, box->max_x, box->max_y,
-                             gtk_spin_button_get_value_as_int (self->min_zoom_spin),
-                             gtk_spin_button_get_value_as_int (self->max_zoom_spin),
-                             &error);
+  self->adding = FALSE;
   if (area == NULL)
     {
       g_autofree char *message = NULL;
@@ -575,7 +640,44 @@ new_action (GtkWidget  *widget,
 
   gtk_editable_set_text (GTK_EDITABLE (self->name_row), "");
   qrt_offline_areas_dialog_reload (self);
-  start_download (self, area->id, area->name);
+  if (self->cancellable == NULL)
+    start_download (self, area->id, area->name);
+}
+
+static void
+new_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *param)
+{
+  QrtOfflineAreasDialog *self = QRT_OFFLINE_AREAS_DIALOG (widget);
+  const QrtTileSet *set = selected_tile_set (self);
+  guint extent = adw_combo_row_get_selected (self->extent_row);
+  const QrtBBox *box = get_extent (self, extent);
+  g_autofree char *name = NULL;
+  AreaJob *job;
+
+  name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
+  if (set == NULL || box == NULL || self->estimate <= 0 || self->cancellable != NULL ||
+      self->adding)
+    return;
+
+  if (*name == '\0')
+    {
+      g_free (name);
+      name = g_strdup (extent == EXTENT_SELECTION ? _("Selected districts")
+                       : extent == EXTENT_DRAWN ? _("Drawn area")
+                       : _("Map view"));
+    }
+
+  job = g_new0 (AreaJob, 1);
+  job->cache = g_object_ref (get_cache (self));
+  job->name = g_steal_pointer (&name);
+  job->tile_set = g_strdup (set->id);
+  job->box = *box;
+  job->min_zoom = gtk_spin_button_get_value_as_int (self->min_zoom_spin);
+  job->max_zoom = gtk_spin_button_get_value_as_int (self->max_zoom_spin);
+  self->adding = TRUE;
+  run_area_job (self, job, add_worker, add_done_cb);
 }
 
 static void
@@ -605,17 +707,30 @@ cancel_action (GtkWidget  *widget,
 }
 
 static void
-delete_response_cb (AdwMessageDialog      *dialog,
-                    const char            *response,
-                    QrtOfflineAreasDialog *self)
+remove_worker (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
 {
-  gint64 id = *(gint64 *) g_object_get_data (G_OBJECT (dialog), AREA_ID_KEY);
+  AreaJob *job = task_data;
+  GError *error = NULL;
+
+  if (qrt_cache_remove_area (job->cache, job->area_id, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+remove_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  QrtOfflineAreasDialog *self = QRT_OFFLINE_AREAS_DIALOG (object);
   g_autoptr(GError) error = NULL;
 
-  if (g_strcmp0 (response, "delete") != 0)
-    return;
-
-  if (!qrt_cache_remove_area (get_cache (self), id, &error))
+  self->removing = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error) && self->data_space != NULL)
     {
       g_autofree char *message = NULL;
 
@@ -623,7 +738,26 @@ delete_response_cb (AdwMessageDialog      *dialog,
       message = g_strdup_printf (_("Could not delete the offline area: %s"), error->message);
       show_toast (self, message);
     }
-  qrt_offline_areas_dialog_reload (self);
+  if (self->data_space != NULL)
+    qrt_offline_areas_dialog_reload (self);
+}
+
+static void
+delete_response_cb (AdwMessageDialog      *dialog,
+                    const char            *response,
+                    QrtOfflineAreasDialog *self)
+{
+  gint64 id = *(gint64 *) g_object_get_data (G_OBJECT (dialog), AREA_ID_KEY);
+  AreaJob *job;
+
+  if (g_strcmp0 (response, "delete") != 0)
+    return;
+
+  job = g_new0 (AreaJob, 1);
+  job->cache = g_object_ref (get_cache (self));
+  job->area_id = id;
+  self->removing = TRUE;
+  run_area_job (self, job, remove_worker, remove_done_cb);
 }
 
 static void
@@ -667,7 +801,7 @@ export_worker (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  FileJob *job = task_data;
+  AreaJob *job = task_data;
   GError *error = NULL;
 
   if (qrt_cache_export_area (job->cache, job->area_id, job->path, &error))
@@ -682,7 +816,7 @@ import_worker (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  FileJob *job = task_data;
+  AreaJob *job = task_data;
   QrtOfflineArea *area;
   GError *error = NULL;
 
@@ -699,7 +833,7 @@ file_job_done_cb (GObject      *object,
                   gpointer      user_data)
 {
   QrtOfflineAreasDialog *self = QRT_OFFLINE_AREAS_DIALOG (object);
-  FileJob *job = g_task_get_task_data (G_TASK (result));
+  AreaJob *job = g_task_get_task_data (G_TASK (result));
   g_autofree char *name = g_path_get_basename (job->path);
   g_autofree char *message = NULL;
   g_autoptr(GError) error = NULL;
@@ -735,15 +869,18 @@ file_job_done_cb (GObject      *object,
     qrt_offline_areas_dialog_reload (self);
 }
 
+/* Runs @worker on @job in a thread, then @done in the dialog's (which it keeps alive; a
+ * dialog closed meanwhile has no data space left). */
 static void
-run_file_job (QrtOfflineAreasDialog *self,
-              FileJob               *job,
-              GTaskThreadFunc        worker)
+run_area_job (QrtOfflineAreasDialog *self,
+              AreaJob               *job,
+              GTaskThreadFunc        worker,
+              GAsyncReadyCallback    done)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, file_job_done_cb, NULL);
+  g_autoptr(GTask) task = g_task_new (self, NULL, done, NULL);
 
   g_task_set_source_tag (task, worker);
-  g_task_set_task_data (task, job, (GDestroyNotify) file_job_free);
+  g_task_set_task_data (task, job, (GDestroyNotify) area_job_free);
   g_task_run_in_thread (task, worker);
 }
 
@@ -763,14 +900,14 @@ chooser_response_cb (QrtOfflineAreasDialog *self,
 
       if (path != NULL)
         {
-          FileJob *job = g_new0 (FileJob, 1);
+          AreaJob *job = g_new0 (AreaJob, 1);
           const QrtTileSet *set = selected_tile_set (self);
 
           job->cache = g_object_ref (get_cache (self));
           job->area_id = id;
           job->path = g_steal_pointer (&path);
           job->tile_set = g_strdup (set != NULL ? set->id : NULL);
-          run_file_job (self, job, save ? export_worker : import_worker);
+          run_area_job (self, job, save ? export_worker : import_worker, file_job_done_cb);
         }
     }
 
@@ -1097,6 +1234,19 @@ qrt_offline_areas_dialog_get_n_areas (QrtOfflineAreasDialog *self)
   g_return_val_if_fail (QRT_IS_OFFLINE_AREAS_DIALOG (self), 0);
 
   return self->areas != NULL ? self->areas->len : 0;
+}
+
+/**
+ * qrt_offline_areas_dialog_get_busy:
+ *
+ * Returns: %TRUE while the areas are being listed, or one is being added or deleted
+ */
+gboolean
+qrt_offline_areas_dialog_get_busy (QrtOfflineAreasDialog *self)
+{
+  g_return_val_if_fail (QRT_IS_OFFLINE_AREAS_DIALOG (self), FALSE);
+
+  return self->listing || self->adding || self->removing;
 }
 
 /**

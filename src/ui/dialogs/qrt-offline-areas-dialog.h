@@ -24,6 +24,7 @@ gboolean               qrt_offline_areas_dialog_get_drawn_area (QrtOfflineAreasD
 void                   qrt_offline_areas_dialog_set_tile_set (QrtOfflineAreasDialog *self,
                                                               const char            *tile_set_id);
 void                   qrt_offline_areas_dialog_reload       (QrtOfflineAreasDialog *self);
+gboolean               qrt_offline_areas_dialog_get_busy     (QrtOfflineAreasDialog *self);
 guint                  qrt_offline_areas_dialog_get_n_areas  (QrtOfflineAreasDialog *self);
 gint64                 qrt_offline_areas_dialog_get_estimate (QrtOfflineAreasDialog *self);
 
