@@ -464,6 +464,7 @@ test_offline (void)
   Server *server = &servers[0];
   g_autoptr(QrtDataSpace) space = NULL;
   g_autoptr(QrtOfflineArea) area = NULL;
+  g_autoptr(QrtOfflineArea) gone = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoslist(GUri) uris = NULL;
@@ -508,6 +509,22 @@ test_offline (void)
   g_assert_cmpint (tile_requests, ==, qrt_tile_count_for_area (area_box.min_x, area_box.min_y,
                                                                 area_box.max_x, area_box.max_y,
                                                                 12, 15));
+
+  /* An area deleted meanwhile: said, nothing requested. */
+  g_clear_object (&result);
+  gone = qrt_cache_add_area (qrt_data_space_get_cache (space), "Weg", "loopback",
+                             area_box.min_x, area_box.min_y, area_box.max_x, area_box.max_y,
+                             12, 15, &error);
+  g_assert_no_error (error);
+  g_assert_true (qrt_cache_remove_area (qrt_data_space_get_cache (space), gone->id, &error));
+  g_assert_no_error (error);
+  wait.loop = g_main_loop_new (NULL, FALSE);
+  qrt_data_space_download_area_async (space, gone->id, NULL, NULL, NULL, qrt_test_wait_cb, &wait);
+  result = qrt_test_wait_for (&wait);
+  g_assert_false (qrt_data_space_download_area_finish (space, result, &error));
+  g_assert_error (error, QRT_CACHE_ERROR, QRT_CACHE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpint (tile_requests, ==, area->tile_count);
   g_clear_object (&space);
 
   /* Every server gone; a new process must manage with the cache alone. */

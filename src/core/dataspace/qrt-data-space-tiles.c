@@ -290,6 +290,7 @@ qrt_data_space_get_tile_finish (QrtDataSpace  *self,
 
 typedef struct
 {
+  gint64            area_id;
   QrtOfflineArea   *area;
   const QrtTileSet *set;
   int               z, x, y;         /* the next tile to consider */
@@ -415,33 +416,40 @@ download_pump (GTask *task)
   g_object_unref (task);
 }
 
-void
-qrt_data_space_download_area_async (QrtDataSpace        *self,
-                                    gint64               area_id,
-                                    QrtProgressFunc      progress,
-                                    gpointer             progress_data,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
+static void
+area_worker (GTask        *step,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
 {
-  GTask *task;
-  Download *download;
+  QrtDataSpace *self = source_object;
+  Download *download = task_data;
   GError *error = NULL;
 
-  g_return_if_fail (QRT_IS_DATA_SPACE (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, qrt_data_space_download_area_async);
-  download = g_new0 (Download, 1);
-  download->progress = progress;
-  download->progress_data = progress_data;
-  g_task_set_task_data (task, download, (GDestroyNotify) download_free);
-
-  if ((download->area = qrt_cache_get_area (qrt_data_space_get_cache (self), area_id, &error)) == NULL)
+  download->area = qrt_cache_get_area (qrt_data_space_get_cache (self), download->area_id, &error);
+  if (download->area != NULL)
+    g_task_return_boolean (step, TRUE);
+  else
     {
       if (error == NULL)
         error = g_error_new (QRT_CACHE_ERROR, QRT_CACHE_ERROR_NOT_FOUND,
                              _("This offline area no longer exists."));
+      g_task_return_error (step, error);
+    }
+}
+
+static void
+area_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  GTask *task = data;
+  QrtDataSpace *self = QRT_DATA_SPACE (source);
+  Download *download = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
@@ -477,6 +485,33 @@ qrt_data_space_download_area_async (QrtDataSpace        *self,
   download->area->max_zoom = MIN (download->area->max_zoom, download->set->max_zoom);
   download_ranges (download);
   download_pump (task);
+}
+
+void
+qrt_data_space_download_area_async (QrtDataSpace        *self,
+                                    gint64               area_id,
+                                    QrtProgressFunc      progress,
+                                    gpointer             progress_data,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  GTask *task;
+  Download *download;
+
+  g_return_if_fail (QRT_IS_DATA_SPACE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qrt_data_space_download_area_async);
+  download = g_new0 (Download, 1);
+  download->progress = progress;
+  download->progress_data = progress_data;
+  g_task_set_task_data (task, download, (GDestroyNotify) download_free);
+
+  download->area_id = area_id;
+  /* The area is read in a worker, like every other database access. */
+  qrt_data_space_run_step (self, task, area_worker, download, NULL, area_read_cb);
+  g_object_unref (task);
 }
 
 gboolean
