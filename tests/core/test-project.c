@@ -6,6 +6,7 @@
 #include <string.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <sqlite3.h>
 
 #include "qrt-core.h"
 #include "qrt-test-util.h"
@@ -512,6 +513,109 @@ test_large_layer (gconstpointer data)
     }
 }
 
+typedef enum
+{
+  SPLIT_STALE_COUNT,   /* GDAL 3.6's own Arrow stream reads features twice here */
+  SPLIT_WRITER_BUSY,   /* another connection writes: one reader, same features */
+  SPLIT_DATE_COLUMN,   /* a column the SQLite reader leaves to GDAL's feature reader */
+} SplitCase;
+
+/*
+ * A layer large enough to be read by two SQLite readers side by side: 60,000 points, one
+ * deleted in the middle, and the count GeoPackage keeps left stale (60,000, as the largest id:
+ * what a writer that forgot the count leaves). Every variant must give each feature once, in
+ * id order, with its own values.
+ */
+static void
+test_split_readers (gconstpointer data)
+{
+  SplitCase variant = GPOINTER_TO_INT (data);
+  g_autofree char *name = g_strdup_printf ("split-%d.gpkg", variant);
+  g_autofree char *path = g_build_filename (work_dir, name, NULL);
+  GDALDatasetH ds = GDALCreate (GDALGetDriverByName ("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtProject) project = NULL;
+  const guint n = 60000, gone = 30001;
+  sqlite3 *writer = NULL;
+  QrtLayer *layer;
+  OGRLayerH points;
+  int value_field, text_field;
+  const double *coords;
+  guint n_points;
+
+  OSRImportFromEPSG (utm, 25832);
+  points = GDALDatasetCreateLayer (ds, "points", utm, wkbPoint, NULL);
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *names[] = { "value", "label", "day" };
+      OGRFieldType types[] = { OFTInteger, OFTString, OFTDate };
+      OGRFieldDefnH field;
+
+      if (i == 2 && variant != SPLIT_DATE_COLUMN)
+        break;
+      field = OGR_Fld_Create (names[i], types[i]);
+      OGR_L_CreateField (points, field, TRUE);
+      OGR_Fld_Destroy (field);
+    }
+  GDALDatasetStartTransaction (ds, FALSE);
+  for (guint i = 1; i <= n; i++)
+    {
+      OGRFeatureH f = OGR_F_Create (OGR_L_GetLayerDefn (points));
+      OGRGeometryH point = OGR_G_CreateGeometry (wkbPoint);
+      g_autofree char *label = g_strdup_printf ("Punkt %u", i % 100);
+
+      OGR_G_SetPoint_2D (point, 0, 430000 + (i % 300) * 10.0, 5700000 + (i / 300) * 10.0);
+      OGR_F_SetGeometryDirectly (f, point);
+      OGR_F_SetFieldInteger (f, 0, (int) i * 3);
+      if (i % 11 != 0)
+        OGR_F_SetFieldString (f, 1, label);
+      if (variant == SPLIT_DATE_COLUMN)
+        OGR_F_SetFieldDateTime (f, 2, 2026, 1 + i % 12, 1 + i % 28, 0, 0, 0, 0);
+      g_assert_cmpint (OGR_L_CreateFeature (points, f), ==, OGRERR_NONE);
+      OGR_F_Destroy (f);
+    }
+  GDALDatasetCommitTransaction (ds);
+  GDALClose (ds);
+  OSRDestroySpatialReference (utm);
+
+  g_assert_cmpint (sqlite3_open (path, &writer), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (writer,
+                                 "DROP TRIGGER IF EXISTS trigger_delete_feature_count_points;"
+                                 "DELETE FROM points WHERE fid = 30001;"
+                                 "UPDATE gpkg_ogr_contents SET feature_count = 60000 "
+                                 "WHERE table_name = 'points'", NULL, NULL, NULL), ==, SQLITE_OK);
+  if (variant == SPLIT_WRITER_BUSY)
+    g_assert_cmpint (sqlite3_exec (writer, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  project = qrt_project_open (path, NULL, &error);
+  g_assert_no_error (error);
+  sqlite3_close (writer);
+  layer = qrt_project_layer_get_layer (qrt_project_find_layer (project, "points"));
+  g_assert_cmpuint (qrt_layer_get_n_features (layer), ==, n - 1);
+  coords = qrt_layer_get_coords (layer, &n_points);
+  g_assert_cmpuint (n_points, ==, n - 1);
+  value_field = qrt_layer_find_field (layer, "value");
+  text_field = qrt_layer_find_field (layer, "label");
+  g_assert_cmpint (value_field, >=, 0);
+  g_assert_cmpint (text_field, >=, 0);
+  for (guint f = 0; f < n - 1; f++)
+    {
+      gint64 fid = qrt_layer_get_fid (layer, f);
+      g_autofree char *label = g_strdup_printf ("Punkt %u", (guint) (fid % 100));
+
+      g_assert_cmpint (fid, ==, f < gone - 1 ? f + 1 : f + 2);
+      g_assert_cmpint (qrt_layer_get_int (layer, value_field, f), ==, fid * 3);
+      if (fid % 11 == 0)
+        g_assert_true (qrt_layer_is_null (layer, text_field, f));
+      else
+        g_assert_cmpstr (qrt_layer_get_string (layer, text_field, f), ==, label);
+      /* One point each, in feature order. */
+      g_assert_cmpfloat (coords[2 * f], ==, 430000 + (fid % 300) * 10.0);
+      g_assert_cmpfloat (coords[2 * f + 1], ==, 5700000 + (fid / 300) * 10.0);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -532,6 +636,12 @@ main (int    argc,
   g_test_add_data_func ("/project/large-layer", GINT_TO_POINTER (FALSE), test_large_layer);
   g_test_add_data_func ("/project/large-layer/stale-extent", GINT_TO_POINTER (TRUE),
                         test_large_layer);
+  g_test_add_data_func ("/project/split-readers/stale-count",
+                        GINT_TO_POINTER (SPLIT_STALE_COUNT), test_split_readers);
+  g_test_add_data_func ("/project/split-readers/writer-busy",
+                        GINT_TO_POINTER (SPLIT_WRITER_BUSY), test_split_readers);
+  g_test_add_data_func ("/project/split-readers/date-column",
+                        GINT_TO_POINTER (SPLIT_DATE_COLUMN), test_split_readers);
 
   status = g_test_run ();
   qrt_test_remove_tree (work_dir);

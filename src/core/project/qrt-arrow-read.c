@@ -10,27 +10,28 @@
 #include "model/qrt-layer-private.h"
 #include "qrt-arrow-read.h"
 #include "qrt-gdal-private.h"
+#include "qrt-gpkg-stream.h"
 
 /*
- * The fast way to read a layer: GDAL's Arrow stream (OGR_L_GetArrowStream, GDAL 3.6) hands out
- * record batches with the geometry as WKB and the attributes as typed columns, without building
- * an OGRFeature per row. The WKB is parsed straight into the layer builder. Anything this
- * reader does not know (curves, dates, nested types) makes it step aside: the caller then
- * reads the layer feature by feature.
+ * The fast way to read a project's layer: its GeoPackage table scanned with SQLite
+ * (qrt-gpkg-stream.c), in Arrow record batches with the geometry as WKB and the attributes as
+ * typed columns, without building an OGRFeature per row. The WKB is parsed straight into the
+ * layer builder. Anything this reader does not know (a view, curves, dates) makes it step
+ * aside: the caller then reads the layer feature by feature through GDAL.
+ *
+ * Why not GDAL's own Arrow stream (OGR_L_GetArrowStream): in GDAL 3.6 its GeoPackage
+ * implementation splits the table between threads on the assumption that the ids run from 1
+ * to the count gpkg_ogr_contents keeps; when that count is stale it hands out features twice,
+ * only logging an error (fixed in GDAL 3.8.3), and its prefetch threads can crash on a
+ * spurious wake-up (fixed in 3.11.4).
  */
 
 typedef enum
 {
   COLUMN_SKIP,
-  COLUMN_INT8,
-  COLUMN_INT16,
-  COLUMN_INT32,
   COLUMN_INT64,
-  COLUMN_FLOAT,
   COLUMN_DOUBLE,
-  COLUMN_BOOL,
   COLUMN_UTF8,
-  COLUMN_LARGE_UTF8,
 } ColumnKind;
 
 typedef struct
@@ -223,46 +224,13 @@ read_geometry (Wkb             *w,
 static ColumnKind
 column_kind (const char *format)
 {
-  if (g_str_equal (format, "c") || g_str_equal (format, "C"))
-    return COLUMN_INT8;
-  if (g_str_equal (format, "s") || g_str_equal (format, "S"))
-    return COLUMN_INT16;
-  if (g_str_equal (format, "i") || g_str_equal (format, "I"))
-    return COLUMN_INT32;
-  if (g_str_equal (format, "l") || g_str_equal (format, "L"))
+  if (g_str_equal (format, "l"))
     return COLUMN_INT64;
-  if (g_str_equal (format, "f"))
-    return COLUMN_FLOAT;
   if (g_str_equal (format, "g"))
     return COLUMN_DOUBLE;
-  if (g_str_equal (format, "b"))
-    return COLUMN_BOOL;
   if (g_str_equal (format, "u"))
     return COLUMN_UTF8;
-  if (g_str_equal (format, "U"))
-    return COLUMN_LARGE_UTF8;
   return COLUMN_SKIP;
-}
-
-static gint64
-int_value (ColumnKind               kind,
-           const struct ArrowArray *array,
-           gint64                   i)
-{
-  switch (kind)
-    {
-    case COLUMN_INT8:
-      return ((const gint8 *) array->buffers[1])[i];
-    case COLUMN_INT16:
-      return ((const gint16 *) array->buffers[1])[i];
-    case COLUMN_INT32:
-      return ((const gint32 *) array->buffers[1])[i];
-    case COLUMN_INT64:
-      return ((const gint64 *) array->buffers[1])[i];
-    case COLUMN_BOOL:
-    default:
-      return (((const guint8 *) array->buffers[1])[i >> 3] >> (i & 7)) & 1;
-    }
 }
 
 /* Column @column of the @n features this batch added, from @first on: feature first + k came
@@ -288,37 +256,22 @@ fill_column (QrtLayerBuilder         *builder,
       nulls[k] = 0;
       switch (column->kind)
         {
-        case COLUMN_FLOAT:
-          ((double *) slots)[k] = ((const float *) array->buffers[1])[i];
-          break;
         case COLUMN_DOUBLE:
           ((double *) slots)[k] = ((const double *) array->buffers[1])[i];
           break;
         case COLUMN_UTF8:
-        case COLUMN_LARGE_UTF8:
           {
-            gint64 start, end;
+            gint32 start = ((const gint32 *) array->buffers[1])[i];
+            gint32 end = ((const gint32 *) array->buffers[1])[i + 1];
 
-            if (column->kind == COLUMN_UTF8)
-              {
-                start = ((const gint32 *) array->buffers[1])[i];
-                end = ((const gint32 *) array->buffers[1])[i + 1];
-              }
-            else
-              {
-                start = ((const gint64 *) array->buffers[1])[i];
-                end = ((const gint64 *) array->buffers[1])[i + 1];
-              }
             ((guint32 *) slots)[k] =
               _qrt_layer_builder_intern (builder, (const char *) array->buffers[2] + start,
                                          end - start);
             break;
           }
-        case COLUMN_SKIP:
-          break;
-        default:
+        case COLUMN_INT64:
           {
-            gint64 v = int_value (column->kind, array, i);
+            gint64 v = ((const gint64 *) array->buffers[1])[i];
 
             if (!wide && (v < G_MININT32 || v > G_MAXINT32))
               {
@@ -330,18 +283,32 @@ fill_column (QrtLayerBuilder         *builder,
               ((gint64 *) slots)[k] = v;
             else
               ((gint32 *) slots)[k] = (gint32) v;
+            break;
           }
+        case COLUMN_SKIP:
+        default:
+          break;
         }
     }
 }
 
 /*
- * GDAL fills the next record batch in a thread of its own while this one parses the last:
- * on two cores reading and parsing overlap instead of adding up. At most READ_AHEAD batches
- * are in flight, which bounds the memory this takes. The layer is touched only by the reader
- * until it has been joined.
+ * A reader thread fills the next record batch while this one parses the last: on two cores
+ * reading and parsing overlap instead of adding up. At most READ_AHEAD batches are in
+ * flight, which bounds the memory this takes. The layer is touched only by the reader until
+ * it has been joined.
+ *
+ * A large GeoPackage table is read by two such readers, each a range of feature ids over one
+ * snapshot (qrt_gpkg_streams_open()): SQLite's scan costs more than the parse, so one reader
+ * alone leaves the parser waiting. The parser takes the first range's batches, then the
+ * second's, which meanwhile reads up to LATER_READ_AHEAD batches ahead.
  */
 #define READ_AHEAD 2
+#define LATER_READ_AHEAD 8
+#define BATCH_ROWS 16384
+#define MAX_READERS 2
+/* From this many features on a GeoPackage table is split between two readers. */
+#define SPLIT_FEATURES 50000
 
 typedef struct
 {
@@ -398,12 +365,13 @@ batch_free (Batch *batch)
 
 static void
 reader_start (Reader                  *r,
-              struct ArrowArrayStream *stream)
+              struct ArrowArrayStream *stream,
+              int                      read_ahead)
 {
   r->stream = stream;
   r->full = g_async_queue_new ();
   r->room = g_async_queue_new ();
-  for (int i = 0; i < READ_AHEAD; i++)
+  for (int i = 0; i < read_ahead; i++)
     g_async_queue_push (r->room, GINT_TO_POINTER (1));
   r->thread = g_thread_new ("qrt-read", reader_thread, r);
 }
@@ -467,6 +435,7 @@ geometry_column_name (OGRLayerH layer)
 
 /**
  * qrt_read_layer_arrow:
+ * @gpkg_path: the GeoPackage @layer is in, read with SQLite directly
  * @ct: (nullable): transformation to the analysis CRS
  * @unsupported: (out): set when the layer needs the feature-by-feature reader instead
  *
@@ -475,6 +444,7 @@ geometry_column_name (OGRLayerH layer)
  */
 QrtLayer *
 qrt_read_layer_arrow (OGRLayerH                      layer,
+                      const char                    *gpkg_path,
                       QrtGeometryKind                kind,
                       OGRCoordinateTransformationH   ct,
                       int                            epsg,
@@ -482,10 +452,10 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
                       gboolean                      *unsupported,
                       GError                       **error)
 {
-  const char *options[] = { "INCLUDE_FID=YES", "MAX_FEATURES_IN_BATCH=16384", NULL };
-  struct ArrowArrayStream stream = { 0 };
+  struct ArrowArrayStream streams[MAX_READERS] = { { 0 } };
   struct ArrowSchema schema = { 0 };
-  Reader reader = { 0 };
+  Reader readers[MAX_READERS] = { { 0 } };
+  guint n_streams = 0, current = 0;
   gboolean first_batch = TRUE;
   g_autofree guint32 *rows = NULL;   /* batch row of each feature the batch added */
   guint first, n_rows;
@@ -499,14 +469,23 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
   gboolean ok = FALSE;
 
   *unsupported = FALSE;
-  if (!OGR_L_GetArrowStream (layer, &stream, (char **) options))
+  count = OGR_L_GetFeatureCount (layer, FALSE);
+  declared_area (layer, ct, &area);
+  if (gpkg_path != NULL &&
+      (n_streams = qrt_gpkg_streams_open (gpkg_path, OGR_L_GetName (layer), fid_name,
+                                          geometry_column_name (layer), BATCH_ROWS,
+                                          count >= SPLIT_FEATURES ? MAX_READERS : 1,
+                                          streams)) > 0)
+    g_debug ("Layer %s: read with SQLite, %u reader(s)", OGR_L_GetName (layer), n_streams);
+  else
     {
       *unsupported = TRUE;
       return NULL;
     }
-  if (stream.get_schema (&stream, &schema) != 0)
+  if (streams[0].get_schema (&streams[0], &schema) != 0)
     {
-      stream.release (&stream);
+      for (guint i = 0; i < n_streams; i++)
+        streams[i].release (&streams[i]);
       *unsupported = TRUE;
       return NULL;
     }
@@ -518,14 +497,14 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
       const struct ArrowSchema *child = schema.children[c];
 
       if (g_strcmp0 (child->name, geometry_column_name (layer)) == 0 &&
-          (g_str_equal (child->format, "z") || g_str_equal (child->format, "Z")))
+          g_str_equal (child->format, "z"))
         {
           geometry_index = (int) c;
           continue;
         }
       /* The feature id comes first, as a 64-bit integer named like the FID column. */
       if (fid_index < 0 && g_str_equal (child->format, "l") &&
-          (g_strcmp0 (child->name, fid_name && *fid_name ? fid_name : "OGC_FID") == 0))
+          g_strcmp0 (child->name, fid_name) == 0)
         {
           fid_index = (int) c;
           continue;
@@ -533,34 +512,30 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
       columns[c].kind = column_kind (child->format);
       if (columns[c].kind == COLUMN_SKIP)
         {
-          /* A date or another type the slow path turns into text. */
           *unsupported = TRUE;
           goto out;
         }
       columns[c].field = qrt_layer_builder_add_field (builder, child->name,
-                                                      columns[c].kind == COLUMN_FLOAT ||
                                                       columns[c].kind == COLUMN_DOUBLE
                                                         ? QRT_FIELD_REAL
-                                                        : columns[c].kind >= COLUMN_UTF8
+                                                        : columns[c].kind == COLUMN_UTF8
                                                           ? QRT_FIELD_STRING
                                                           : QRT_FIELD_INTEGER);
     }
-  if (geometry_index < 0 || g_str_equal (schema.children[geometry_index]->format, "Z"))
+  if (geometry_index < 0)
     {
       *unsupported = TRUE;
       goto out;
     }
 
-  /* Asked now: once the reader runs, only it may touch the layer. */
-  count = OGR_L_GetFeatureCount (layer, FALSE);
-  declared_area (layer, ct, &area);
-  reader_start (&reader, &stream);
+  for (guint i = 0; i < n_streams; i++)
+    reader_start (&readers[i], &streams[i], i == 0 ? READ_AHEAD : LATER_READ_AHEAD);
   /* The display grid (a few milliseconds of PROJ) is built while the first batch is read. */
   if (count > 10000 && !qrt_bbox_is_empty (&area))
     _qrt_layer_builder_set_expected_extent (builder, &area);
   for (;;)
     {
-      Batch *next = reader_next (&reader);
+      Batch *next = reader_next (&readers[current]);
       struct ArrowArray batch;
       const struct ArrowArray *geometry;
       guint first_point, n_points;
@@ -571,19 +546,21 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                        _("Layer “%s” could not be read completely; the file is damaged."),
                        OGR_L_GetName (layer));
-          reader_done (&reader, next);
+          reader_done (&readers[current], next);
           goto out;
         }
       if (next->array.release == NULL)
         {
-          reader_done (&reader, next);
+          reader_done (&readers[current], next);
+          if (++current < n_streams)
+            continue;
           break;
         }
       batch = next->array;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
-          reader_done (&reader, next);
+          reader_done (&readers[current], next);
           goto out;
         }
 
@@ -628,7 +605,7 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
           if (!read_geometry (&w, kind, builder))
             {
               qrt_layer_builder_discard_feature (builder);
-              reader_done (&reader, next);
+              reader_done (&readers[current], next);
               *unsupported = TRUE;
               goto out;
             }
@@ -640,7 +617,7 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
       for (gint64 c = 0; c < schema.n_children; c++)
         if (c != geometry_index && c != fid_index)
           fill_column (builder, &columns[c], batch.children[c], first, rows, n_rows);
-      reader_done (&reader, next);
+      reader_done (&readers[current], next);
 
       if (ct != NULL)
         {
@@ -672,10 +649,12 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
   ok = TRUE;
 
 out:
-  reader_stop (&reader);
+  for (guint i = 0; i < n_streams; i++)
+    reader_stop (&readers[i]);
   if (schema.release)
     schema.release (&schema);
-  stream.release (&stream);
+  for (guint i = 0; i < n_streams; i++)
+    streams[i].release (&streams[i]);
   if (!ok)
     return NULL;
   return qrt_layer_builder_finish (g_steal_pointer (&builder), error);

@@ -10,6 +10,7 @@
 G_BEGIN_DECLS
 
 QrtLayer *qrt_read_layer_arrow (OGRLayerH                      layer,
+                                const char                    *gpkg_path,
                                 QrtGeometryKind                kind,
                                 OGRCoordinateTransformationH   ct,
                                 int                            epsg,

@@ -243,6 +243,7 @@ parse_epsg (const char *crs)
 
 static QrtLayer *
 read_layer (OGRLayerH      layer,
+            const char    *path,
             int            epsg,
             GCancellable  *cancellable,
             GError       **error)
@@ -286,7 +287,7 @@ read_layer (OGRLayerH      layer,
 
   {
     gboolean unsupported = FALSE;
-    QrtLayer *fast = qrt_read_layer_arrow (layer, kind, ct, epsg, cancellable, &unsupported,
+    QrtLayer *fast = qrt_read_layer_arrow (layer, path, kind, ct, epsg, cancellable, &unsupported,
                                            error);
 
     if (fast != NULL || !unsupported)
@@ -426,7 +427,7 @@ read_job_run (gpointer data,
                    _("“%s” is damaged and cannot be opened as a GeoPackage."), display);
       return;
     }
-  job->layer = read_layer (layer, job->epsg, job->cancellable, &job->error);
+  job->layer = read_layer (layer, job->path, job->epsg, job->cancellable, &job->error);
 }
 
 static void
@@ -590,8 +591,8 @@ qrt_project_open (const char    *path,
        * milliseconds of GeoPackage checks). */
       ReadJob *job = g_ptr_array_index (jobs, 0);
 
-      job->layer = read_layer (GDALDatasetGetLayer (dataset, job->index), job->epsg, cancellable,
-                               &job->error);
+      job->layer = read_layer (GDALDatasetGetLayer (dataset, job->index), path, job->epsg,
+                               cancellable, &job->error);
     }
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
