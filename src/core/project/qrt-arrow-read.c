@@ -297,18 +297,9 @@ fill_column (QrtLayerBuilder         *builder,
  * reading and parsing overlap instead of adding up. At most READ_AHEAD batches are in
  * flight, which bounds the memory this takes. The layer is touched only by the reader until
  * it has been joined.
- *
- * A large GeoPackage table is read by two such readers, each a range of feature ids over one
- * snapshot (qrt_gpkg_streams_open()): SQLite's scan costs more than the parse, so one reader
- * alone leaves the parser waiting. The parser takes the first range's batches, then the
- * second's, which meanwhile reads up to LATER_READ_AHEAD batches ahead.
  */
 #define READ_AHEAD 2
-#define LATER_READ_AHEAD 8
 #define BATCH_ROWS 16384
-#define MAX_READERS 2
-/* From this many features on a GeoPackage table is split between two readers. */
-#define SPLIT_FEATURES 50000
 
 typedef struct
 {
@@ -365,13 +356,12 @@ batch_free (Batch *batch)
 
 static void
 reader_start (Reader                  *r,
-              struct ArrowArrayStream *stream,
-              int                      read_ahead)
+              struct ArrowArrayStream *stream)
 {
   r->stream = stream;
   r->full = g_async_queue_new ();
   r->room = g_async_queue_new ();
-  for (int i = 0; i < read_ahead; i++)
+  for (int i = 0; i < READ_AHEAD; i++)
     g_async_queue_push (r->room, GINT_TO_POINTER (1));
   r->thread = g_thread_new ("qrt-read", reader_thread, r);
 }
@@ -452,10 +442,9 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
                       gboolean                      *unsupported,
                       GError                       **error)
 {
-  struct ArrowArrayStream streams[MAX_READERS] = { { 0 } };
+  struct ArrowArrayStream stream = { 0 };
   struct ArrowSchema schema = { 0 };
-  Reader readers[MAX_READERS] = { { 0 } };
-  guint n_streams = 0, current = 0;
+  Reader reader = { 0 };
   gboolean first_batch = TRUE;
   g_autofree guint32 *rows = NULL;   /* batch row of each feature the batch added */
   guint first, n_rows;
@@ -471,21 +460,15 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
   *unsupported = FALSE;
   count = OGR_L_GetFeatureCount (layer, FALSE);
   declared_area (layer, ct, &area);
-  if (gpkg_path != NULL &&
-      (n_streams = qrt_gpkg_streams_open (gpkg_path, OGR_L_GetName (layer), fid_name,
-                                          geometry_column_name (layer), BATCH_ROWS,
-                                          count >= SPLIT_FEATURES ? MAX_READERS : 1,
-                                          streams)) > 0)
-    g_debug ("Layer %s: read with SQLite, %u reader(s)", OGR_L_GetName (layer), n_streams);
-  else
+  if (!qrt_gpkg_stream_open (gpkg_path, OGR_L_GetName (layer), fid_name,
+                             geometry_column_name (layer), BATCH_ROWS, &stream))
     {
       *unsupported = TRUE;
       return NULL;
     }
-  if (streams[0].get_schema (&streams[0], &schema) != 0)
+  if (stream.get_schema (&stream, &schema) != 0)
     {
-      for (guint i = 0; i < n_streams; i++)
-        streams[i].release (&streams[i]);
+      stream.release (&stream);
       *unsupported = TRUE;
       return NULL;
     }
@@ -528,14 +511,13 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
       goto out;
     }
 
-  for (guint i = 0; i < n_streams; i++)
-    reader_start (&readers[i], &streams[i], i == 0 ? READ_AHEAD : LATER_READ_AHEAD);
+  reader_start (&reader, &stream);
   /* The display grid (a few milliseconds of PROJ) is built while the first batch is read. */
   if (count > 10000 && !qrt_bbox_is_empty (&area))
     _qrt_layer_builder_set_expected_extent (builder, &area);
   for (;;)
     {
-      Batch *next = reader_next (&readers[current]);
+      Batch *next = reader_next (&reader);
       struct ArrowArray batch;
       const struct ArrowArray *geometry;
       guint first_point, n_points;
@@ -546,21 +528,19 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                        _("Layer “%s” could not be read completely; the file is damaged."),
                        OGR_L_GetName (layer));
-          reader_done (&readers[current], next);
+          reader_done (&reader, next);
           goto out;
         }
       if (next->array.release == NULL)
         {
-          reader_done (&readers[current], next);
-          if (++current < n_streams)
-            continue;
+          reader_done (&reader, next);
           break;
         }
       batch = next->array;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
-          reader_done (&readers[current], next);
+          reader_done (&reader, next);
           goto out;
         }
 
@@ -605,7 +585,7 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
           if (!read_geometry (&w, kind, builder))
             {
               qrt_layer_builder_discard_feature (builder);
-              reader_done (&readers[current], next);
+              reader_done (&reader, next);
               *unsupported = TRUE;
               goto out;
             }
@@ -617,7 +597,7 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
       for (gint64 c = 0; c < schema.n_children; c++)
         if (c != geometry_index && c != fid_index)
           fill_column (builder, &columns[c], batch.children[c], first, rows, n_rows);
-      reader_done (&readers[current], next);
+      reader_done (&reader, next);
 
       if (ct != NULL)
         {
@@ -649,12 +629,10 @@ qrt_read_layer_arrow (OGRLayerH                      layer,
   ok = TRUE;
 
 out:
-  for (guint i = 0; i < n_streams; i++)
-    reader_stop (&readers[i]);
+  reader_stop (&reader);
   if (schema.release)
     schema.release (&schema);
-  for (guint i = 0; i < n_streams; i++)
-    streams[i].release (&streams[i]);
+  stream.release (&stream);
   if (!ok)
     return NULL;
   return qrt_layer_builder_finish (g_steal_pointer (&builder), error);

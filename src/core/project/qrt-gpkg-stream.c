@@ -15,11 +15,6 @@
  * know) is left to GDAL's feature-by-feature reader: open returns 0. A geometry blob that is
  * not a standard GeoPackage one is passed on empty, which makes the consumer step aside the
  * same way, as it does for WKB it cannot parse.
- *
- * SQLite's scan is the larger part of reading a layer, so a large table can be split into
- * ranges of feature ids, a stream each, read by as many threads. They must all see the same
- * file: writers are held off (a write transaction begun and rolled back) while each stream
- * starts a read transaction, which fixes its snapshot until it ends.
  */
 
 typedef enum
@@ -205,47 +200,50 @@ fill (Stream *self,
       int     c,
       int     row)
 {
-  sqlite3_stmt *stmt = self->stmt;
+  /* One sqlite3_column_*() call per value: each of them costs a call through the API's
+   * error and mutex checks, the sqlite3_value_*() calls on its result do not. */
+  sqlite3_value *value = sqlite3_column_value (self->stmt, c);
   FieldKind kind = self->fields[c].kind;
+  gboolean null = sqlite3_value_type (value) == SQLITE_NULL;
 
-  if (kind == FIELD_GEOMETRY || kind == FIELD_TEXT)
+  if (null)
+    set_null (child, row, self->batch_size);
+
+  switch (kind)
     {
-      gint32 *offsets = child->values;
-
-      if (sqlite3_column_type (stmt, c) == SQLITE_NULL)
-        set_null (child, row, self->batch_size);
-      else if (kind == FIELD_TEXT)
+    case FIELD_TEXT:
+      if (!null)
         {
-          const unsigned char *text = sqlite3_column_text (stmt, c);
+          const unsigned char *text = sqlite3_value_text (value);
 
-          append_bytes (child, text, (gsize) sqlite3_column_bytes (stmt, c));
+          append_bytes (child, text, (gsize) sqlite3_value_bytes (value));
         }
-      else
+      ((gint32 *) child->values)[row + 1] = (gint32) child->data_len;
+      break;
+
+    case FIELD_GEOMETRY:
+      if (!null)
         {
-          const guint8 *blob = sqlite3_column_blob (stmt, c);
+          const guint8 *blob = sqlite3_value_blob (value);
           const guint8 *wkb;
           gsize wkb_len;
 
-          if (blob != NULL &&
-              gpkg_wkb (blob, (gsize) sqlite3_column_bytes (stmt, c), &wkb, &wkb_len))
+          if (blob != NULL && gpkg_wkb (blob, (gsize) sqlite3_value_bytes (value), &wkb, &wkb_len))
             append_bytes (child, wkb, wkb_len);
         }
-      offsets[row + 1] = (gint32) child->data_len;
-      return;
-    }
+      ((gint32 *) child->values)[row + 1] = (gint32) child->data_len;
+      break;
 
-  if (sqlite3_column_type (stmt, c) == SQLITE_NULL)
-    {
-      set_null (child, row, self->batch_size);
-      if (kind == FIELD_REAL)
-        ((double *) child->values)[row] = 0;
-      else
-        ((gint64 *) child->values)[row] = 0;
+    case FIELD_REAL:
+      ((double *) child->values)[row] = null ? 0 : sqlite3_value_double (value);
+      break;
+
+    case FIELD_FID:
+    case FIELD_INT:
+    default:
+      ((gint64 *) child->values)[row] = null ? 0 : sqlite3_value_int64 (value);
+      break;
     }
-  else if (kind == FIELD_REAL)
-    ((double *) child->values)[row] = sqlite3_column_double (stmt, c);
-  else
-    ((gint64 *) child->values)[row] = sqlite3_column_int64 (stmt, c);
 }
 
 static int
@@ -479,6 +477,10 @@ stream_new (const char *path,
                        NULL) != SQLITE_OK)
     goto fail;
   sqlite3_busy_timeout (self->db, 5000);
+  /* Pages read from the mapped file rather than copied out of the page cache: a quarter of
+   * a scan. SQLite maps no more than the file holds; only a file cut short by something
+   * other than SQLite while it is read could fault (the cache's readers map theirs too). */
+  sqlite3_exec (self->db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
 
   if (sqlite3_prepare_v2 (self->db, "SELECT type FROM sqlite_master WHERE name = ?", -1,
                           &stmt, NULL) == SQLITE_OK)
@@ -500,14 +502,9 @@ fail:
   return NULL;
 }
 
-/* Prepares the scan of feature ids from @lo on, below @hi unless @last. */
 static gboolean
 stream_prepare (Stream     *self,
-                const char *table,
-                gboolean    ranged,
-                gint64      lo,
-                gint64      hi,
-                gboolean    last)
+                const char *table)
 {
   GString *sql = g_string_new ("SELECT ");
   char *quoted;
@@ -522,154 +519,59 @@ stream_prepare (Stream     *self,
   quoted = sqlite3_mprintf (" FROM \"%w\"", table);
   g_string_append (sql, quoted);
   sqlite3_free (quoted);
-  if (ranged)
-    {
-      /* The feature id is the table's rowid: a range of it is a range of the b-tree. */
-      const char *fid = self->fields[0].name;
-
-      quoted = last ? sqlite3_mprintf (" WHERE \"%w\" >= ?1", fid)
-                    : sqlite3_mprintf (" WHERE \"%w\" >= ?1 AND \"%w\" < ?2", fid, fid);
-      g_string_append (sql, quoted);
-      sqlite3_free (quoted);
-    }
   rc = sqlite3_prepare_v2 (self->db, sql->str, -1, &self->stmt, NULL);
   g_string_free (sql, TRUE);
-  if (rc != SQLITE_OK)
-    return FALSE;
-  if (ranged)
-    {
-      sqlite3_bind_int64 (self->stmt, 1, lo);
-      if (!last)
-        sqlite3_bind_int64 (self->stmt, 2, hi);
-    }
-  return TRUE;
+  return rc == SQLITE_OK;
 }
 
-static void
-stream_wrap (Stream                  *self,
-             struct ArrowArrayStream *stream)
+/**
+ * qrt_gpkg_stream_open:
+ * @path: a GeoPackage
+ * @table: a feature table in it
+ * @fid_column: its integer primary key, as GDAL names it
+ * @geometry_column: its geometry column
+ * @batch_size: rows per batch at most
+ * @stream: (out caller-allocates): the stream, to be released by the caller
+ *
+ * Opens an Arrow stream over @table read with SQLite directly, in the form GDAL's
+ * OGR_L_GetArrowStream() gives (the feature id first, then the columns in table order), of
+ * one snapshot of the file. It may be used from one thread at a time.
+ *
+ * Returns: %FALSE (nothing to release) if the table is not one this reader handles: the
+ *   caller then reads it feature by feature.
+ */
+gboolean
+qrt_gpkg_stream_open (const char              *path,
+                      const char              *table,
+                      const char              *fid_column,
+                      const char              *geometry_column,
+                      int                      batch_size,
+                      struct ArrowArrayStream *stream)
 {
+  Stream *self;
+
+  g_return_val_if_fail (batch_size > 0, FALSE);
+
+  g_return_val_if_fail (path != NULL && table != NULL, FALSE);
+
+  if (fid_column == NULL || *fid_column == '\0' || geometry_column == NULL ||
+      *geometry_column == '\0')
+    return FALSE;
+  if ((self = stream_new (path, table, fid_column, geometry_column, batch_size)) == NULL)
+    return FALSE;
+  if (!stream_prepare (self, table))
+    {
+      g_debug ("Table %s of %s is read feature by feature: %s", table, path,
+               sqlite3_errmsg (self->db));
+      stream_free (self);
+      return FALSE;
+    }
+
   memset (stream, 0, sizeof *stream);
   stream->get_schema = stream_get_schema;
   stream->get_next = stream_get_next;
   stream->get_last_error = stream_get_last_error;
   stream->release = stream_release;
   stream->private_data = self;
-}
-
-/* Holds off writers while readers take their snapshots, so that all see the same file: a
- * write transaction begun and rolled back (it writes nothing). %NULL when the file cannot be
- * locked now (read-only, or somebody is writing). */
-static sqlite3 *
-lock_writers (const char *path)
-{
-  sqlite3 *db = NULL;
-
-  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
-    {
-      sqlite3_busy_timeout (db, 50);
-      if (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
-        return db;
-    }
-  sqlite3_close (db);
-  return NULL;
-}
-
-/**
- * qrt_gpkg_streams_open:
- * @path: a GeoPackage
- * @table: a feature table in it
- * @fid_column: its integer primary key, as GDAL names it
- * @geometry_column: its geometry column
- * @batch_size: rows per batch at most
- * @n_wanted: how many streams to split the table into, for as many threads
- * @streams: (out caller-allocates) (array length=n_wanted): the streams opened, each to be
- *   released by the caller
- *
- * Opens Arrow streams over @table read with SQLite directly, in the form GDAL's
- * OGR_L_GetArrowStream() gives (the feature id first, then the columns in table order). With
- * several, each reads a consecutive range of feature ids, in order, and all read the same
- * snapshot of the file. A stream may be used from one thread at a time.
- *
- * Returns: how many streams were opened: fewer than @n_wanted when the table is small or the
- *   file cannot be held still for a moment; 0 (nothing to release) if the table is not one
- *   this reader handles: the caller then reads it feature by feature.
- */
-guint
-qrt_gpkg_streams_open (const char              *path,
-                       const char              *table,
-                       const char              *fid_column,
-                       const char              *geometry_column,
-                       int                      batch_size,
-                       guint                    n_wanted,
-                       struct ArrowArrayStream *streams)
-{
-  Stream **parts = g_newa (Stream *, MAX (1, n_wanted));
-  sqlite3 *lock = NULL;
-  guint n = 0;
-  gint64 lo = 0, hi = 0;
-
-  g_return_val_if_fail (batch_size > 0 && n_wanted > 0, 0);
-
-  if (fid_column == NULL || *fid_column == '\0' || geometry_column == NULL ||
-      *geometry_column == '\0')
-    return 0;
-  if ((parts[n] = stream_new (path, table, fid_column, geometry_column, batch_size)) == NULL)
-    return 0;
-  n++;
-
-  if (n_wanted > 1)
-    {
-      /* Two subqueries: min() and max() together would scan the table. */
-      const char *fid = parts[0]->fields[0].name;
-      char *sql = sqlite3_mprintf ("SELECT (SELECT min(\"%w\") FROM \"%w\"), "
-                                   "(SELECT max(\"%w\") FROM \"%w\")", fid, table, fid, table);
-      sqlite3_stmt *stmt = NULL;
-
-      if (sqlite3_prepare_v2 (parts[0]->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
-          sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-        {
-          lo = sqlite3_column_int64 (stmt, 0);
-          hi = sqlite3_column_int64 (stmt, 1);
-        }
-      sqlite3_finalize (stmt);
-      sqlite3_free (sql);
-      /* Split only what spans enough ids to split, and only while writers can be held. */
-      if ((guint64) (hi - lo) / n_wanted > 1024 && (lock = lock_writers (path)) != NULL)
-        while (n < n_wanted &&
-               (parts[n] = stream_new (path, table, fid_column, geometry_column, batch_size)) != NULL)
-          n++;
-      if (lock != NULL)
-        {
-          gboolean held = TRUE;
-
-          /* A read in a transaction fixes the snapshot until the transaction ends. */
-          for (guint i = 0; i < n; i++)
-            held &= sqlite3_exec (parts[i]->db, "BEGIN; SELECT count(*) FROM sqlite_master",
-                                  NULL, NULL, NULL) == SQLITE_OK;
-          if (!held)
-            while (n > 1)
-              stream_free (parts[--n]);
-          sqlite3_exec (lock, "ROLLBACK", NULL, NULL, NULL);
-          sqlite3_close (lock);
-        }
-    }
-
-  for (guint i = 0; i < n; i++)
-    {
-      guint64 step = ((guint64) hi - (guint64) lo) / n;
-
-      if (!stream_prepare (parts[i], table, n > 1, lo + (gint64) (step * i),
-                           lo + (gint64) (step * (i + 1)), i == n - 1))
-        {
-          g_debug ("Table %s of %s is read feature by feature: %s", table, path,
-                   sqlite3_errmsg (parts[i]->db));
-          for (guint k = 0; k < n; k++)
-            stream_free (parts[k]);
-          return 0;
-        }
-    }
-  for (guint i = 0; i < n; i++)
-    stream_wrap (parts[i], &streams[i]);
-  return n;
+  return TRUE;
 }

@@ -6,12 +6,11 @@
 
 G_BEGIN_DECLS
 
-guint qrt_gpkg_streams_open (const char              *path,
-                             const char              *table,
-                             const char              *fid_column,
-                             const char              *geometry_column,
-                             int                      batch_size,
-                             guint                    n_wanted,
-                             struct ArrowArrayStream *streams);
+gboolean qrt_gpkg_stream_open (const char              *path,
+                               const char              *table,
+                               const char              *fid_column,
+                               const char              *geometry_column,
+                               int                      batch_size,
+                               struct ArrowArrayStream *stream);
 
 G_END_DECLS
