@@ -1322,17 +1322,6 @@ qrt_layer_builder_discard_feature (QrtLayerBuilder *builder)
   builder->in_feature = FALSE;
 }
 
-static double
-ring_signed_area (const double *xy,
-                  guint         n)
-{
-  double sum = 0;
-
-  for (guint i = 0; i + 1 < n; i++)
-    sum += xy[2 * i] * xy[2 * i + 3] - xy[2 * i + 2] * xy[2 * i + 1];
-  return sum / 2;
-}
-
 static void
 reverse_ring (double *xy,
               guint   n)
@@ -1669,16 +1658,46 @@ _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
   builder->display = display;
 }
 
+/* Extends @box by the @n points of @xy. Plain MIN/MAX compile to branch-free min/max
+ * instructions. */
+static inline void
+box_points (const double *xy,
+            gsize         n,
+            QrtBBox      *box)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      box->min_x = MIN (box->min_x, xy[2 * i]);
+      box->max_x = MAX (box->max_x, xy[2 * i]);
+      box->min_y = MIN (box->min_y, xy[2 * i + 1]);
+      box->max_y = MAX (box->max_y, xy[2 * i + 1]);
+    }
+}
+
 /* Exterior rings counter-clockwise, holes clockwise: the renderer can then fill a whole layer
- * as one path with the non-zero rule and overlapping features stay filled. */
+ * as one path with the non-zero rule and overlapping features stay filled. The ring's points
+ * also extend @box, in the same pass (the seal's largest cost was passes over the points). */
 static void
 orient_ring (double   *xy,
              guint     n,
-             gboolean  exterior)
+             gboolean  exterior,
+             QrtBBox  *box)
 {
-  double area = ring_signed_area (xy, n);
+  double twice_area = 0;
 
-  if ((exterior && area < 0) || (!exterior && area > 0))
+  for (guint i = 0; i + 1 < n; i++)
+    {
+      double x = xy[2 * i], y = xy[2 * i + 1];
+
+      twice_area += x * xy[2 * i + 3] - xy[2 * i + 2] * y;
+      box->min_x = MIN (box->min_x, x);
+      box->max_x = MAX (box->max_x, x);
+      box->min_y = MIN (box->min_y, y);
+      box->max_y = MAX (box->max_y, y);
+    }
+  if (n > 0)
+    box_points (xy + 2 * (n - 1), 1, box);
+  if ((exterior && twice_area < 0) || (!exterior && twice_area > 0))
     reverse_ring (xy, n);
 }
 
@@ -1714,7 +1733,7 @@ display_feature (Display       *d,
 {
   const Grid *g = &d->grid;
   float *out;
-  QrtBoxF fbox;
+  QrtBoxF fbox = { INFINITY, INFINITY, -INFINITY, -INFINITY };
   double fx0, fy0, w, h;
   guint cx, cy;
   const double *k;
@@ -1763,20 +1782,28 @@ display_feature (Display       *d,
       for (gsize i = first; i < last; i++)
         {
           double dx = xy[2 * i] - x0, dy = xy[2 * i + 1] - y0;
-          *out++ = (float) (mx0 + xx * dx + xy_ * dy);
-          *out++ = (float) (my0 + yx * dx + yy * dy);
+          float fx = (float) (mx0 + xx * dx + xy_ * dy), fy = (float) (my0 + yx * dx + yy * dy);
+
+          *out++ = fx;
+          *out++ = fy;
+          fbox.min_x = MIN (fbox.min_x, fx);
+          fbox.max_x = MAX (fbox.max_x, fx);
+          fbox.min_y = MIN (fbox.min_y, fy);
+          fbox.max_y = MAX (fbox.max_y, fy);
         }
     }
   else
-    for (gsize i = first; i < last; i++)
-      {
-        double mx, my;
+    {
+      for (gsize i = first; i < last; i++)
+        {
+          double mx, my;
 
-        grid_apply (g, xy[2 * i], xy[2 * i + 1], &mx, &my);
-        *out++ = (float) (mx - d->origin[0]);
-        *out++ = (float) (my - d->origin[1]);
-      }
-  fbox = display_box ((const float *) d->out.data + d->out.len, last - first);
+          grid_apply (g, xy[2 * i], xy[2 * i + 1], &mx, &my);
+          *out++ = (float) (mx - d->origin[0]);
+          *out++ = (float) (my - d->origin[1]);
+        }
+      fbox = display_box ((const float *) d->out.data + d->out.len, last - first);
+    }
   d->out.len += 2 * (last - first);
   VEC_PUSH (&d->boxes, QrtBoxF, fbox);
   qrt_boxf_get (&fbox, d->origin[0], d->origin[1], &whole);
@@ -1832,18 +1859,11 @@ _qrt_layer_builder_seal (QrtLayerBuilder *builder)
               {
                 gsize start = rings[r], end = r + 1 < n_rings ? rings[r + 1] : n_points;
 
-                orient_ring (xy + 2 * start, end - start, r == parts[p]);
+                orient_ring (xy + 2 * start, end - start, r == parts[p], &box);
               }
           }
-
-      /* Plain MIN/MAX compile to branch-free min/max instructions. */
-      for (gsize i = first; i < last; i++)
-        {
-          box.min_x = MIN (box.min_x, xy[2 * i]);
-          box.max_x = MAX (box.max_x, xy[2 * i]);
-          box.min_y = MIN (box.min_y, xy[2 * i + 1]);
-          box.max_y = MAX (box.max_y, xy[2 * i + 1]);
-        }
+      else
+        box_points (xy + 2 * first, last - first, &box);
       qrt_boxf_set (vec_push (&builder->boxes, sizeof (QrtBoxF)), &box,
                     builder->origin[0], builder->origin[1]);
       qrt_bbox_union (&builder->extent, &box);
