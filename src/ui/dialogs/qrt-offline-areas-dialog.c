@@ -288,6 +288,19 @@ fill_list (QrtOfflineAreasDialog *self)
                          create_area_row (self, g_ptr_array_index (self->areas, i)));
 }
 
+/* A worker's answer: @result, or @error when there is none. */
+static void
+return_result (GTask          *task,
+               gpointer        result,
+               GDestroyNotify  result_free,
+               GError         *error)
+{
+  if (result != NULL)
+    g_task_return_pointer (task, result, result_free);
+  else
+    g_task_return_error (task, error);
+}
+
 static void
 list_worker (GTask        *task,
              gpointer      source_object,
@@ -298,10 +311,7 @@ list_worker (GTask        *task,
   GError *error = NULL;
   GPtrArray *areas = qrt_cache_list_areas (job->cache, &error);
 
-  if (areas != NULL)
-    g_task_return_pointer (task, areas, (GDestroyNotify) g_ptr_array_unref);
-  else
-    g_task_return_error (task, error);
+  return_result (task, areas, (GDestroyNotify) g_ptr_array_unref, error);
 }
 
 static void
@@ -608,10 +618,7 @@ add_worker (GTask        *task,
   area = qrt_cache_add_area (job->cache, job->name, job->tile_set, job->box.min_x,
                              job->box.min_y, job->box.max_x, job->box.max_y, job->min_zoom,
                              job->max_zoom, &error);
-  if (area != NULL)
-    g_task_return_pointer (task, area, (GDestroyNotify) qrt_offline_area_free);
-  else
-    g_task_return_error (task, error);
+  return_result (task, area, (GDestroyNotify) qrt_offline_area_free, error);
 }
 
 static void
@@ -821,10 +828,7 @@ import_worker (GTask        *task,
   GError *error = NULL;
 
   area = qrt_cache_import_mbtiles (job->cache, job->path, job->tile_set, &error);
-  if (area != NULL)
-    g_task_return_pointer (task, area, (GDestroyNotify) qrt_offline_area_free);
-  else
-    g_task_return_error (task, error);
+  return_result (task, area, (GDestroyNotify) qrt_offline_area_free, error);
 }
 
 static void
