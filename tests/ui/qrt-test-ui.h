@@ -72,6 +72,23 @@ qrt_test_flag_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Runs the main loop until @condition holds or @seconds have passed.
+ * Returns: %FALSE when the time ran out */
+static inline gboolean
+qrt_test_wait (gboolean (*condition) (gpointer data),
+               gpointer   data,
+               guint      seconds)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (seconds, qrt_test_flag_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return !timed_out;
+}
+
 /* Runs the main loop until @condition holds; fails the test after @seconds. */
 static inline void
 qrt_test_wait_until (gboolean    (*condition) (gpointer data),
@@ -79,14 +96,8 @@ qrt_test_wait_until (gboolean    (*condition) (gpointer data),
                      guint         seconds,
                      const char   *what)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (seconds, qrt_test_flag_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
+  if (!qrt_test_wait (condition, data, seconds))
     g_error ("Timed out waiting for %s", what);
-  g_source_remove (id);
 }
 
 /* Lets GTK lay out and draw what was just shown. */

@@ -22,33 +22,33 @@ static char *demo_path;
 
 typedef gboolean (*Condition) (QrtWindow *window);
 
-static gboolean
-timeout_cb (gpointer user_data)
+typedef struct
 {
-  gboolean *timed_out = user_data;
+  Condition  condition;
+  QrtWindow *window;
+} Check;
 
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
+static gboolean
+check_cb (gpointer data)
+{
+  Check *check = data;
+
+  return check->condition (check->window);
 }
 
-/* Runs the main loop until @condition holds; fails the test after TIMEOUT_SECONDS. */
+/* Runs the main loop until @condition holds; fails the test after TIMEOUT_SECONDS, saying
+ * what the window shows. */
 static void
 wait_for (QrtWindow  *window,
           Condition   condition,
           const char *what)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
+  Check check = { condition, window };
 
-  while (!condition (window) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (timed_out)
+  if (!qrt_test_wait (check_cb, &check, TIMEOUT_SECONDS))
     g_error ("Timed out waiting for %s (page %s, last error %s)", what,
              _qrt_window_get_page (window),
              _qrt_window_get_last_error (window));
-
-  g_source_remove (id);
 }
 
 /* What the window had shown before the step a test waits for. */
