@@ -295,8 +295,8 @@ fill_column (QrtLayerBuilder         *builder,
 /*
  * A reader thread fills the next record batch while this one parses the last: on two cores
  * reading and parsing overlap instead of adding up. At most READ_AHEAD batches are in
- * flight, which bounds the memory this takes. The layer is touched only by the reader until
- * it has been joined.
+ * flight, which bounds the memory this takes. The stream (its own SQLite connection) is used
+ * only by the reader until it has been joined.
  */
 #define READ_AHEAD 2
 #define BATCH_ROWS 16384

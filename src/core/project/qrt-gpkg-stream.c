@@ -406,7 +406,8 @@ stream_release (struct ArrowArrayStream *stream)
   stream->release = NULL;
 }
 
-/* The table's columns in order (the feature id first), each with its kind; FALSE if one is of a kind not read here. */
+/* The table's columns in order (the feature id first), each with its kind; FALSE if one is
+ * of a kind not read here. */
 static gboolean
 read_fields (Stream     *self,
              const char *table,
@@ -457,8 +458,30 @@ read_fields (Stream     *self,
   return ok && has_fid && has_geometry;
 }
 
-/* A stream over @table, its fields read, no statement yet; %NULL when the table is not one
- * this reader handles. */
+/* The scan: every column, the feature id first. */
+static gboolean
+stream_prepare (Stream     *self,
+                const char *table)
+{
+  GString *sql = g_string_new ("SELECT ");
+  char *quoted;
+  int rc;
+
+  for (int c = 0; c < self->n_fields; c++)
+    {
+      quoted = sqlite3_mprintf ("%s\"%w\"", c > 0 ? ", " : "", self->fields[c].name);
+      g_string_append (sql, quoted);
+      sqlite3_free (quoted);
+    }
+  quoted = sqlite3_mprintf (" FROM \"%w\"", table);
+  g_string_append (sql, quoted);
+  sqlite3_free (quoted);
+  rc = sqlite3_prepare_v2 (self->db, sql->str, -1, &self->stmt, NULL);
+  g_string_free (sql, TRUE);
+  return rc == SQLITE_OK;
+}
+
+/* A stream over @table, ready to step; %NULL when the table is not one this reader handles. */
 static Stream *
 stream_new (const char *path,
             const char *table,
@@ -490,7 +513,8 @@ stream_new (const char *path,
                  g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "table") == 0;
     }
   sqlite3_finalize (stmt);
-  if (is_table && read_fields (self, table, fid_column, geometry_column))
+  if (is_table && read_fields (self, table, fid_column, geometry_column) &&
+      stream_prepare (self, table))
     return self;
 
 fail:
@@ -500,28 +524,6 @@ fail:
            : "a view, or a column of a type read otherwise");
   stream_free (self);
   return NULL;
-}
-
-static gboolean
-stream_prepare (Stream     *self,
-                const char *table)
-{
-  GString *sql = g_string_new ("SELECT ");
-  char *quoted;
-  int rc;
-
-  for (int c = 0; c < self->n_fields; c++)
-    {
-      quoted = sqlite3_mprintf ("%s\"%w\"", c > 0 ? ", " : "", self->fields[c].name);
-      g_string_append (sql, quoted);
-      sqlite3_free (quoted);
-    }
-  quoted = sqlite3_mprintf (" FROM \"%w\"", table);
-  g_string_append (sql, quoted);
-  sqlite3_free (quoted);
-  rc = sqlite3_prepare_v2 (self->db, sql->str, -1, &self->stmt, NULL);
-  g_string_free (sql, TRUE);
-  return rc == SQLITE_OK;
 }
 
 /**
@@ -559,13 +561,6 @@ qrt_gpkg_stream_open (const char              *path,
     return FALSE;
   if ((self = stream_new (path, table, fid_column, geometry_column, batch_size)) == NULL)
     return FALSE;
-  if (!stream_prepare (self, table))
-    {
-      g_debug ("Table %s of %s is read feature by feature: %s", table, path,
-               sqlite3_errmsg (self->db));
-      stream_free (self);
-      return FALSE;
-    }
 
   memset (stream, 0, sizeof *stream);
   stream->get_schema = stream_get_schema;
