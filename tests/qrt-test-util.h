@@ -34,7 +34,9 @@ qrt_test_shared_file (const char  *relative,
   return TRUE;
 }
 
-/* Waiting for one async call in a test: run the default main loop until its callback. */
+/* Waiting for one async call in a test: start it with qrt_test_wait_cb and &wait, then
+ * qrt_test_wait_for (&wait) runs the default main loop until its callback. A wait can be
+ * used again for the next call. */
 typedef struct
 {
   GMainLoop    *loop;
@@ -49,16 +51,21 @@ qrt_test_wait_cb (GObject      *source,
   QrtTestWait *wait = data;
 
   wait->result = g_object_ref (result);
-  g_main_loop_quit (wait->loop);
+  if (wait->loop != NULL)
+    g_main_loop_quit (wait->loop);
 }
 
 /* Returns: (transfer full): the result the callback received. */
 static inline GAsyncResult *
 qrt_test_wait_for (QrtTestWait *wait)
 {
-  g_main_loop_run (wait->loop);
-  g_clear_pointer (&wait->loop, g_main_loop_unref);
-  return wait->result;
+  if (wait->result == NULL)
+    {
+      wait->loop = g_main_loop_new (NULL, FALSE);
+      g_main_loop_run (wait->loop);
+      g_clear_pointer (&wait->loop, g_main_loop_unref);
+    }
+  return g_steal_pointer (&wait->result);
 }
 
 G_END_DECLS

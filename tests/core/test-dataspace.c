@@ -322,7 +322,7 @@ get (QrtDataSpace *space,
      GError      **error)
 {
   g_autofree char *u = url (path);
-  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { NULL, NULL };
   g_autoptr(GAsyncResult) result = NULL;
 
   qrt_data_space_get_async (space, u, NULL, qrt_test_wait_cb, &wait);
@@ -335,7 +335,7 @@ browse (QrtDataSpace *space,
         GError      **error)
 {
   g_autofree char *u = url ("/oapi");
-  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { NULL, NULL };
   g_autoptr(GAsyncResult) result = NULL;
 
   qrt_data_space_catalog_async (space, u, NULL, NULL, qrt_test_wait_cb, &wait);
@@ -370,7 +370,7 @@ fetch (QrtDataSpace          *space,
   g_autoptr(QrtCatalog) catalog = browse (space, error);
   g_autoptr(QrtCollection) collection = NULL;
   g_autoptr(GAsyncResult) result = NULL;
-  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { NULL, NULL };
 
   g_assert_nonnull (catalog);
   collection = find_collection (catalog, collection_id);
@@ -567,7 +567,7 @@ test_ckan (void)
   g_autoptr(QrtCollection) parks = NULL;
   g_autoptr(QrtProject) opened = NULL;
   QrtFetchResult fetched = { 0 };
-  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { NULL, NULL };
 
   qrt_data_space_catalog_async (space, u, "grün", NULL, qrt_test_wait_cb, &wait);
   result = qrt_test_wait_for (&wait);
@@ -584,7 +584,6 @@ test_ckan (void)
   g_assert_nonnull (strstr (qrt_collection_get_licence (parks), "dl-de/by-2-0"));
 
   g_clear_object (&result);
-  wait.loop = g_main_loop_new (NULL, FALSE);
   qrt_data_space_fetch_async (space, parks, project, NULL, NULL, NULL, NULL, qrt_test_wait_cb, &wait);
   result = qrt_test_wait_for (&wait);
   g_assert_true (qrt_data_space_fetch_finish (space, result, &fetched, &error));
@@ -634,14 +633,12 @@ test_refresh (void)
   style = *qrt_project_layer_get_style (qrt_project_find_layer (opened, "buildings"));
   style.fill = (QrtColor) { 0.1, 0.2, 0.3, 1.0 };
   qrt_project_layer_set_style (qrt_project_find_layer (opened, "buildings"), &style);
-  wait.loop = g_main_loop_new (NULL, FALSE);
   qrt_project_save_async (opened, NULL, qrt_test_wait_cb, &wait);
   result = qrt_test_wait_for (&wait);
   g_assert_true (qrt_project_save_finish (opened, result, &error));
   g_clear_object (&result);
   g_clear_object (&opened);
   extra = 30;
-  wait.loop = g_main_loop_new (NULL, FALSE);
   qrt_data_space_refresh_async (space, project, "buildings", NULL, NULL, NULL, qrt_test_wait_cb, &wait);
   result = qrt_test_wait_for (&wait);
   g_assert_true (qrt_data_space_refresh_finish (space, result, &fetched, &error));
@@ -673,7 +670,6 @@ test_refresh (void)
   extra = 0;
 
   /* A layer from a file has nothing to be refreshed from. */
-  wait.loop = g_main_loop_new (NULL, FALSE);
   qrt_data_space_refresh_async (space, project, "parks", NULL, NULL, NULL, qrt_test_wait_cb, &wait);
   result = qrt_test_wait_for (&wait);
   g_assert_false (qrt_data_space_refresh_finish (space, result, NULL, &error));
@@ -724,7 +720,7 @@ test_fault (gconstpointer data)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(QrtCatalog) catalog = NULL;
   g_autoptr(QrtCacheEntry) cached = NULL;
-  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { NULL, NULL };
   QrtCache *cache = qrt_data_space_get_cache (space);
 
   /* Through the JSON path that catalogs and pages use: qrt_data_space_catalog_async. */
@@ -754,7 +750,7 @@ test_fetch_failure_leaves_project (void)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(QrtCatalog) catalog = NULL;
   g_autoptr(QrtCollection) collection = NULL;
-  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { NULL, NULL };
 
   /* A plain file URL that answers 404: no project file may appear. */
   qrt_data_space_catalog_async (space, u, NULL, NULL, qrt_test_wait_cb, &wait);
@@ -763,7 +759,6 @@ test_fetch_failure_leaves_project (void)
   g_assert_no_error (error);
   collection = g_list_model_get_item (qrt_catalog_get_collections (catalog), 0);
   g_clear_object (&result);
-  wait.loop = g_main_loop_new (NULL, FALSE);
   qrt_data_space_fetch_async (space, collection, project, NULL, NULL, NULL, NULL, qrt_test_wait_cb, &wait);
   result = qrt_test_wait_for (&wait);
   g_assert_false (qrt_data_space_fetch_finish (space, result, NULL, &error));
@@ -829,7 +824,6 @@ test_tls_verified (void)
   uris = soup_server_get_uris (tls_server);
   https = g_strdup_printf ("https://127.0.0.1:%d/flaky", g_uri_get_port (uris->data));
 
-  wait.loop = g_main_loop_new (NULL, FALSE);
   qrt_data_space_get_async (space, https, NULL, qrt_test_wait_cb, &wait);
   result = qrt_test_wait_for (&wait);
   entry = qrt_data_space_get_finish (space, result, &error);
@@ -852,7 +846,6 @@ test_tls_verified (void)
     g_assert_no_error (error);
     qrt_data_space_set_tls_database (space, trusted);
     g_clear_object (&result);
-    wait.loop = g_main_loop_new (NULL, FALSE);
     qrt_data_space_get_async (space, secure_file, NULL, qrt_test_wait_cb, &wait);
     result = qrt_test_wait_for (&wait);
     entry = qrt_data_space_get_finish (space, result, &error);
@@ -861,7 +854,6 @@ test_tls_verified (void)
     g_clear_pointer (&entry, qrt_cache_entry_free);
 
     g_clear_object (&result);
-    wait.loop = g_main_loop_new (NULL, FALSE);
     qrt_data_space_get_async (space, downgrade, NULL, qrt_test_wait_cb, &wait);
     result = qrt_test_wait_for (&wait);
     entry = qrt_data_space_get_finish (space, result, &error);

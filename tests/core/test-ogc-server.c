@@ -133,7 +133,7 @@ browse (QrtDataSpace *space,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
-  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { NULL, NULL };
   QrtCatalog *catalog;
 
   qrt_data_space_catalog_async (space, url, NULL, NULL, qrt_test_wait_cb, &wait);
@@ -173,7 +173,7 @@ fetch (QrtDataSpace          *space,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   QrtFetchOptions options = { 0 };
-  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { NULL, NULL };
 
   if (base_options != NULL)
     options = *base_options;
@@ -470,11 +470,10 @@ test_offline (void)
   g_autoslist(GUri) uris = NULL;
   g_autofree char *base = NULL;
   QrtFetchResult fetched = { 0 };
-  QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  QrtTestWait wait = { NULL, NULL };
 
   if (server->skip)
     {
-      g_main_loop_unref (wait.loop);
       g_test_skip (server->skip);
       return;
     }
@@ -518,7 +517,6 @@ test_offline (void)
   g_assert_no_error (error);
   g_assert_true (qrt_cache_remove_area (qrt_data_space_get_cache (space), gone->id, &error));
   g_assert_no_error (error);
-  wait.loop = g_main_loop_new (NULL, FALSE);
   qrt_data_space_download_area_async (space, gone->id, NULL, NULL, NULL, qrt_test_wait_cb, &wait);
   result = qrt_test_wait_for (&wait);
   g_assert_false (qrt_data_space_download_area_finish (space, result, &error));
@@ -581,7 +579,7 @@ test_offline_child (void)
           {
             g_autoptr(GAsyncResult) result = NULL;
             g_autoptr(GBytes) bytes = NULL;
-            QrtTestWait wait = { g_main_loop_new (NULL, FALSE), NULL };
+            QrtTestWait wait = { NULL, NULL };
 
             qrt_data_space_get_tile_async (space, qrt_tile_set_lookup ("loopback"), z, x, y, NULL,
                                            qrt_test_wait_cb, &wait);
