@@ -228,10 +228,12 @@ texts_intern (Texts      *t,
 
   for (; t->slots[j]; j = (j + 1) & (t->n_slots - 1))
     {
-      const char *have = (const char *) t->bytes->data + t->slots[j] - 1;
+      gsize at = t->slots[j] - 1;
+      const char *have = (const char *) t->bytes->data + at;
 
-      if (memcmp (have, text, len) == 0 && have[len] == '\0')
-        return t->slots[j] - 1;
+      /* A shorter text at the end of the buffer must not be read past it. */
+      if (at + len < t->bytes->len && memcmp (have, text, len) == 0 && have[len] == '\0')
+        return (guint32) at;
     }
 
   offset = t->bytes->len;
