@@ -295,6 +295,161 @@ test_seal_batches (void)
   }
 }
 
+/* Feature @f of the chunk test: squares, some with a hole or a second part, a few empty late
+ * on; feature ids that jump at 3001 (where a chunk starts); texts, integers (one beyond 32 bits late on, after
+ * chunks that fit) and reals, each NULL now and then. */
+static void
+add_test_feature (QrtLayerBuilder *builder,
+                  guint            f)
+{
+  const char *uses[] = { "Wohnen", "Gewerbe", "Grün", "Verkehr", "Wald" };
+  double x = 433000 + (f % 70) * 40, y = 5694000 + (f / 70) * 40;
+
+  qrt_layer_builder_begin_feature (builder);
+  qrt_layer_builder_set_fid (builder, f < 3001 ? f + 7 : f + 1007);
+  if (f < 4000 || f % 97 != 5)
+    {
+      qrt_layer_builder_begin_part (builder);
+      add_ring (builder, x, y, 30, f % 2 == 0);
+      if (f % 3 == 0)
+        add_ring (builder, x + 10, y + 10, 5, f % 4 == 0);
+      if (f % 5 == 0)
+        {
+          qrt_layer_builder_begin_part (builder);
+          add_ring (builder, x + 31, y + 31, 4, TRUE);
+        }
+    }
+  if (f % 7 != 0)
+    qrt_layer_builder_set_string (builder, 0, uses[f % 5]);
+  qrt_layer_builder_set_int (builder, 1, f == 4321 ? (gint64) 1 << 40 : (gint64) f - 100);
+  if (f % 11 != 0)
+    qrt_layer_builder_set_real (builder, 2, f * 0.5);
+  qrt_layer_builder_end_feature (builder);
+}
+
+/* Chunks built apart (as the GeoPackage reader's workers do), sealed there or not, and
+ * appended in order give the layer that adding every feature to one builder gives. */
+static void
+test_chunks (gconstpointer data)
+{
+  gboolean sealed_apart = GPOINTER_TO_INT (data);
+  const guint n = 5000;
+  /* Uneven chunks, one of them empty. */
+  const guint ends[] = { 700, 700, 2999, 3001, 4000, 4500, n };
+  const QrtBBox area = { 432900, 5693900, 436000, 5697000 };
+  g_autoptr(QrtLayer) whole = NULL;
+  g_autoptr(QrtLayer) joined = NULL;
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      g_autoptr(QrtLayerBuilder) builder =
+        qrt_layer_builder_new ("blocks", QRT_GEOMETRY_POLYGON, QRT_EPSG_DEFAULT_ANALYSIS);
+      g_autoptr(QrtLayerBuilder) chunk = NULL;
+      guint f = 0;
+
+      qrt_layer_builder_add_field (builder, "use", QRT_FIELD_STRING);
+      qrt_layer_builder_add_field (builder, "count", QRT_FIELD_INTEGER);
+      qrt_layer_builder_add_field (builder, "share", QRT_FIELD_REAL);
+      if (sealed_apart)
+        _qrt_layer_builder_set_expected_extent (builder, &area);
+      if (pass == 0)
+        {
+          for (; f < n; f++)
+            add_test_feature (builder, f);
+          whole = qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
+          continue;
+        }
+
+      chunk = _qrt_layer_builder_new_chunk (builder);
+      for (guint c = 0; c < G_N_ELEMENTS (ends); c++)
+        {
+          for (; f < ends[c]; f++)
+            add_test_feature (chunk, f);
+          if (sealed_apart)
+            _qrt_layer_builder_seal (chunk);
+          _qrt_layer_builder_append (builder, chunk);
+          _qrt_layer_builder_clear (chunk);
+          _qrt_layer_builder_seal (builder);
+        }
+      joined = qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
+    }
+
+  {
+    guint n_features = qrt_layer_get_n_features (whole), n_points, n_rings, n_parts;
+    const double *a = qrt_layer_get_coords (whole, &n_points);
+    const double *b = qrt_layer_get_coords (joined, NULL);
+    const guint32 *rings = qrt_layer_get_ring_offsets (joined, &n_rings);
+    const guint32 *parts = qrt_layer_get_part_offsets (joined, &n_parts);
+    QrtPoints pa, pb;
+
+    g_assert_cmpuint (n_features, ==, n - (n + 91) / 97 + (4000 + 91) / 97);
+    g_assert_cmpuint (qrt_layer_get_n_features (joined), ==, n_features);
+    g_assert_cmpmem (a, n_points * 2 * sizeof (double), b, n_points * 2 * sizeof (double));
+    g_assert_cmpmem (qrt_layer_get_ring_offsets (whole, NULL), (n_rings + 1) * sizeof (guint32),
+                     rings, (n_rings + 1) * sizeof (guint32));
+    g_assert_cmpmem (qrt_layer_get_part_offsets (whole, NULL), (n_parts + 1) * sizeof (guint32),
+                     parts, (n_parts + 1) * sizeof (guint32));
+    g_assert_cmpmem (qrt_layer_get_feature_offsets (whole), (n_features + 1) * sizeof (guint32),
+                     qrt_layer_get_feature_offsets (joined), (n_features + 1) * sizeof (guint32));
+    /* Exterior rings counter-clockwise, holes clockwise, whoever sealed them. */
+    for (guint p = 0; p < n_parts; p++)
+      for (guint r = parts[p]; r < parts[p + 1]; r++)
+        {
+          double area2 = 0;
+
+          for (guint i = rings[r]; i + 1 < rings[r + 1]; i++)
+            area2 += b[2 * i] * b[2 * i + 3] - b[2 * i + 2] * b[2 * i + 1];
+          g_assert_cmpint (area2 > 0, ==, r == parts[p]);
+        }
+    qrt_layer_get_points (whole, QRT_COORDS_MERCATOR, &pa);
+    qrt_layer_get_points (joined, QRT_COORDS_MERCATOR, &pb);
+    for (guint i = 0; i < n_points; i++)
+      {
+        double xa, ya, xb, yb;
+
+        qrt_points_get (&pa, i, &xa, &ya);
+        qrt_points_get (&pb, i, &xb, &yb);
+        g_assert_cmpfloat (xa, ==, xb);
+        g_assert_cmpfloat (ya, ==, yb);
+      }
+    for (guint f = 0; f < n_features; f++)
+      {
+        g_assert_cmpint (qrt_layer_get_fid (joined, f), ==, qrt_layer_get_fid (whole, f));
+        g_assert_cmpstr (qrt_layer_get_string (joined, 0, f), ==, qrt_layer_get_string (whole, 0, f));
+        for (guint c = 0; c < 3; c++)
+          g_assert_cmpint (qrt_layer_is_null (joined, c, f), ==, qrt_layer_is_null (whole, c, f));
+        g_assert_cmpint (qrt_layer_get_int (joined, 1, f), ==, qrt_layer_get_int (whole, 1, f));
+        if (!qrt_layer_is_null (whole, 2, f))
+          g_assert_cmpfloat (qrt_layer_get_real (joined, 2, f), ==, qrt_layer_get_real (whole, 2, f));
+        for (QrtCoords c = QRT_COORDS_ANALYSIS; c <= QRT_COORDS_MERCATOR; c++)
+          {
+            QrtBBox x, y;
+
+            qrt_layer_get_feature_bbox (whole, c, f, &x);
+            qrt_layer_get_feature_bbox (joined, c, f, &y);
+            g_assert_cmpmem (&x, sizeof x, &y, sizeof y);
+          }
+      }
+    /* The gap in the ids and the wide integer came in later chunks. */
+    g_assert_cmpint (qrt_layer_get_fid (joined, 3000), ==, 3007);
+    g_assert_cmpint (qrt_layer_get_fid (joined, 3001), ==, 4008);
+    g_assert_cmpint (qrt_layer_get_int (joined, 1, 4321 - (4321 + 91) / 97 + (4000 + 91) / 97), ==,
+                     (gint64) 1 << 40);
+    for (QrtCoords c = QRT_COORDS_ANALYSIS; c <= QRT_COORDS_MERCATOR; c++)
+      {
+        const QrtBBox *extent = qrt_layer_get_extent (joined, c);
+        QrtBBox query = { extent->min_x, extent->min_y, (extent->min_x + extent->max_x) / 2,
+                          extent->min_y + (extent->max_y - extent->min_y) / 3 };
+        g_autoptr(GArray) ha = qrt_rtree_query (qrt_layer_get_index (whole, c), &query);
+        g_autoptr(GArray) hb = qrt_rtree_query (qrt_layer_get_index (joined, c), &query);
+
+        g_assert_cmpmem (qrt_layer_get_extent (whole, c), sizeof (QrtBBox), extent, sizeof (QrtBBox));
+        g_assert_cmpuint (ha->len, >, 100);
+        g_assert_cmpuint (ha->len, ==, hb->len);
+      }
+  }
+}
+
 static void
 test_with_column (void)
 {
@@ -580,6 +735,8 @@ main (int    argc,
   g_test_add_data_func ("/layer/mercator-grid/stale-area", GINT_TO_POINTER (DISPLAY_STALE_AREA),
                         test_mercator_grid);
   g_test_add_func ("/layer/seal-batches", test_seal_batches);
+  g_test_add_data_func ("/layer/chunks", GINT_TO_POINTER (FALSE), test_chunks);
+  g_test_add_data_func ("/layer/chunks/sealed-apart", GINT_TO_POINTER (TRUE), test_chunks);
   g_test_add_func ("/layer/with-column", test_with_column);
   g_test_add_func ("/layer/rtree", test_rtree);
   g_test_add_func ("/layer/rtree-empty", test_rtree_empty);

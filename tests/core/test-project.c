@@ -339,12 +339,12 @@ cancel_later (gpointer data)
   return NULL;
 }
 
-/* A layer large enough for the threaded reader (a reader thread, batches sealed as they come,
- * the display copy made while reading): 30,000 squares in WGS 84, with every fifth feature
- * deleted (ids with gaps), three kinds of land use (and none in every seventh), and integers
- * beyond 32 bits in a few rows, the first of them after thousands that fit.
- * @stale: the extent the GeoPackage declares covers only a corner, so the display thread
- * meets points outside it and finish() must make the copy itself. */
+/* A layer large enough for the threaded reader (workers reading ranges side by side, sealing
+ * chunks and making the display copy as they go): 42,000 squares in WGS 84, with every fifth
+ * feature deleted (ids with gaps), three kinds of land use (and none in every seventh), and
+ * integers beyond 32 bits in a few rows, the first of them after thousands that fit.
+ * @stale: the extent the GeoPackage declares covers only a corner, so the workers meet points
+ * outside it and finish() must make the display copy itself. */
 static void
 test_large_layer (gconstpointer data)
 {
@@ -358,7 +358,7 @@ test_large_layer (gconstpointer data)
   const char *uses[] = { "Wohnen", "Gewerbe", "Grün" };
   g_autoptr(GError) error = NULL;
   g_autoptr(QrtProject) project = NULL;
-  const guint n = 30000;
+  const guint n = 42000;
   QrtLayer *layer;
   OGRLayerH blocks;
   guint kept = 0;
@@ -491,7 +491,7 @@ test_large_layer (gconstpointer data)
   OSRDestroySpatialReference (utm);
   OSRDestroySpatialReference (merc);
 
-  /* Cancelled while the reader thread runs, at a few moments: either too late (a whole
+  /* Cancelled while the workers run, at a few moments: either too late (a whole
    * layer) or an error and no project; nothing left running, nothing leaked (the sanitizer
    * build runs this too). */
   for (guint delay = 0; delay < 40; delay += 8)
@@ -608,6 +608,98 @@ test_stale_count (gconstpointer data)
     }
 }
 
+/*
+ * A project opened while another program is writing to it sees what was committed, all of
+ * it and nothing else, although the table is read by several connections side by side:
+ * 40,000 points, and a writer in the middle of a transaction that deletes and changes some.
+ * @wal: the file keeps a write-ahead log (readers do not hold writers off there).
+ */
+static void
+test_open_while_written (gconstpointer data)
+{
+  gboolean wal = GPOINTER_TO_INT (data);
+  g_autofree char *path = g_build_filename (work_dir, wal ? "written-wal.gpkg" : "written.gpkg",
+                                            NULL);
+  GDALDatasetH ds = GDALCreate (GDALGetDriverByName ("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
+  const guint n = 40000;
+  GDALDatasetH writer;
+  sqlite3 *db = NULL;
+  OGRLayerH points;
+  OGRFieldDefnH field;
+
+  OSRImportFromEPSG (utm, 25832);
+  points = GDALDatasetCreateLayer (ds, "points", utm, wkbPoint, NULL);
+  field = OGR_Fld_Create ("value", OFTInteger);
+  OGR_L_CreateField (points, field, TRUE);
+  OGR_Fld_Destroy (field);
+  GDALDatasetStartTransaction (ds, FALSE);
+  for (guint i = 1; i <= n; i++)
+    {
+      OGRFeatureH f = OGR_F_Create (OGR_L_GetLayerDefn (points));
+      OGRGeometryH point = OGR_G_CreateGeometry (wkbPoint);
+
+      OGR_G_SetPoint_2D (point, 0, 430000 + (i % 200) * 10.0, 5700000 + (i / 200) * 10.0);
+      OGR_F_SetGeometryDirectly (f, point);
+      OGR_F_SetFieldInteger (f, 0, (int) i);
+      g_assert_cmpint (OGR_L_CreateFeature (points, f), ==, OGRERR_NONE);
+      OGR_F_Destroy (f);
+    }
+  GDALDatasetCommitTransaction (ds);
+  GDALClose (ds);
+  OSRDestroySpatialReference (utm);
+
+  if (wal)
+    {
+      g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), ==,
+                       SQLITE_OK);
+      sqlite3_close (db);
+    }
+  /* GDAL as the writer (as QGIS would be), a few rows, so that it keeps its changes to
+   * itself until it commits. */
+  writer = GDALOpenEx (path, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
+  g_assert_nonnull (writer);
+  points = GDALDatasetGetLayerByName (writer, "points");
+  g_assert_cmpint (GDALDatasetStartTransaction (writer, FALSE), ==, OGRERR_NONE);
+  for (guint i = 0; i < 3; i++)
+    {
+      const GIntBig deleted[] = { 2, 20000, 39999 }, changed[] = { 1, 16385, 32769 };
+      OGRFeatureH f = OGR_L_GetFeature (points, changed[i]);
+
+      g_assert_cmpint (OGR_L_DeleteFeature (points, deleted[i]), ==, OGRERR_NONE);
+      OGR_F_SetFieldInteger (f, 0, -1);
+      g_assert_cmpint (OGR_L_SetFeature (points, f), ==, OGRERR_NONE);
+      OGR_F_Destroy (f);
+    }
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(QrtProject) project = qrt_project_open (path, NULL, &error);
+      QrtLayer *layer;
+      gint64 expected = 1;
+
+      g_assert_no_error (error);
+      layer = qrt_project_layer_get_layer (qrt_project_find_layer (project, "points"));
+      g_assert_cmpuint (qrt_layer_get_n_features (layer), ==, pass == 0 ? n : n - 3);
+      for (guint f = 0; f < qrt_layer_get_n_features (layer); f++, expected++)
+        {
+          gint64 fid = qrt_layer_get_fid (layer, f);
+          gboolean changed = pass == 1 && (fid == 1 || fid == 16385 || fid == 32769);
+
+          while (pass == 1 && (expected == 2 || expected == 20000 || expected == 39999))
+            expected++;
+          g_assert_cmpint (fid, ==, expected);
+          g_assert_cmpint (qrt_layer_get_int (layer, 0, f), ==, changed ? -1 : fid);
+        }
+      /* Now the writer is done: the next open sees its changes. */
+      if (pass == 0)
+        g_assert_cmpint (GDALDatasetCommitTransaction (writer), ==, OGRERR_NONE);
+    }
+  GDALClose (writer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -629,6 +721,10 @@ main (int    argc,
   g_test_add_data_func ("/project/large-layer/stale-extent", GINT_TO_POINTER (TRUE),
                         test_large_layer);
   g_test_add_data_func ("/project/stale-count", GINT_TO_POINTER (FALSE), test_stale_count);
+  g_test_add_data_func ("/project/open-while-written", GINT_TO_POINTER (FALSE),
+                        test_open_while_written);
+  g_test_add_data_func ("/project/open-while-written/wal", GINT_TO_POINTER (TRUE),
+                        test_open_while_written);
   g_test_add_data_func ("/project/stale-count/date-column", GINT_TO_POINTER (TRUE),
                         test_stale_count);
 

@@ -13,24 +13,26 @@ double *_qrt_layer_builder_peek_coords (QrtLayerBuilder *builder,
 void    _qrt_layer_builder_reserve        (QrtLayerBuilder *builder,
                                            guint            n_features,
                                            guint            n_points);
-/* @n points, interleaved x,y, appended to the current ring at once. */
+/* @n points, interleaved x,y doubles (not necessarily aligned), appended to the current ring
+ * at once. */
 void    _qrt_layer_builder_add_points     (QrtLayerBuilder *builder,
-                                           const double    *xy,
+                                           gconstpointer    xy,
                                            guint            n);
 
 guint   _qrt_layer_builder_get_n_features (QrtLayerBuilder *builder);
-gpointer _qrt_layer_builder_column_slots  (QrtLayerBuilder  *builder,
-                                           guint             field,
-                                           guint             first_feature,
-                                           guint8          **nulls,
-                                           gboolean         *wide);
-void    _qrt_layer_builder_widen_column   (QrtLayerBuilder *builder,
-                                           guint            field);
-guint32 _qrt_layer_builder_intern         (QrtLayerBuilder *builder,
+void    _qrt_layer_builder_set_text       (QrtLayerBuilder *builder,
+                                           guint            field,
                                            const char      *text,
                                            gsize            len);
 void    _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
                                                 const QrtBBox   *area);
 void    _qrt_layer_builder_seal             (QrtLayerBuilder *builder);
+
+QrtLayerBuilder *_qrt_layer_builder_new_chunk (const QrtLayerBuilder *builder);
+void    _qrt_layer_builder_expect_like      (QrtLayerBuilder       *chunk,
+                                             const QrtLayerBuilder *builder);
+void    _qrt_layer_builder_clear            (QrtLayerBuilder       *chunk);
+void    _qrt_layer_builder_append           (QrtLayerBuilder       *builder,
+                                             const QrtLayerBuilder *chunk);
 
 G_END_DECLS

@@ -121,10 +121,11 @@ struct _QrtLayerBuilder
   Texts            texts;
   gboolean         in_feature;
 
-  /* Done batch by batch, while a bulk reader fetches the next (_qrt_layer_builder_seal()). */
+  /* Done batch by batch by a bulk reader (_qrt_layer_builder_seal()). */
   guint            sealed;           /* features oriented and boxed so far */
   Vec              boxes;            /* QrtBoxF, analysis CRS, one per sealed feature */
   double           origin[2];
+  gboolean         origin_fixed;     /* by the expected extent, else the first point's */
   QrtBBox          extent;
   Display         *display;          /* makes the Web Mercator copy as features are sealed */
   QrtCurveFrame    frame;            /* for the index's curve keys, when the extent is known */
@@ -1136,10 +1137,11 @@ _qrt_layer_builder_reserve (QrtLayerBuilder *builder,
     }
 }
 
-/* @n points, interleaved x,y, appended to the current ring at once. */
+/* @n points, interleaved x,y doubles (not necessarily aligned), appended to the current ring
+ * at once. */
 void
 _qrt_layer_builder_add_points (QrtLayerBuilder *builder,
-                               const double    *xy,
+                               gconstpointer    xy,
                                guint            n)
 {
   vec_reserve (&builder->coords, sizeof (double), 2 * (gsize) n);
@@ -1206,6 +1208,17 @@ qrt_layer_builder_set_real (QrtLayerBuilder *builder,
     VEC_LAST (&column->values, double) = value;
 }
 
+/* The text offset of @len bytes of @text (up to a NUL inside), for a string slot. */
+static guint32
+builder_intern (QrtLayerBuilder *builder,
+                const char      *text,
+                gsize            len)
+{
+  const char *nul = memchr (text, '\0', len);
+
+  return texts_intern (&builder->texts, text, nul ? (gsize) (nul - text) : len);
+}
+
 void
 qrt_layer_builder_set_string (QrtLayerBuilder *builder,
                               guint            field,
@@ -1217,7 +1230,7 @@ qrt_layer_builder_set_string (QrtLayerBuilder *builder,
     return;
   column = current_column (builder, field, QRT_FIELD_STRING);
   if (column)
-    VEC_LAST (&column->values, guint32) = _qrt_layer_builder_intern (builder, value, strlen (value));
+    VEC_LAST (&column->values, guint32) = builder_intern (builder, value, strlen (value));
 }
 
 guint
@@ -1226,44 +1239,19 @@ _qrt_layer_builder_get_n_features (QrtLayerBuilder *builder)
   return builder->feature_offsets.len;
 }
 
-/* For a bulk reader that fills a column a batch at a time: the value slots of features
- * @first_feature onwards (gint32 or, when *@wide, gint64 for integers; double for reals;
- * guint32 text offsets for strings) and their NULL flags, all NULL until written. Valid until
- * the next feature is begun or the column widened. */
-gpointer
-_qrt_layer_builder_column_slots (QrtLayerBuilder  *builder,
-                                 guint             field,
-                                 guint             first_feature,
-                                 guint8          **nulls,
-                                 gboolean         *wide)
-{
-  BuildColumn *column = &g_array_index (builder->columns, BuildColumn, field);
-
-  *nulls = (guint8 *) column->nulls.data + first_feature;
-  *wide = column->wide;
-  return (guint8 *) column->values.data + build_width (column) * first_feature;
-}
-
+/* Sets string @field of the current feature to @len bytes of @text (up to a NUL inside). */
 void
-_qrt_layer_builder_widen_column (QrtLayerBuilder *builder,
-                                 guint            field)
+_qrt_layer_builder_set_text (QrtLayerBuilder *builder,
+                             guint            field,
+                             const char      *text,
+                             gsize            len)
 {
-  BuildColumn *column = &g_array_index (builder->columns, BuildColumn, field);
+  BuildColumn *column = current_column (builder, field, QRT_FIELD_STRING);
 
-  if (column->type == QRT_FIELD_INTEGER && !column->wide)
-    widen (column);
+  if (column)
+    VEC_LAST (&column->values, guint32) = builder_intern (builder, text, len);
 }
 
-/* The text offset of @len bytes of @text (up to a NUL inside), for a string slot. */
-guint32
-_qrt_layer_builder_intern (QrtLayerBuilder *builder,
-                           const char      *text,
-                           gsize            len)
-{
-  const char *nul = memchr (text, '\0', len);
-
-  return texts_intern (&builder->texts, text, nul ? (gsize) (nul - text) : len);
-}
 
 
 static void
@@ -1574,8 +1562,8 @@ out:
   return success;
 }
 
-/* Batch by batch: a bulk reader seals what it has added while it fetches the next batch. */
-
+/* Batch by batch: a bulk reader seals what it has added while its coordinates are in the
+ * cache, in the thread that added them. */
 
 /* Web Mercator for the features sealed so far, made by the seal itself from a grid over the
  * area the source declared (a GeoPackage keeps its layers' extents) while the coordinates are
@@ -1632,6 +1620,12 @@ _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
     return;
   qrt_curve_frame_init (&builder->frame, area);
   builder->has_frame = TRUE;
+  /* Boxes and display points are offsets from the middle of the area rather than from the
+   * first point: the same for every chunk of a layer read apart, and never more than half
+   * the area away. */
+  builder->origin[0] = round ((area->min_x + area->max_x) / 2);
+  builder->origin[1] = round ((area->min_y + area->max_y) / 2);
+  builder->origin_fixed = TRUE;
   if ((ct = display_transform (builder->epsg)) == NULL)
     return;
 
@@ -1656,6 +1650,13 @@ _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
       g_free (display);
       return;
     }
+  {
+    double mx, my;
+
+    grid_apply (&display->grid, builder->origin[0], builder->origin[1], &mx, &my);
+    display->origin[0] = round (mx);
+    display->origin[1] = round (my);
+  }
   qrt_bbox_init_empty (&display->extent);
   builder->display = display;
 }
@@ -1757,15 +1758,6 @@ display_feature (Display       *d,
   w = (box->max_x - box->min_x) * g->inv_w;
   h = (box->max_y - box->min_y) * g->inv_h;
 
-  if (d->out.len == 0)
-    {
-      double mx, my;
-
-      grid_apply (g, xy[2 * first], xy[2 * first + 1], &mx, &my);
-      d->origin[0] = round (mx);
-      d->origin[1] = round (my);
-    }
-
   /* Within the cell, or over its edge by a tenth of it: a cell's polynomial carried that far
    * out errs less than half as much as it may inside (the error of interpolating a smooth
    * map grows as t (t - 1) across a cell, 0.11 at t = 1.1 against 0.25 at its middle). */
@@ -1836,7 +1828,7 @@ _qrt_layer_builder_seal (QrtLayerBuilder *builder)
 
   if (builder->sealed == n_features)
     return;
-  if (builder->sealed == 0 && n_points > 0)
+  if (builder->sealed == 0 && n_points > 0 && !builder->origin_fixed)
     {
       builder->origin[0] = round (xy[0]);
       builder->origin[1] = round (xy[1]);
@@ -1877,6 +1869,280 @@ _qrt_layer_builder_seal (QrtLayerBuilder *builder)
         display_feature (builder->display, xy, first, last, &box);
     }
   builder->sealed = n_features;
+}
+
+/*
+ * Chunks: a bulk reader may build parts of a layer in other threads, each in a builder made
+ * like the layer's (_qrt_layer_builder_new_chunk()), seal them there and append them here in
+ * order. With an expected extent the chunks share the layer's origins, curve frame and
+ * display grid, so their sealed boxes, keys and display points are copied as they are.
+ */
+
+/**
+ * _qrt_layer_builder_new_chunk:
+ * @builder: the layer's builder, its fields added
+ *
+ * Returns: (transfer full): an empty builder for features to be appended to @builder, usable
+ *   in another thread; it seals like @builder once it has taken @builder's expected extent
+ *   (here, or later with _qrt_layer_builder_expect_like()).
+ */
+QrtLayerBuilder *
+_qrt_layer_builder_new_chunk (const QrtLayerBuilder *builder)
+{
+  QrtLayerBuilder *chunk = qrt_layer_builder_new (builder->name, builder->kind, builder->epsg);
+
+  for (guint i = 0; i < builder->columns->len; i++)
+    {
+      const BuildColumn *column = &g_array_index (builder->columns, BuildColumn, i);
+
+      qrt_layer_builder_add_field (chunk, column->name, column->type);
+    }
+  _qrt_layer_builder_expect_like (chunk, builder);
+  return chunk;
+}
+
+/**
+ * _qrt_layer_builder_expect_like:
+ * @chunk: a chunk of @builder, not sealed yet
+ *
+ * Gives @chunk the origins, curve frame and display grid of @builder's expected extent, if it
+ * has one and @chunk has not yet.
+ */
+void
+_qrt_layer_builder_expect_like (QrtLayerBuilder       *chunk,
+                                const QrtLayerBuilder *builder)
+{
+  if (chunk->origin_fixed || !builder->origin_fixed)
+    return;
+  g_return_if_fail (chunk->sealed == 0 && chunk->display == NULL);
+
+  chunk->origin[0] = builder->origin[0];
+  chunk->origin[1] = builder->origin[1];
+  chunk->origin_fixed = TRUE;
+  chunk->frame = builder->frame;
+  chunk->has_frame = builder->has_frame;
+  if (builder->display != NULL)
+    {
+      const Grid *grid = &builder->display->grid;
+      Display *display = g_new0 (Display, 1);
+
+      /* Only the coefficients are applied; the nodes were for building the grid. */
+      display->grid = *grid;
+      display->grid.node_x = display->grid.node_y = NULL;
+      display->grid.coef = g_memdup2 (grid->coef, sizeof (double) * 8 * grid->nx * grid->ny);
+      display->area = builder->display->area;
+      display->origin[0] = builder->display->origin[0];
+      display->origin[1] = builder->display->origin[1];
+      qrt_bbox_init_empty (&display->extent);
+      chunk->display = display;
+    }
+}
+
+/**
+ * _qrt_layer_builder_clear:
+ *
+ * Drops the features of a chunk once appended, keeping its room for the next.
+ */
+void
+_qrt_layer_builder_clear (QrtLayerBuilder *chunk)
+{
+  g_return_if_fail (!chunk->in_feature);
+
+  chunk->coords.len = 0;
+  chunk->ring_offsets.len = 0;
+  chunk->part_offsets.len = 0;
+  chunk->feature_offsets.len = 0;
+  chunk->fids.len = 0;
+  chunk->fids_stored = FALSE;
+  chunk->fid_base = 0;
+  for (guint i = 0; i < chunk->columns->len; i++)
+    {
+      BuildColumn *column = &g_array_index (chunk->columns, BuildColumn, i);
+
+      column->values.len = 0;
+      column->nulls.len = 0;
+    }
+  g_byte_array_set_size (chunk->texts.bytes, 0);
+  memset (chunk->texts.slots, 0, sizeof (guint32) * chunk->texts.n_slots);
+  chunk->texts.n_used = 0;
+  chunk->sealed = 0;
+  chunk->boxes.len = 0;
+  chunk->keys.len = 0;
+  qrt_bbox_init_empty (&chunk->extent);
+  if (chunk->display != NULL)
+    {
+      chunk->display->out.len = 0;
+      chunk->display->boxes.len = 0;
+      chunk->display->failed = FALSE;
+      qrt_bbox_init_empty (&chunk->display->extent);
+    }
+}
+
+static void
+vec_append (Vec           *to,
+            gsize          elem,
+            const Vec     *from)
+{
+  vec_reserve (to, elem, from->len);
+  memcpy ((guint8 *) to->data + elem * to->len, from->data, elem * from->len);
+  to->len += from->len;
+}
+
+static void
+append_offsets (Vec       *to,
+                const Vec *from,
+                guint32    base)
+{
+  guint32 *out;
+
+  vec_reserve (to, sizeof (guint32), from->len);
+  out = (guint32 *) to->data + to->len;
+  for (gsize i = 0; i < from->len; i++)
+    out[i] = VEC_AT (from, guint32, i) + base;
+  to->len += from->len;
+}
+
+/* The chunk's feature ids after the builder's. */
+static void
+append_fids (QrtLayerBuilder       *builder,
+             const QrtLayerBuilder *chunk)
+{
+  guint base = builder->feature_offsets.len, n = chunk->feature_offsets.len;
+  gint64 first = chunk->fids_stored ? VEC_AT (&chunk->fids, gint64, 0) : chunk->fid_base;
+
+  if (!chunk->fids_stored && !builder->fids_stored &&
+      (base == 0 || first == builder->fid_base + base))
+    {
+      if (base == 0)
+        builder->fid_base = first;
+      return;
+    }
+  if (!builder->fids_stored)
+    store_fids (builder);
+  if (chunk->fids_stored)
+    vec_append (&builder->fids, sizeof (gint64), &chunk->fids);
+  else
+    for (guint f = 0; f < n; f++)
+      VEC_PUSH (&builder->fids, gint64, chunk->fid_base + f);
+}
+
+static void
+append_column (BuildColumn       *to,
+               const BuildColumn *from,
+               const guint32     *text_map)
+{
+  gsize n = from->values.len;
+
+  vec_append (&to->nulls, 1, &from->nulls);
+  if (from->wide && !to->wide)
+    widen (to);
+  if (to->type == QRT_FIELD_STRING)
+    {
+      guint32 *out;
+
+      vec_reserve (&to->values, sizeof (guint32), n);
+      out = (guint32 *) to->values.data + to->values.len;
+      /* A NULL's slot holds 0, which is any text's offset or none at all. */
+      for (gsize i = 0; i < n; i++)
+        out[i] = text_map != NULL ? text_map[VEC_AT (&from->values, guint32, i)] : 0;
+      to->values.len += n;
+    }
+  else if (to->wide && !from->wide)
+    {
+      vec_reserve (&to->values, sizeof (gint64), n);
+      for (gsize i = 0; i < n; i++)
+        VEC_PUSH (&to->values, gint64, VEC_AT (&from->values, gint32, i));
+    }
+  else
+    vec_append (&to->values, build_width (to), &from->values);
+}
+
+/* The builder's offset of each text of the chunk, by the chunk's offset; %NULL if it has none. */
+static guint32 *
+map_texts (QrtLayerBuilder       *builder,
+           const QrtLayerBuilder *chunk)
+{
+  const Texts *t = &chunk->texts;
+  guint32 *map;
+
+  if (t->n_used == 0)
+    return NULL;
+  map = g_new0 (guint32, t->bytes->len);
+  for (guint i = 0; i < t->n_slots; i++)
+    if (t->slots[i])
+      {
+        const char *text = (const char *) t->bytes->data + t->slots[i] - 1;
+
+        map[t->slots[i] - 1] = texts_intern (&builder->texts, text, strlen (text));
+      }
+  return map;
+}
+
+/**
+ * _qrt_layer_builder_append:
+ * @chunk: features built apart, from _qrt_layer_builder_new_chunk() on @builder; all of them
+ *   sealed there (then so must be all of @builder's), or none
+ *
+ * Appends the features of @chunk to @builder, as if they had been added there.
+ */
+void
+_qrt_layer_builder_append (QrtLayerBuilder       *builder,
+                           const QrtLayerBuilder *chunk)
+{
+  guint n = chunk->feature_offsets.len, base = builder->feature_offsets.len;
+  gboolean sealed = n > 0 && chunk->sealed == n;
+  g_autofree guint32 *text_map = NULL;
+
+  g_return_if_fail (!builder->in_feature && !chunk->in_feature);
+  g_return_if_fail (chunk->columns->len == builder->columns->len);
+  g_return_if_fail (!sealed || (builder->sealed == base && chunk->origin_fixed &&
+                                builder->origin[0] == chunk->origin[0] &&
+                                builder->origin[1] == chunk->origin[1]));
+
+  if (n == 0)
+    return;
+
+  append_fids (builder, chunk);
+  append_offsets (&builder->feature_offsets, &chunk->feature_offsets, builder->part_offsets.len);
+  append_offsets (&builder->part_offsets, &chunk->part_offsets, builder->ring_offsets.len);
+  append_offsets (&builder->ring_offsets, &chunk->ring_offsets, builder->coords.len / 2);
+  vec_append (&builder->coords, sizeof (double), &chunk->coords);
+
+  text_map = map_texts (builder, chunk);
+  for (guint i = 0; i < builder->columns->len; i++)
+    append_column (&g_array_index (builder->columns, BuildColumn, i),
+                   &g_array_index (chunk->columns, BuildColumn, i), text_map);
+
+  if (!sealed)
+    return;
+  vec_append (&builder->boxes, sizeof (QrtBoxF), &chunk->boxes);
+  qrt_bbox_union (&builder->extent, &chunk->extent);
+  if (builder->has_frame)
+    {
+      guint64 *keys;
+
+      vec_reserve (&builder->keys, sizeof (guint64), n);
+      keys = (guint64 *) builder->keys.data + builder->keys.len;
+      /* The feature in the low half moves on by the features before the chunk. */
+      for (guint f = 0; f < n; f++)
+        keys[f] = VEC_AT (&chunk->keys, guint64, f) + base;
+      builder->keys.len += n;
+    }
+  if (builder->display != NULL && !builder->display->failed)
+    {
+      Display *to = builder->display;
+      const Display *from = chunk->display;
+
+      if (from == NULL || from->failed)
+        to->failed = TRUE;
+      else
+        {
+          vec_append (&to->out, sizeof (float), &from->out);
+          vec_append (&to->boxes, sizeof (QrtBoxF), &from->boxes);
+          qrt_bbox_union (&to->extent, &from->extent);
+        }
+    }
+  builder->sealed = base + n;
 }
 
 /* Moves the display copy, its boxes, origin and extent into @self, if the seal made all of

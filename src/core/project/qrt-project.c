@@ -6,8 +6,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "qrt-arrow-read.h"
 #include "qrt-gdal-private.h"
+#include "qrt-gpkg-read.h"
 #include "qrt-project.h"
 #include "qrt-project-layer.h"
 #include "qrt-project-schema.h"
@@ -287,12 +287,12 @@ read_layer (OGRLayerH      layer,
 
   {
     gboolean unsupported = FALSE;
-    QrtLayer *fast = qrt_read_layer_arrow (layer, path, kind, ct, epsg, cancellable, &unsupported,
-                                           error);
+    QrtLayer *fast = qrt_gpkg_read_layer (layer, path, kind, ct, epsg, cancellable, &unsupported,
+                                          error);
 
     if (fast != NULL || !unsupported)
       return fast;
-    g_debug ("Layer %s: no Arrow fast path, reading feature by feature", name);
+    g_debug ("Layer %s: not read directly, reading feature by feature", name);
     OGR_L_ResetReading (layer);
   }
 
