@@ -608,6 +608,57 @@ test_stale_count (gconstpointer data)
     }
 }
 
+/* Feature ids far apart, down to a negative one and up to nearly the largest SQLite allows:
+ * read in ranges all the same, each feature once, in id order. */
+static void
+test_sparse_ids (void)
+{
+  g_autofree char *path = g_build_filename (work_dir, "sparse.gpkg", NULL);
+  GDALDatasetH ds = GDALCreate (GDALGetDriverByName ("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtProject) project = NULL;
+  const guint n = 40000;
+  QrtLayer *layer;
+  OGRLayerH points;
+  OGRFieldDefnH field;
+
+  OSRImportFromEPSG (utm, 25832);
+  points = GDALDatasetCreateLayer (ds, "points", utm, wkbPoint, NULL);
+  field = OGR_Fld_Create ("index", OFTInteger);
+  OGR_L_CreateField (points, field, TRUE);
+  OGR_Fld_Destroy (field);
+  GDALDatasetStartTransaction (ds, FALSE);
+  for (guint i = 0; i < n; i++)
+    {
+      OGRFeatureH f = OGR_F_Create (OGR_L_GetLayerDefn (points));
+      OGRGeometryH point = OGR_G_CreateGeometry (wkbPoint);
+      /* Inserted in id order: -7, then a thousand apart, then the largest. */
+      gint64 fid = i == 0 ? -7 : i == n - 1 ? G_MAXINT64 - 3 : (gint64) i * 1000;
+
+      OGR_G_SetPoint_2D (point, 0, 430000 + (i % 200) * 10.0, 5700000 + (i / 200) * 10.0);
+      OGR_F_SetGeometryDirectly (f, point);
+      OGR_F_SetFID (f, fid);
+      OGR_F_SetFieldInteger (f, 0, (int) i);
+      g_assert_cmpint (OGR_L_CreateFeature (points, f), ==, OGRERR_NONE);
+      OGR_F_Destroy (f);
+    }
+  GDALDatasetCommitTransaction (ds);
+  GDALClose (ds);
+  OSRDestroySpatialReference (utm);
+
+  project = qrt_project_open (path, NULL, &error);
+  g_assert_no_error (error);
+  layer = qrt_project_layer_get_layer (qrt_project_find_layer (project, "points"));
+  g_assert_cmpuint (qrt_layer_get_n_features (layer), ==, n);
+  for (guint f = 0; f < n; f++)
+    {
+      g_assert_cmpint (qrt_layer_get_fid (layer, f), ==,
+                       f == 0 ? -7 : f == n - 1 ? G_MAXINT64 - 3 : (gint64) f * 1000);
+      g_assert_cmpint (qrt_layer_get_int (layer, 0, f), ==, f);
+    }
+}
+
 /*
  * A project opened while another program is writing to it sees what was committed, all of
  * it and nothing else, although the table is read by several connections side by side:
@@ -721,6 +772,7 @@ main (int    argc,
   g_test_add_data_func ("/project/large-layer/stale-extent", GINT_TO_POINTER (TRUE),
                         test_large_layer);
   g_test_add_data_func ("/project/stale-count", GINT_TO_POINTER (FALSE), test_stale_count);
+  g_test_add_func ("/project/sparse-ids", test_sparse_ids);
   g_test_add_data_func ("/project/open-while-written", GINT_TO_POINTER (FALSE),
                         test_open_while_written);
   g_test_add_data_func ("/project/open-while-written/wal", GINT_TO_POINTER (TRUE),

@@ -24,11 +24,13 @@
  * spurious wake-up (fixed in 3.11.4).
  *
  * The work is done by worker threads, each with its own SQLite connection: several take
- * turns over ranges of BATCH_ROWS feature ids (a GeoPackage's feature id is the table's rowid)
- * and all read the same snapshot of the file. A worker parses a range into a chunk builder
- * and, for a large layer whose extent the GeoPackage declares, also seals it there (rings
- * oriented, boxes, curve keys, display copy); the calling thread appends the chunks in id
- * order. SQLite's scan, the larger part of the work, is thus shared by the cores too.
+ * turns over ranges of feature ids (a GeoPackage's feature id is the table's rowid), about
+ * BATCH_ROWS rows each, and all read the same snapshot of the file. A worker parses a range
+ * into a chunk builder and, for a large layer whose extent the GeoPackage declares, also seals
+ * it there (rings oriented, boxes, curve keys, display copy); the calling thread appends the
+ * chunks in id order. SQLite's scan, the larger part of the work, is thus shared by the cores
+ * too. A single worker (one core, or a file that cannot be held still) leaves the sealing to
+ * the calling thread, so that reading and sealing still overlap.
  */
 
 #define BATCH_ROWS 16384
@@ -93,6 +95,8 @@ struct _Scan
   QrtGeometryKind  kind;
   gboolean         ranged;
   gint64           lo;            /* the lowest rowid, with ranged */
+  guint64          ids;           /* the highest rowid less the lowest */
+  guint64          span;          /* rowids a range */
   guint64          n_ranges;
   gboolean         seal;          /* the workers seal, once model is set */
   GCancellable    *cancellable;
@@ -420,7 +424,7 @@ prepare_scan (Scan    *scan,
     }
   /* In id order, as GDAL gives them: the table's own order, whatever index there is. */
   part = sqlite3_mprintf (" FROM \"%w\"%s ORDER BY rowid", scan->table,
-                          scan->ranged ? " WHERE rowid >= ?1 AND rowid < ?2" : "");
+                          scan->ranged ? " WHERE rowid >= ?1 AND rowid <= ?2" : "");
   g_string_append (sql, part);
   sqlite3_free (part);
   if (sqlite3_prepare_v2 (db, sql->str, -1, &stmt, NULL) != SQLITE_OK)
@@ -521,9 +525,8 @@ begin_snapshots (Scan       *scan,
   return held;
 }
 
-/* Opens the workers' connections: several over ranges where the table is large and its ids
- * lie close (each range costs a step down the b-tree, even an empty one), and all of them
- * can read the same state of the file; else one over the whole table. */
+/* Opens the workers' connections: several over ranges where the table is large and all of
+ * them can read the same state of the file; else one over the whole table. */
 static gboolean
 open_workers (Scan       *scan,
               const char *path,
@@ -544,17 +547,23 @@ open_workers (Scan       *scan,
   scan->n_workers = 1;
 
   if (n_wanted > 1 && expected_rows >= (gint64) BATCH_ROWS * 2 &&
-      rowid_span (first, scan->table, &lo, &hi) &&
-      ((guint64) hi - (guint64) lo) / 2 < (guint64) expected_rows)
+      rowid_span (first, scan->table, &lo, &hi))
     {
       while (scan->n_workers < n_wanted &&
              (scan->workers[scan->n_workers].db = open_connection (path)) != NULL)
         scan->n_workers++;
       if (scan->n_workers > 1 && begin_snapshots (scan, path))
         {
+          guint64 ids = (guint64) hi - (guint64) lo;
+
           scan->ranged = TRUE;
           scan->lo = lo;
-          scan->n_ranges = ((guint64) hi - (guint64) lo) / BATCH_ROWS + 1;
+          scan->ids = ids;
+          /* About BATCH_ROWS rows a range where the ids have gaps too: each range costs a
+           * step down the b-tree, even an empty one. The count is the one GeoPackage keeps,
+           * which may be stale: then the ranges are only less even. */
+          scan->span = MAX (BATCH_ROWS, ids / (guint64) (expected_rows / BATCH_ROWS) + 1);
+          scan->n_ranges = ids / scan->span + 1;
         }
       else
         {
@@ -671,7 +680,7 @@ wait_for_model (Scan *scan)
   return model;
 }
 
-/* Fills @builder with the next range (or, over the whole table, the next BATCH_ROWS rows). */
+/* Fills @builder with range @range (or, over the whole table, the next BATCH_ROWS rows). */
 static ChunkStatus
 read_chunk (Worker          *w,
             guint64          range,
@@ -685,13 +694,15 @@ read_chunk (Worker          *w,
     return CHUNK_END;
   if (scan->ranged)
     {
-      gint64 start = (gint64) ((guint64) scan->lo + range * BATCH_ROWS);
+      /* Offsets from the lowest rowid, so that nothing overflows near either end. */
+      guint64 first = range * scan->span;
+      guint64 last = scan->ids - first < scan->span ? scan->ids : first + scan->span - 1;
 
       sqlite3_reset (w->stmt);
-      sqlite3_bind_int64 (w->stmt, 1, start);
-      sqlite3_bind_int64 (w->stmt, 2, start + BATCH_ROWS);
+      sqlite3_bind_int64 (w->stmt, 1, (gint64) ((guint64) scan->lo + first));
+      sqlite3_bind_int64 (w->stmt, 2, (gint64) ((guint64) scan->lo + last));
     }
-  /* A range holds BATCH_ROWS ids at most: it is read to its end. */
+  /* A range is read to its end, however many rows it has. */
   while ((scan->ranged || rows < BATCH_ROWS) && (rc = sqlite3_step (w->stmt)) == SQLITE_ROW)
     {
       if (!read_row (w, builder))
@@ -856,7 +867,7 @@ start_workers (Scan                         *scan,
 }
 
 /* Makes the layer's expectation (its display grid takes a few milliseconds of PROJ) while
- * the workers read, and hands it to them. */
+ * the workers read, and hands it to them when they seal. */
 static void
 expect (Scan            *scan,
         QrtLayerBuilder *builder,
@@ -864,11 +875,10 @@ expect (Scan            *scan,
 {
   QrtLayerBuilder *model = NULL;
 
+  if (area != NULL)
+    _qrt_layer_builder_set_expected_extent (builder, area);
   if (scan->seal)
-    {
-      _qrt_layer_builder_set_expected_extent (builder, area);
-      model = _qrt_layer_builder_new_chunk (builder);
-    }
+    model = _qrt_layer_builder_new_chunk (builder);
   g_mutex_lock (&scan->lock);
   scan->model = model;
   scan->model_final = TRUE;
@@ -901,7 +911,7 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
   g_autoptr(Scan) scan = g_new0 (Scan, 1);
   g_autoptr(QrtLayerBuilder) builder = NULL;
   const char *fid_column = OGR_L_GetFIDColumn (layer);
-  gboolean reserved = FALSE;
+  gboolean reserved = FALSE, expected;
   guint turn = 0;
   gint64 count;
   QrtBBox area;
@@ -922,13 +932,14 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
   count = OGR_L_GetFeatureCount (layer, FALSE);
   declared_area (layer, ct, &area);
   /* Small layers are sealed at the end, without a display grid to build first. */
-  scan->seal = count > 10000 && !qrt_bbox_is_empty (&area);
+  expected = count > 10000 && !qrt_bbox_is_empty (&area);
 
   if (!open_workers (scan, gpkg_path, count, MIN (MAX_WORKERS, g_get_num_processors ())))
     {
       *unsupported = TRUE;
       return NULL;
     }
+  scan->seal = expected && scan->n_workers > 1;
   builder = qrt_layer_builder_new (OGR_L_GetName (layer), kind, epsg);
   for (guint i = 0; i < scan->n_fields; i++)
     qrt_layer_builder_add_field (builder, scan->fields[i].name,
@@ -936,7 +947,7 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
                                  : scan->fields[i].kind == FIELD_REAL ? QRT_FIELD_REAL
                                  : QRT_FIELD_STRING);
   start_workers (scan, builder, ct);
-  expect (scan, builder, &area);
+  expect (scan, builder, expected ? &area : NULL);
 
   for (;;)
     {
