@@ -18,13 +18,19 @@
 /*
  * Layer engine figures on the shared benchmark municipality (../shared/bench/gen.py):
  *   1. reading all buildings into a QrtLayer (qrt_project_open of a one-layer copy) against,
- *      in the same run, the raw read limits: GDAL's Arrow stream visiting every WKB, and plain
- *      SQLite visiting every geometry blob (what ../shared/bench/readbench.c measures);
+ *      in the same run, the raw read limits: ../shared/bench/readbench.c itself in its sqlite
+ *      and arrow modes (its own process, its own timing: the references the layer engine's
+ *      goal names), and two stricter loops in this process that leave out the opening and
+ *      most of the vertex walk: GDAL's Arrow stream visiting every WKB, and plain SQLite
+ *      visiting every geometry blob;
  *   2. memory of the loaded layers against the bytes of their coordinates;
  *   3. rendering 1920×1080, full extent and a 2 km window at E 435000 N 5700000, with the
  *      styles of ../shared/bench/render_qgis.py (run that beside this for the QGIS figures).
  *
- *   bench-layers MUNI.gpkg [RUNS]
+ *   bench-layers MUNI.gpkg [RUNS [READBENCH]]
+ *
+ * READBENCH: readbench built as ../shared/bench/README.md says; without it only the stricter
+ * loops are the reference.
  */
 
 /* Every WKB of the layer through GDAL's Arrow stream, summing sizes so nothing is skipped. */
@@ -103,6 +109,27 @@ sqlite_read (const char *path,
   return qrt_bench_now () - t0;
 }
 
+/* One run of readbench (MODE sqlite or arrow) on @path: the seconds it reports. */
+static double
+readbench (const char *program,
+           const char *mode,
+           const char *path)
+{
+  const char *argv[] = { program, mode, path, "buildings", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *seconds;
+  int status;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                     NULL, &status, &error) || !g_spawn_check_wait_status (status, &error))
+    g_error ("%s %s: %s", program, mode, error->message);
+  seconds = strstr (out, "seconds=");
+  if (seconds == NULL)
+    g_error ("%s %s printed no time: %s", program, mode, out);
+  return g_ascii_strtod (seconds + strlen ("seconds="), NULL);
+}
+
 static void
 apply_qgis_styles (QrtProject *project)
 {
@@ -170,6 +197,9 @@ main (int    argc,
   g_autoptr(GArray) arrow = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) plain = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) quartier = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) rb_sqlite = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) rb_arrow = g_array_new (FALSE, FALSE, sizeof (double));
+  const char *readbench_program;
   g_autoptr(GArray) full = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) window = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(QrtProject) project = NULL;
@@ -185,11 +215,12 @@ main (int    argc,
 
   if (argc < 2)
     {
-      g_printerr ("usage: bench-layers MUNI.gpkg [RUNS]\n");
+      g_printerr ("usage: bench-layers MUNI.gpkg [RUNS [READBENCH]]\n");
       return 2;
     }
   muni = argv[1];
   runs = argc > 2 ? atoi (argv[2]) : 5;
+  readbench_program = argc > 3 ? argv[3] : NULL;
   qrt_core_init ();
 
   /* A copy holding only the buildings, so the QrtLayer figure is that one layer. */
@@ -204,6 +235,13 @@ main (int    argc,
       double t0, t;
       QrtProject *p;
 
+      if (readbench_program != NULL)
+        {
+          t = readbench (readbench_program, "sqlite", one);
+          g_array_append_val (rb_sqlite, t);
+          t = readbench (readbench_program, "arrow", one);
+          g_array_append_val (rb_arrow, t);
+        }
       t = arrow_read (one, "buildings");
       g_array_append_val (arrow, t);
       t = sqlite_read (one, "buildings");
@@ -216,11 +254,21 @@ main (int    argc,
       g_object_unref (p);
     }
   printf ("200,000 buildings, median of %d runs\n", runs);
-  printf ("  raw read, plain SQLite + blob walk:   %.3f s\n", qrt_bench_median (plain));
-  printf ("  raw read, GDAL Arrow stream:          %.3f s\n", qrt_bench_median (arrow));
-  printf ("  Quartier: file → QrtLayer (indexed):  %.3f s   = %.2f× Arrow, %.2f× SQLite\n",
-          qrt_bench_median (quartier), qrt_bench_median (quartier) / qrt_bench_median (arrow),
-          qrt_bench_median (quartier) / qrt_bench_median (plain));
+  if (readbench_program != NULL)
+    {
+      printf ("  readbench sqlite (own process):           %.3f s\n", qrt_bench_median (rb_sqlite));
+      printf ("  readbench arrow (own process):            %.3f s\n", qrt_bench_median (rb_arrow));
+    }
+  printf ("  plain SQLite + blob walk, no open:        %.3f s\n", qrt_bench_median (plain));
+  printf ("  GDAL Arrow stream, no open, no walk:      %.3f s\n", qrt_bench_median (arrow));
+  printf ("  Quartier: file → QrtLayer (indexed):      %.3f s\n", qrt_bench_median (quartier));
+  if (readbench_program != NULL)
+    printf ("    = %.2f× readbench sqlite, %.2f× readbench arrow\n",
+            qrt_bench_median (quartier) / qrt_bench_median (rb_sqlite),
+            qrt_bench_median (quartier) / qrt_bench_median (rb_arrow));
+  printf ("    = %.2f× the plain SQLite loop, %.2f× the Arrow loop\n",
+          qrt_bench_median (quartier) / qrt_bench_median (plain),
+          qrt_bench_median (quartier) / qrt_bench_median (arrow));
 
   project = qrt_project_open (muni, NULL, &error);
   g_assert_no_error (error);
