@@ -24,8 +24,8 @@ void    _qrt_layer_builder_set_text       (QrtLayerBuilder *builder,
                                            guint            field,
                                            const char      *text,
                                            gsize            len);
-void    _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
-                                                const QrtBBox   *area);
+gboolean _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
+                                                 const QrtBBox   *area);
 void    _qrt_layer_builder_seal             (QrtLayerBuilder *builder);
 
 QrtLayerBuilder *_qrt_layer_builder_new_chunk (const QrtLayerBuilder *builder);

@@ -764,7 +764,8 @@ qrt_layer_build_geos (QrtLayer            *self,
 #define HUGE_PAGE (2u << 20)
 
 static gpointer
-big_alloc (gsize size)
+big_alloc_full (gsize    size,
+                gboolean may_fail)
 {
 #ifdef MADV_HUGEPAGE
   if (size >= HUGE_PAGE)
@@ -778,31 +779,60 @@ big_alloc (gsize size)
         }
     }
 #endif
-  return g_malloc (size);
+  return may_fail ? g_try_malloc (size) : g_malloc (size);
+}
+
+static gpointer
+big_alloc (gsize size)
+{
+  return big_alloc_full (size, FALSE);
 }
 
 /* The builder's growing arrays: appends are inline (a bulk reader makes tens of millions),
  * growth doubles, and finish() trims each to its length, so the memory a layer reports is
  * the memory it holds. */
+/* FALSE (the vector as it was) only if @may_fail and there is not that much memory. */
+static gboolean
+vec_grow_full (Vec      *v,
+               gsize     elem,
+               gsize     need,
+               gboolean  may_fail)
+{
+  gsize cap = MAX (MAX (v->cap * 2, need), 64);
+  gpointer data;
+
+  if (cap > G_MAXSIZE / elem)
+    {
+      if (may_fail)
+        return FALSE;
+      g_error ("Layer arrays of %" G_GSIZE_FORMAT " elements do not fit in memory", cap);
+    }
+  if (cap * elem >= HUGE_PAGE)
+    {
+      if ((data = big_alloc_full (cap * elem, may_fail)) == NULL)
+        return FALSE;
+      if (v->len > 0)
+        memcpy (data, v->data, v->len * elem);
+      g_free (v->data);
+    }
+  else if (may_fail)
+    {
+      if ((data = g_try_realloc_n (v->data, cap, elem)) == NULL)
+        return FALSE;
+    }
+  else
+    data = g_realloc_n (v->data, cap, elem);
+  v->data = data;
+  v->cap = cap;
+  return TRUE;
+}
+
 static void
 vec_grow (Vec   *v,
           gsize  elem,
           gsize  need)
 {
-  gsize cap = MAX (MAX (v->cap * 2, need), 64);
-
-  if (cap * elem >= HUGE_PAGE)
-    {
-      gpointer data = big_alloc (cap * elem);
-
-      if (v->len > 0)
-        memcpy (data, v->data, v->len * elem);
-      g_free (v->data);
-      v->data = data;
-    }
-  else
-    v->data = g_realloc_n (v->data, cap, elem);
-  v->cap = cap;
+  vec_grow_full (v, elem, need, FALSE);
 }
 
 static inline void
@@ -812,6 +842,16 @@ vec_reserve (Vec   *v,
 {
   if (v->len + more > v->cap)
     vec_grow (v, elem, v->len + more);
+}
+
+/* Room asked for on a guess (a count a file declares): not having it is no error. */
+static inline void
+vec_try_reserve (Vec   *v,
+                 gsize  elem,
+                 gsize  more)
+{
+  if (v->len + more > v->cap)
+    vec_grow_full (v, elem, v->len + more, TRUE);
 }
 
 static inline gpointer
@@ -1111,29 +1151,30 @@ _qrt_layer_builder_peek_coords (QrtLayerBuilder *builder,
 }
 
 /* Room for @n_features more single-part, single-ring features and @n_points more points, so
- * a bulk reader's appends do not move the arrays again and again. */
+ * a bulk reader's appends do not move the arrays again and again. The numbers are a guess
+ * (a count the file declares): where there is not that much memory, less room is made. */
 void
 _qrt_layer_builder_reserve (QrtLayerBuilder *builder,
                             guint            n_features,
                             guint            n_points)
 {
-  vec_reserve (&builder->coords, sizeof (double), 2 * (gsize) n_points);
-  vec_reserve (&builder->ring_offsets, sizeof (guint32), n_features);
-  vec_reserve (&builder->part_offsets, sizeof (guint32), n_features);
-  vec_reserve (&builder->feature_offsets, sizeof (guint32), n_features);
+  vec_try_reserve (&builder->coords, sizeof (double), 2 * (gsize) n_points);
+  vec_try_reserve (&builder->ring_offsets, sizeof (guint32), n_features);
+  vec_try_reserve (&builder->part_offsets, sizeof (guint32), n_features);
+  vec_try_reserve (&builder->feature_offsets, sizeof (guint32), n_features);
   if (builder->fids_stored)
-    vec_reserve (&builder->fids, sizeof (gint64), n_features);
-  vec_reserve (&builder->boxes, sizeof (QrtBoxF), n_features);
+    vec_try_reserve (&builder->fids, sizeof (gint64), n_features);
+  vec_try_reserve (&builder->boxes, sizeof (QrtBoxF), n_features);
   if (builder->has_frame)
-    vec_reserve (&builder->keys, sizeof (guint64), n_features);
+    vec_try_reserve (&builder->keys, sizeof (guint64), n_features);
   if (builder->display != NULL)
     display_reserve (builder->display, n_features, n_points);
   for (guint i = 0; i < builder->columns->len; i++)
     {
       BuildColumn *column = &g_array_index (builder->columns, BuildColumn, i);
 
-      vec_reserve (&column->values, build_width (column), n_features);
-      vec_reserve (&column->nulls, 1, n_features);
+      vec_try_reserve (&column->values, build_width (column), n_features);
+      vec_try_reserve (&column->nulls, 1, n_features);
     }
 }
 
@@ -1144,6 +1185,8 @@ _qrt_layer_builder_add_points (QrtLayerBuilder *builder,
                                gconstpointer    xy,
                                guint            n)
 {
+  if (n == 0)
+    return;
   vec_reserve (&builder->coords, sizeof (double), 2 * (gsize) n);
   memcpy ((double *) builder->coords.data + builder->coords.len, xy, sizeof (double) * 2 * n);
   builder->coords.len += 2 * (gsize) n;
@@ -1594,8 +1637,8 @@ display_reserve (Display *display,
                  guint    n_features,
                  guint    n_points)
 {
-  vec_reserve (&display->out, sizeof (float), 2 * (gsize) n_points);
-  vec_reserve (&display->boxes, sizeof (QrtBoxF), n_features);
+  vec_try_reserve (&display->out, sizeof (float), 2 * (gsize) n_points);
+  vec_try_reserve (&display->boxes, sizeof (QrtBoxF), n_features);
 }
 
 /**
@@ -1606,8 +1649,11 @@ display_reserve (Display *display,
  * being read. Call before the first _qrt_layer_builder_seal() (and best before
  * _qrt_layer_builder_reserve(), which then makes room for the display copy too), for large
  * layers only.
+ *
+ * Returns: whether chunks of the builder can be sealed apart now (their origin is fixed),
+ *   which is not so for an extent that is no finite area
  */
-void
+gboolean
 _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
                                         const QrtBBox   *area)
 {
@@ -1615,19 +1661,21 @@ _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
   Display *display;
   double pad_x, pad_y;
 
-  g_return_if_fail (builder->display == NULL && builder->sealed == 0);
-  if (qrt_bbox_is_empty (area))
-    return;
+  g_return_val_if_fail (builder->display == NULL && builder->sealed == 0, FALSE);
+  /* The extent comes from the file: one that is not a finite area is no help. */
+  if (qrt_bbox_is_empty (area) || !isfinite (area->max_x - area->min_x) ||
+      !isfinite (area->max_y - area->min_y))
+    return FALSE;
   qrt_curve_frame_init (&builder->frame, area);
   builder->has_frame = TRUE;
   /* Boxes and display points are offsets from the middle of the area rather than from the
    * first point: the same for every chunk of a layer read apart, and never more than half
    * the area away. */
-  builder->origin[0] = round ((area->min_x + area->max_x) / 2);
-  builder->origin[1] = round ((area->min_y + area->max_y) / 2);
+  builder->origin[0] = round (area->min_x + (area->max_x - area->min_x) / 2);
+  builder->origin[1] = round (area->min_y + (area->max_y - area->min_y) / 2);
   builder->origin_fixed = TRUE;
   if ((ct = display_transform (builder->epsg)) == NULL)
-    return;
+    return TRUE;
 
   display = g_new0 (Display, 1);
   /* A little room for a declared extent rounded inwards. */
@@ -1648,7 +1696,7 @@ _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
   if (display->grid.node_x == NULL)
     {
       g_free (display);
-      return;
+      return TRUE;
     }
   {
     double mx, my;
@@ -1659,6 +1707,7 @@ _qrt_layer_builder_set_expected_extent (QrtLayerBuilder *builder,
   }
   qrt_bbox_init_empty (&display->extent);
   builder->display = display;
+  return TRUE;
 }
 
 /* Extends @box by the @n points of @xy. Plain MIN/MAX compile to branch-free min/max
@@ -1983,6 +2032,8 @@ vec_append (Vec           *to,
             gsize          elem,
             const Vec     *from)
 {
+  if (from->len == 0)
+    return;
   vec_reserve (to, elem, from->len);
   memcpy ((guint8 *) to->data + elem * to->len, from->data, elem * from->len);
   to->len += from->len;
