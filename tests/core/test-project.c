@@ -609,11 +609,15 @@ test_stale_count (gconstpointer data)
 }
 
 /* Feature ids far apart, down to a negative one and up to nearly the largest SQLite allows:
- * read in ranges all the same, each feature once, in id order. */
+ * read in ranges all the same, each feature once, in id order.
+ * @hostile: the file also declares a count of a trillion features and an extent as wide as a
+ * double goes, and has a generated column; it is read as it is all the same. */
 static void
-test_sparse_ids (void)
+test_sparse_ids (gconstpointer data)
 {
-  g_autofree char *path = g_build_filename (work_dir, "sparse.gpkg", NULL);
+  gboolean hostile = GPOINTER_TO_INT (data);
+  g_autofree char *path = g_build_filename (work_dir, hostile ? "hostile.gpkg" : "sparse.gpkg",
+                                            NULL);
   GDALDatasetH ds = GDALCreate (GDALGetDriverByName ("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
   OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
   g_autoptr(GError) error = NULL;
@@ -646,16 +650,32 @@ test_sparse_ids (void)
   GDALDatasetCommitTransaction (ds);
   GDALClose (ds);
   OSRDestroySpatialReference (utm);
+  if (hostile)
+    {
+      sqlite3 *db = NULL;
+
+      g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (db,
+                                     "UPDATE gpkg_ogr_contents SET feature_count = 1000000000000;"
+                                     "UPDATE gpkg_contents SET min_x = -1e308, max_x = 1e308;"
+                                     "ALTER TABLE points ADD COLUMN twice INTEGER "
+                                     "GENERATED ALWAYS AS (\"index\" * 2) VIRTUAL",
+                                     NULL, NULL, NULL), ==, SQLITE_OK);
+      sqlite3_close (db);
+    }
 
   project = qrt_project_open (path, NULL, &error);
   g_assert_no_error (error);
   layer = qrt_project_layer_get_layer (qrt_project_find_layer (project, "points"));
   g_assert_cmpuint (qrt_layer_get_n_features (layer), ==, n);
+  g_assert_cmpint (qrt_layer_find_field (layer, "twice"), ==, hostile ? 1 : -1);
   for (guint f = 0; f < n; f++)
     {
       g_assert_cmpint (qrt_layer_get_fid (layer, f), ==,
                        f == 0 ? -7 : f == n - 1 ? G_MAXINT64 - 3 : (gint64) f * 1000);
       g_assert_cmpint (qrt_layer_get_int (layer, 0, f), ==, f);
+      if (hostile)
+        g_assert_cmpint (qrt_layer_get_int (layer, 1, f), ==, 2 * f);
     }
 }
 
@@ -772,7 +792,9 @@ main (int    argc,
   g_test_add_data_func ("/project/large-layer/stale-extent", GINT_TO_POINTER (TRUE),
                         test_large_layer);
   g_test_add_data_func ("/project/stale-count", GINT_TO_POINTER (FALSE), test_stale_count);
-  g_test_add_func ("/project/sparse-ids", test_sparse_ids);
+  g_test_add_data_func ("/project/sparse-ids", GINT_TO_POINTER (FALSE), test_sparse_ids);
+  g_test_add_data_func ("/project/sparse-ids/hostile-header", GINT_TO_POINTER (TRUE),
+                        test_sparse_ids);
   g_test_add_data_func ("/project/open-while-written", GINT_TO_POINTER (FALSE),
                         test_open_while_written);
   g_test_add_data_func ("/project/open-while-written/wal", GINT_TO_POINTER (TRUE),

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -38,6 +39,7 @@
 /* One a core, up to this. Measured on two cores only (bench/bench-layers.c), where four were
  * no slower than two. */
 #define MAX_WORKERS 4
+#define MAX_RANGES 64      /* a worker */
 
 typedef enum
 {
@@ -57,6 +59,7 @@ typedef enum
   CHUNK_ROWS,          /* a range read (maybe without a row) */
   CHUNK_END,           /* no range left */
   CHUNK_FAILED,        /* SQLite failed: message */
+  CHUNK_BUSY,          /* the file stayed locked by a writer */
   CHUNK_BAD_COORDS,    /* a coordinate could not be transformed */
   CHUNK_UNSUPPORTED,   /* a row this reader does not parse */
 } ChunkStatus;
@@ -372,7 +375,9 @@ read_fields (Scan    *scan,
   sqlite3_free (sql);
   stmt = NULL;
 
-  sql = sqlite3_mprintf ("PRAGMA table_info(\"%w\")", scan->table);
+  /* table_xinfo rather than table_info: generated columns are attributes too, as GDAL has
+   * them. */
+  sql = sqlite3_mprintf ("PRAGMA table_xinfo(\"%w\")", scan->table);
   if (ok && sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
     ok = FALSE;
   sqlite3_free (sql);
@@ -382,7 +387,8 @@ read_fields (Scan    *scan,
       const char *type = (const char *) sqlite3_column_text (stmt, 2);
       Field field = { NULL, FIELD_INT };
 
-      if (name == NULL)
+      /* Hidden 1 is a virtual table's hidden column: not a feature table GDAL wrote. */
+      if (name == NULL || sqlite3_column_int (stmt, 6) == 1)
         ok = FALSE;
       else if (g_ascii_strcasecmp (name, scan->fid_column) == 0 && sqlite3_column_int (stmt, 5) == 1)
         has_fid = TRUE;
@@ -546,23 +552,28 @@ open_workers (Scan       *scan,
   scan->workers[0].db = first;
   scan->n_workers = 1;
 
-  if (n_wanted > 1 && expected_rows >= (gint64) BATCH_ROWS * 2 &&
-      rowid_span (first, scan->table, &lo, &hi))
+  if (n_wanted > 1 && expected_rows >= (gint64) BATCH_ROWS * 2)
     {
       while (scan->n_workers < n_wanted &&
              (scan->workers[scan->n_workers].db = open_connection (path)) != NULL)
         scan->n_workers++;
-      if (scan->n_workers > 1 && begin_snapshots (scan, path))
+      /* The ids are asked inside the snapshots: a row committed before would be outside
+       * every range. */
+      if (scan->n_workers > 1 && begin_snapshots (scan, path) &&
+          rowid_span (first, scan->table, &lo, &hi))
         {
           guint64 ids = (guint64) hi - (guint64) lo;
+          guint64 rows = MIN ((guint64) expected_rows, ids + 1);
 
           scan->ranged = TRUE;
           scan->lo = lo;
           scan->ids = ids;
-          /* About BATCH_ROWS rows a range where the ids have gaps too: each range costs a
-           * step down the b-tree, even an empty one. The count is the one GeoPackage keeps,
-           * which may be stale: then the ranges are only less even. */
-          scan->span = MAX (BATCH_ROWS, ids / (guint64) (expected_rows / BATCH_ROWS) + 1);
+          /* About BATCH_ROWS rows a range where the ids have gaps too, but not more than
+           * MAX_RANGES ranges a worker: each costs a step down the b-tree, even an empty
+           * one. The count is the one GeoPackage keeps, which may be stale or wrong: then
+           * the ranges are only less even. */
+          scan->span = MAX (BATCH_ROWS, ids / MAX (1, rows / BATCH_ROWS) + 1);
+          scan->span = MAX (scan->span, ids / (MAX_RANGES * scan->n_workers) + 1);
           scan->n_ranges = ids / scan->span + 1;
         }
       else
@@ -702,13 +713,18 @@ read_chunk (Worker          *w,
       sqlite3_bind_int64 (w->stmt, 1, (gint64) ((guint64) scan->lo + first));
       sqlite3_bind_int64 (w->stmt, 2, (gint64) ((guint64) scan->lo + last));
     }
-  /* A range is read to its end, however many rows it has. */
+  /* A range is read to its end, however many rows it has (all of them, where the count the
+   * file declares is far too low): asked to stop, it stops on the way. */
   while ((scan->ranged || rows < BATCH_ROWS) && (rc = sqlite3_step (w->stmt)) == SQLITE_ROW)
     {
       if (!read_row (w, builder))
         return CHUNK_UNSUPPORTED;
-      rows++;
+      if ((++rows & 4095) == 0 &&
+          (g_atomic_int_get (&scan->stop) || g_cancellable_is_cancelled (scan->cancellable)))
+        return CHUNK_END;
     }
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+    return CHUNK_BUSY;
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
       *message = g_strdup (sqlite3_errmsg (w->db));
@@ -843,18 +859,22 @@ geometry_column_name (OGRLayerH layer)
   return name != NULL && *name ? name : "wkb_geometry";
 }
 
-static void
+/* FALSE if the transformation cannot be copied for each worker (PROJ's objects are not to
+ * be shared between threads). */
+static gboolean
 start_workers (Scan                         *scan,
                QrtLayerBuilder              *builder,
                OGRCoordinateTransformationH  ct)
 {
+  for (guint i = 0; i < scan->n_workers; i++)
+    if (ct != NULL && (scan->workers[i].ct = OCTClone (ct)) == NULL)
+      return FALSE;
   for (guint i = 0; i < scan->n_workers; i++)
     {
       Worker *w = &scan->workers[i];
 
       w->scan = scan;
       w->index = i;
-      w->ct = ct != NULL ? OCTClone (ct) : NULL;
       w->full = g_async_queue_new ();
       w->free = g_async_queue_new ();
       for (guint k = 0; k < READ_AHEAD; k++)
@@ -864,6 +884,7 @@ start_workers (Scan                         *scan,
         }
       w->thread = g_thread_new ("qrt-read", worker_run, w);
     }
+  return TRUE;
 }
 
 /* Makes the layer's expectation (its display grid takes a few milliseconds of PROJ) while
@@ -875,9 +896,8 @@ expect (Scan            *scan,
 {
   QrtLayerBuilder *model = NULL;
 
-  if (area != NULL)
-    _qrt_layer_builder_set_expected_extent (builder, area);
-  if (scan->seal)
+  /* The workers seal if the extent lets them; else the chunks are sealed as appended. */
+  if (area != NULL && _qrt_layer_builder_set_expected_extent (builder, area) && scan->seal)
     model = _qrt_layer_builder_new_chunk (builder);
   g_mutex_lock (&scan->lock);
   scan->model = model;
@@ -914,6 +934,8 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
   gboolean reserved = FALSE, expected;
   guint turn = 0;
   gint64 count;
+  double file_bytes = 0;
+  GStatBuf st;
   QrtBBox area;
 
   *unsupported = FALSE;
@@ -930,6 +952,14 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
   scan->kind = kind;
   scan->cancellable = cancellable;
   count = OGR_L_GetFeatureCount (layer, FALSE);
+  /* Rows not yet checkpointed are in the write-ahead log. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *file = g_strconcat (gpkg_path, i == 0 ? "" : "-wal", NULL);
+
+      if (g_stat (file, &st) == 0)
+        file_bytes += (double) st.st_size;
+    }
   declared_area (layer, ct, &area);
   /* Small layers are sealed at the end, without a display grid to build first. */
   expected = count > 10000 && !qrt_bbox_is_empty (&area);
@@ -946,7 +976,11 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
                                  scan->fields[i].kind == FIELD_INT ? QRT_FIELD_INTEGER
                                  : scan->fields[i].kind == FIELD_REAL ? QRT_FIELD_REAL
                                  : QRT_FIELD_STRING);
-  start_workers (scan, builder, ct);
+  if (!start_workers (scan, builder, ct))
+    {
+      *unsupported = TRUE;
+      return NULL;
+    }
   expect (scan, builder, expected ? &area : NULL);
 
   for (;;)
@@ -971,6 +1005,13 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
                        OGR_L_GetName (layer));
           chunk_free (chunk);
           return NULL;
+        case CHUNK_BUSY:
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                       _("Layer “%s” could not be read: another program is writing to the "
+                         "project. Try again when it has finished."),
+                       OGR_L_GetName (layer));
+          chunk_free (chunk);
+          return NULL;
         case CHUNK_BAD_COORDS:
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                        _("Layer “%s” has coordinates that cannot be converted."),
@@ -992,14 +1033,19 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
       if (!reserved && _qrt_layer_builder_get_n_features (chunk->builder) > 0)
         {
           /* Room for the whole layer at once, so no append copies what came before: the count
-           * GeoPackage keeps, points as many per feature as in this first chunk. */
+           * GeoPackage keeps, points as many per feature as in this first chunk. The count
+           * may be anything: no more features than the file has room for (a geometry takes
+           * at least a header and a point, 29 bytes), nor more than ids. */
           guint n_features = _qrt_layer_builder_get_n_features (chunk->builder), n_points;
-          gint64 features = MAX (count, n_features);
+          double features = MIN (count, file_bytes / 29), points;
 
+          if (scan->ranged)
+            features = MIN (features, (double) scan->ids + 1);
+          features = MAX (features, n_features);
           _qrt_layer_builder_peek_coords (chunk->builder, &n_points);
+          points = MIN ((double) n_points * features / n_features, file_bytes / 16);
           _qrt_layer_builder_reserve (builder, (guint) MIN (features, G_MAXUINT32 / 2),
-                                      (guint) MIN ((double) n_points * features / n_features,
-                                                   G_MAXUINT32 / 4));
+                                      (guint) MIN (MAX (points, n_points), G_MAXUINT32 / 4));
           reserved = TRUE;
         }
       _qrt_layer_builder_append (builder, chunk->builder);
