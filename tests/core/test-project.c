@@ -771,6 +771,104 @@ test_open_while_written (gconstpointer data)
   GDALClose (writer);
 }
 
+typedef struct
+{
+  const char *path;
+  int         stop;
+  guint       commits;
+} Appender;
+
+/* Appends 1,000 rows a transaction, as fast as it can, until told to stop. */
+static gpointer
+append_rows (gpointer data)
+{
+  Appender *appender = data;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (appender->path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  while (!g_atomic_int_get (&appender->stop))
+    {
+      /* Copies of the first thousand rows, with new ids at the end of the table. */
+      if (sqlite3_exec (db, "BEGIN IMMEDIATE;"
+                            "INSERT INTO points (geom, value) "
+                            "SELECT geom, value FROM points WHERE fid <= 1000 ORDER BY fid;"
+                            "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+        appender->commits++;
+      else
+        sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      g_usleep (2000);
+    }
+  sqlite3_close (db);
+  return NULL;
+}
+
+/* A project opened again and again while another program appends rows a thousand at a
+ * commit: the workers' ranges cover what their snapshots hold, so every open gives whole
+ * commits, each row once. */
+static void
+test_open_while_appended (void)
+{
+  g_autofree char *path = g_build_filename (work_dir, "appended.gpkg", NULL);
+  GDALDatasetH ds = GDALCreate (GDALGetDriverByName ("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
+  Appender appender = { path, 0, 0 };
+  const guint n = 40000;
+  GThread *thread;
+  sqlite3 *db = NULL;
+  OGRLayerH points;
+  OGRFieldDefnH field;
+
+  OSRImportFromEPSG (utm, 25832);
+  points = GDALDatasetCreateLayer (ds, "points", utm, wkbPoint, NULL);
+  field = OGR_Fld_Create ("value", OFTInteger);
+  OGR_L_CreateField (points, field, TRUE);
+  OGR_Fld_Destroy (field);
+  GDALDatasetStartTransaction (ds, FALSE);
+  for (guint i = 1; i <= n; i++)
+    {
+      OGRFeatureH f = OGR_F_Create (OGR_L_GetLayerDefn (points));
+      OGRGeometryH point = OGR_G_CreateGeometry (wkbPoint);
+
+      OGR_G_SetPoint_2D (point, 0, 430000 + (i % 200) * 10.0, 5700000 + (i / 200) * 10.0);
+      OGR_F_SetGeometryDirectly (f, point);
+      OGR_F_SetFieldInteger (f, 0, (int) i);
+      g_assert_cmpint (OGR_L_CreateFeature (points, f), ==, OGRERR_NONE);
+      OGR_F_Destroy (f);
+    }
+  GDALDatasetCommitTransaction (ds);
+  GDALClose (ds);
+  OSRDestroySpatialReference (utm);
+  /* The spatial index's triggers call functions only GDAL registers. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TRIGGER rtree_points_geom_insert", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  thread = g_thread_new ("appender", append_rows, &appender);
+  for (guint pass = 0; pass < 12; pass++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(QrtProject) project = qrt_project_open (path, NULL, &error);
+      QrtLayer *layer;
+      guint n_features;
+
+      g_assert_no_error (error);
+      layer = qrt_project_layer_get_layer (qrt_project_find_layer (project, "points"));
+      n_features = qrt_layer_get_n_features (layer);
+      g_assert_cmpuint (n_features % 1000, ==, 0);
+      for (guint f = 0; f < n_features; f++)
+        g_assert_cmpint (qrt_layer_get_fid (layer, f), ==, f + 1);
+      g_assert_cmpint (qrt_layer_get_int (layer, 0, n_features - 1), ==,
+                       n_features <= n ? n_features : (n_features - 1) % 1000 + 1);
+      g_usleep (1000);
+    }
+  g_atomic_int_set (&appender.stop, 1);
+  g_thread_join (thread);
+  g_test_message ("%u commits while the project was opened", appender.commits);
+  g_assert_cmpuint (appender.commits, >, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -797,6 +895,7 @@ main (int    argc,
                         test_sparse_ids);
   g_test_add_data_func ("/project/open-while-written", GINT_TO_POINTER (FALSE),
                         test_open_while_written);
+  g_test_add_func ("/project/open-while-appended", test_open_while_appended);
   g_test_add_data_func ("/project/open-while-written/wal", GINT_TO_POINTER (TRUE),
                         test_open_while_written);
   g_test_add_data_func ("/project/stale-count/date-column", GINT_TO_POINTER (TRUE),

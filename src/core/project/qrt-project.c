@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "qrt-gdal-private.h"
@@ -122,6 +123,50 @@ list_model_iface_init (GListModelInterface *iface)
 
 /* Reading */
 
+/* Whether the file is shorter than its header says. The page count is only valid when
+ * "version-valid-for" matches the change counter. */
+static gboolean
+header_says_longer (const guint8 *header,
+                    guint64       size)
+{
+  guint32 page_size = (guint32) header[16] << 8 | header[17];
+  guint32 page_count = (guint32) header[28] << 24 | (guint32) header[29] << 16 |
+                       (guint32) header[30] << 8 | header[31];
+
+  if (page_size == 1)
+    page_size = 65536;
+  return memcmp (header + 24, header + 92, 4) == 0 && page_count > 0 &&
+         size < (guint64) page_size * page_count;
+}
+
+/* The same question under a read lock. Without one, a file another program is committing
+ * to can look cut short for a moment (its size taken before its header, or its header
+ * written before its new pages); a read lock waits until the commit is through. */
+static gboolean
+cut_short_when_locked (const char *path)
+{
+  guint8 header[SQLITE_HEADER_SIZE];
+  gboolean cut = TRUE;
+  sqlite3 *db = NULL;
+  GStatBuf st;
+  FILE *file;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
+    {
+      sqlite3_busy_timeout (db, 5000);
+      if (sqlite3_exec (db, "BEGIN; SELECT count(*) FROM sqlite_master", NULL, NULL,
+                        NULL) == SQLITE_OK &&
+          (file = g_fopen (path, "rb")) != NULL)
+        {
+          if (fread (header, 1, sizeof header, file) == sizeof header && g_stat (path, &st) == 0)
+            cut = header_says_longer (header, (guint64) st.st_size);
+          fclose (file);
+        }
+    }
+  sqlite3_close (db);
+  return cut;
+}
+
 static gboolean
 check_sqlite_header (const char  *path,
                      GError     **error)
@@ -129,7 +174,7 @@ check_sqlite_header (const char  *path,
   g_autofree char *name = g_filename_display_basename (path);
   guint8 header[SQLITE_HEADER_SIZE];
   GStatBuf st;
-  guint32 page_size, page_count, app_id;
+  guint32 app_id;
   FILE *file;
   size_t got;
 
@@ -177,15 +222,8 @@ check_sqlite_header (const char  *path,
       return FALSE;
     }
 
-  /* A file cut short (an interrupted copy or download) is shorter than its own header says.
-   * The page count is only valid when "version-valid-for" matches the change counter. */
-  page_size = (guint32) header[16] << 8 | header[17];
-  if (page_size == 1)
-    page_size = 65536;
-  page_count = (guint32) header[28] << 24 | (guint32) header[29] << 16 |
-               (guint32) header[30] << 8 | header[31];
-  if (memcmp (header + 24, header + 92, 4) == 0 && page_count > 0 &&
-      (guint64) st.st_size < (guint64) page_size * page_count)
+  /* A file cut short (an interrupted copy or download) is shorter than its own header says. */
+  if (header_says_longer (header, (guint64) st.st_size) && cut_short_when_locked (path))
     {
       g_set_error (error, QRT_PROJECT_ERROR, QRT_PROJECT_ERROR_CORRUPT,
                    _("“%s” is damaged: the file is incomplete."), name);
