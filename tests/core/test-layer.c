@@ -225,6 +225,26 @@ test_mercator_grid (gconstpointer data)
   OSRDestroySpatialReference (merc);
 }
 
+/* Exterior rings counter-clockwise, holes clockwise. */
+static void
+assert_orientation (QrtLayer *layer)
+{
+  const double *xy = qrt_layer_get_coords (layer, NULL);
+  const guint32 *rings = qrt_layer_get_ring_offsets (layer, NULL);
+  guint n_parts;
+  const guint32 *parts = qrt_layer_get_part_offsets (layer, &n_parts);
+
+  for (guint p = 0; p < n_parts; p++)
+    for (guint r = parts[p]; r < parts[p + 1]; r++)
+      {
+        double area2 = 0;
+
+        for (guint i = rings[r]; i + 1 < rings[r + 1]; i++)
+          area2 += xy[2 * i] * xy[2 * i + 3] - xy[2 * i + 2] * xy[2 * i + 1];
+        g_assert_cmpint (area2 > 0, ==, r == parts[p]);
+      }
+}
+
 /* Sealing batch by batch gives the same layer as finishing at once: rings oriented, the same
  * boxes and extent. */
 static void
@@ -262,25 +282,12 @@ test_seal_batches (void)
     }
 
   {
-    guint n_points, n_rings;
+    guint n_points;
     const double *a = qrt_layer_get_coords (whole, &n_points);
     const double *b = qrt_layer_get_coords (sealed, NULL);
-    const guint32 *rings = qrt_layer_get_ring_offsets (sealed, &n_rings);
-    const guint32 *parts = qrt_layer_get_part_offsets (sealed, NULL);
-    guint n_parts;
 
-    qrt_layer_get_part_offsets (sealed, &n_parts);
     g_assert_cmpmem (a, n_points * 2 * sizeof (double), b, n_points * 2 * sizeof (double));
-    /* Exterior rings counter-clockwise, holes clockwise. */
-    for (guint p = 0; p < n_parts; p++)
-      for (guint r = parts[p]; r < parts[p + 1]; r++)
-        {
-          double area2 = 0;
-
-          for (guint i = rings[r]; i + 1 < rings[r + 1]; i++)
-            area2 += b[2 * i] * b[2 * i + 3] - b[2 * i + 2] * b[2 * i + 1];
-          g_assert_cmpint (area2 > 0, ==, r == parts[p]);
-        }
+    assert_orientation (sealed);
     for (guint f = 0; f < qrt_layer_get_n_features (whole); f++)
       for (QrtCoords c = QRT_COORDS_ANALYSIS; c <= QRT_COORDS_MERCATOR; c++)
         {
@@ -391,16 +398,8 @@ test_chunks (gconstpointer data)
                      parts, (n_parts + 1) * sizeof (guint32));
     g_assert_cmpmem (qrt_layer_get_feature_offsets (whole), (n_features + 1) * sizeof (guint32),
                      qrt_layer_get_feature_offsets (joined), (n_features + 1) * sizeof (guint32));
-    /* Exterior rings counter-clockwise, holes clockwise, whoever sealed them. */
-    for (guint p = 0; p < n_parts; p++)
-      for (guint r = parts[p]; r < parts[p + 1]; r++)
-        {
-          double area2 = 0;
-
-          for (guint i = rings[r]; i + 1 < rings[r + 1]; i++)
-            area2 += b[2 * i] * b[2 * i + 3] - b[2 * i + 2] * b[2 * i + 1];
-          g_assert_cmpint (area2 > 0, ==, r == parts[p]);
-        }
+    /* Whoever sealed them. */
+    assert_orientation (joined);
     qrt_layer_get_points (whole, QRT_COORDS_MERCATOR, &pa);
     qrt_layer_get_points (joined, QRT_COORDS_MERCATOR, &pb);
     for (guint i = 0; i < n_points; i++)

@@ -608,6 +608,53 @@ test_stale_count (gconstpointer data)
     }
 }
 
+/* The ids of a sparse table's features, 1 to @n: -7, then a thousand apart, then nearly the
+ * largest SQLite allows. */
+static gint64
+sparse_fid (guint i,
+            guint n)
+{
+  return i == 1 ? -7 : i == n ? G_MAXINT64 - 3 : (gint64) i * 1000;
+}
+
+/* A GeoPackage of one table "points" with @n points on a grid, written with GDAL, and an
+ * integer column "value": feature i (from 1) has the value i, and the id i or, if @sparse,
+ * sparse_fid(i). */
+static void
+write_points (const char *path,
+              guint       n,
+              gboolean    sparse)
+{
+  GDALDatasetH ds = GDALCreate (GDALGetDriverByName ("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
+  OGRLayerH points;
+  OGRFieldDefnH field;
+
+  g_assert_nonnull (ds);
+  OSRImportFromEPSG (utm, 25832);
+  points = GDALDatasetCreateLayer (ds, "points", utm, wkbPoint, NULL);
+  field = OGR_Fld_Create ("value", OFTInteger);
+  OGR_L_CreateField (points, field, TRUE);
+  OGR_Fld_Destroy (field);
+  GDALDatasetStartTransaction (ds, FALSE);
+  for (guint i = 1; i <= n; i++)
+    {
+      OGRFeatureH f = OGR_F_Create (OGR_L_GetLayerDefn (points));
+      OGRGeometryH point = OGR_G_CreateGeometry (wkbPoint);
+
+      OGR_G_SetPoint_2D (point, 0, 430000 + (i % 200) * 10.0, 5700000 + (i / 200) * 10.0);
+      OGR_F_SetGeometryDirectly (f, point);
+      if (sparse)
+        OGR_F_SetFID (f, sparse_fid (i, n));
+      OGR_F_SetFieldInteger (f, 0, (int) i);
+      g_assert_cmpint (OGR_L_CreateFeature (points, f), ==, OGRERR_NONE);
+      OGR_F_Destroy (f);
+    }
+  GDALDatasetCommitTransaction (ds);
+  GDALClose (ds);
+  OSRDestroySpatialReference (utm);
+}
+
 /* Feature ids far apart, down to a negative one and up to nearly the largest SQLite allows:
  * read in ranges all the same, each feature once, in id order.
  * @hostile: the file also declares a count of a trillion features and an extent as wide as a
@@ -618,38 +665,12 @@ test_sparse_ids (gconstpointer data)
   gboolean hostile = GPOINTER_TO_INT (data);
   g_autofree char *path = g_build_filename (work_dir, hostile ? "hostile.gpkg" : "sparse.gpkg",
                                             NULL);
-  GDALDatasetH ds = GDALCreate (GDALGetDriverByName ("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
-  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(QrtProject) project = NULL;
   const guint n = 40000;
   QrtLayer *layer;
-  OGRLayerH points;
-  OGRFieldDefnH field;
 
-  OSRImportFromEPSG (utm, 25832);
-  points = GDALDatasetCreateLayer (ds, "points", utm, wkbPoint, NULL);
-  field = OGR_Fld_Create ("index", OFTInteger);
-  OGR_L_CreateField (points, field, TRUE);
-  OGR_Fld_Destroy (field);
-  GDALDatasetStartTransaction (ds, FALSE);
-  for (guint i = 0; i < n; i++)
-    {
-      OGRFeatureH f = OGR_F_Create (OGR_L_GetLayerDefn (points));
-      OGRGeometryH point = OGR_G_CreateGeometry (wkbPoint);
-      /* Inserted in id order: -7, then a thousand apart, then the largest. */
-      gint64 fid = i == 0 ? -7 : i == n - 1 ? G_MAXINT64 - 3 : (gint64) i * 1000;
-
-      OGR_G_SetPoint_2D (point, 0, 430000 + (i % 200) * 10.0, 5700000 + (i / 200) * 10.0);
-      OGR_F_SetGeometryDirectly (f, point);
-      OGR_F_SetFID (f, fid);
-      OGR_F_SetFieldInteger (f, 0, (int) i);
-      g_assert_cmpint (OGR_L_CreateFeature (points, f), ==, OGRERR_NONE);
-      OGR_F_Destroy (f);
-    }
-  GDALDatasetCommitTransaction (ds);
-  GDALClose (ds);
-  OSRDestroySpatialReference (utm);
+  write_points (path, n, TRUE);
   if (hostile)
     {
       sqlite3 *db = NULL;
@@ -659,7 +680,7 @@ test_sparse_ids (gconstpointer data)
                                      "UPDATE gpkg_ogr_contents SET feature_count = 1000000000000;"
                                      "UPDATE gpkg_contents SET min_x = -1e308, max_x = 1e308;"
                                      "ALTER TABLE points ADD COLUMN twice INTEGER "
-                                     "GENERATED ALWAYS AS (\"index\" * 2) VIRTUAL",
+                                     "GENERATED ALWAYS AS (value * 2) VIRTUAL",
                                      NULL, NULL, NULL), ==, SQLITE_OK);
       sqlite3_close (db);
     }
@@ -671,11 +692,10 @@ test_sparse_ids (gconstpointer data)
   g_assert_cmpint (qrt_layer_find_field (layer, "twice"), ==, hostile ? 1 : -1);
   for (guint f = 0; f < n; f++)
     {
-      g_assert_cmpint (qrt_layer_get_fid (layer, f), ==,
-                       f == 0 ? -7 : f == n - 1 ? G_MAXINT64 - 3 : (gint64) f * 1000);
-      g_assert_cmpint (qrt_layer_get_int (layer, 0, f), ==, f);
+      g_assert_cmpint (qrt_layer_get_fid (layer, f), ==, sparse_fid (f + 1, n));
+      g_assert_cmpint (qrt_layer_get_int (layer, 0, f), ==, f + 1);
       if (hostile)
-        g_assert_cmpint (qrt_layer_get_int (layer, 1, f), ==, 2 * f);
+        g_assert_cmpint (qrt_layer_get_int (layer, 1, f), ==, 2 * (f + 1));
     }
 }
 
@@ -691,35 +711,12 @@ test_open_while_written (gconstpointer data)
   gboolean wal = GPOINTER_TO_INT (data);
   g_autofree char *path = g_build_filename (work_dir, wal ? "written-wal.gpkg" : "written.gpkg",
                                             NULL);
-  GDALDatasetH ds = GDALCreate (GDALGetDriverByName ("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
-  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
   const guint n = 40000;
   GDALDatasetH writer;
   sqlite3 *db = NULL;
   OGRLayerH points;
-  OGRFieldDefnH field;
 
-  OSRImportFromEPSG (utm, 25832);
-  points = GDALDatasetCreateLayer (ds, "points", utm, wkbPoint, NULL);
-  field = OGR_Fld_Create ("value", OFTInteger);
-  OGR_L_CreateField (points, field, TRUE);
-  OGR_Fld_Destroy (field);
-  GDALDatasetStartTransaction (ds, FALSE);
-  for (guint i = 1; i <= n; i++)
-    {
-      OGRFeatureH f = OGR_F_Create (OGR_L_GetLayerDefn (points));
-      OGRGeometryH point = OGR_G_CreateGeometry (wkbPoint);
-
-      OGR_G_SetPoint_2D (point, 0, 430000 + (i % 200) * 10.0, 5700000 + (i / 200) * 10.0);
-      OGR_F_SetGeometryDirectly (f, point);
-      OGR_F_SetFieldInteger (f, 0, (int) i);
-      g_assert_cmpint (OGR_L_CreateFeature (points, f), ==, OGRERR_NONE);
-      OGR_F_Destroy (f);
-    }
-  GDALDatasetCommitTransaction (ds);
-  GDALClose (ds);
-  OSRDestroySpatialReference (utm);
-
+  write_points (path, n, FALSE);
   if (wal)
     {
       g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
@@ -810,35 +807,12 @@ static void
 test_open_while_appended (void)
 {
   g_autofree char *path = g_build_filename (work_dir, "appended.gpkg", NULL);
-  GDALDatasetH ds = GDALCreate (GDALGetDriverByName ("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
-  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
   Appender appender = { path, 0, 0 };
   const guint n = 40000;
   GThread *thread;
   sqlite3 *db = NULL;
-  OGRLayerH points;
-  OGRFieldDefnH field;
 
-  OSRImportFromEPSG (utm, 25832);
-  points = GDALDatasetCreateLayer (ds, "points", utm, wkbPoint, NULL);
-  field = OGR_Fld_Create ("value", OFTInteger);
-  OGR_L_CreateField (points, field, TRUE);
-  OGR_Fld_Destroy (field);
-  GDALDatasetStartTransaction (ds, FALSE);
-  for (guint i = 1; i <= n; i++)
-    {
-      OGRFeatureH f = OGR_F_Create (OGR_L_GetLayerDefn (points));
-      OGRGeometryH point = OGR_G_CreateGeometry (wkbPoint);
-
-      OGR_G_SetPoint_2D (point, 0, 430000 + (i % 200) * 10.0, 5700000 + (i / 200) * 10.0);
-      OGR_F_SetGeometryDirectly (f, point);
-      OGR_F_SetFieldInteger (f, 0, (int) i);
-      g_assert_cmpint (OGR_L_CreateFeature (points, f), ==, OGRERR_NONE);
-      OGR_F_Destroy (f);
-    }
-  GDALDatasetCommitTransaction (ds);
-  GDALClose (ds);
-  OSRDestroySpatialReference (utm);
+  write_points (path, n, FALSE);
   /* The spatial index's triggers call functions only GDAL registers. */
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "DROP TRIGGER rtree_points_geom_insert", NULL, NULL, NULL),
