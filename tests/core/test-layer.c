@@ -166,7 +166,7 @@ typedef enum
 static void
 test_mercator_grid (gconstpointer data)
 {
-  /* Enough points for the interpolated path; every one must match PROJ within 1 cm. */
+  /* Enough points for the interpolated path; every one must match PROJ within 3 mm. */
   DisplayMode mode = GPOINTER_TO_INT (data);
   g_autoptr(QrtLayerBuilder) builder =
     qrt_layer_builder_new ("many", QRT_GEOMETRY_POINT, QRT_EPSG_DEFAULT_ANALYSIS);
@@ -211,10 +211,10 @@ test_mercator_grid (gconstpointer data)
       QrtBBox box;
       double mx, my;
 
-      /* Within a centimetre of PROJ, float offsets included (a step is 2 mm out here). */
+      /* Within 3 mm of PROJ: float offsets round by up to 2 mm out here, the grid by far less. */
       qrt_points_get (&m, i, &mx, &my);
-      g_assert_cmpfloat_with_epsilon (mx, xs[i], 0.01);
-      g_assert_cmpfloat_with_epsilon (my, ys[i], 0.01);
+      g_assert_cmpfloat_with_epsilon (mx, xs[i], 0.003);
+      g_assert_cmpfloat_with_epsilon (my, ys[i], 0.003);
       /* The display boxes come from the display copy, whoever made it. */
       qrt_layer_get_feature_bbox (layer, QRT_COORDS_MERCATOR, i, &box);
       g_assert_cmpfloat (box.min_x, ==, mx);

@@ -1371,19 +1371,26 @@ reverse_ring (double *xy,
 }
 
 /* Display coordinates need not come from PROJ point by point: over a municipality the map
- * from a metric CRS to Web Mercator is so smooth that bilinear interpolation in a grid of
- * exactly transformed nodes is off by far less than a millimetre. The grid is checked against
- * exact transforms at every cell centre and refined, or given up for point-by-point PROJ, when
- * it is not within GRID_TOLERANCE. Analysis coordinates are never touched. */
-#define GRID_TOLERANCE 0.01   /* metres, in Web Mercator */
+ * from a metric CRS to Web Mercator is so smooth that interpolation in a grid of exactly
+ * transformed points is off by far less than a millimetre. Each cell holds the biquadratic
+ * polynomial through nine of them (its corners, edge midpoints and centre): its error shrinks
+ * with the cube of the cell size, where a bilinear cell's shrinks with the square, so a few
+ * hundred PROJ calls make a grid that a bilinear one needs tens of thousands for (and its
+ * table stays in the cache). The grid is checked against exact transforms at four points in
+ * every cell and refined, or given up for point-by-point PROJ, when it is not within
+ * GRID_TOLERANCE. Analysis coordinates are never touched. */
+#define GRID_TOLERANCE 0.001  /* metres, in Web Mercator */
 #define GRID_MAX_CELLS 256
+/* A cell: nine coefficients for x, nine for y (of u^i v^j at 3 j + i), a bound on the
+ * second derivatives (display_feature()), one unused to keep cells 32-byte aligned. */
+#define GRID_CELL 20
 
 typedef struct
 {
   double  min_x, min_y, cell_w, cell_h, inv_w, inv_h;
   guint   nx, ny;            /* cells */
-  double *node_x, *node_y;   /* (nx + 1) * (ny + 1) nodes */
-  double *coef;              /* per cell a, b, c, d for x, then for y: a + b u + c v + d u v */
+  double *node_x, *node_y;   /* (2 nx + 1) * (2 ny + 1) nodes, half a cell apart */
+  double *coef;              /* GRID_CELL a cell */
 } Grid;
 
 static void
@@ -1394,8 +1401,34 @@ grid_clear (Grid *grid)
   g_clear_pointer (&grid->coef, g_free);
 }
 
-/* Every display point goes through here: the cell's bilinear polynomial is precomputed (one
- * cache line a cell), and the function is forced inline into its loops. */
+/* One axis of a cell's polynomial at (@u, @v), by Horner's rule in both. */
+G_ALWAYS_INLINE static inline double
+cell_eval (const double *a,
+           double        u,
+           double        v)
+{
+  return (a[0] + u * (a[1] + u * a[2])) +
+         v * ((a[3] + u * (a[4] + u * a[5])) + v * (a[6] + u * (a[7] + u * a[8])));
+}
+
+/* The cell of (@x, @y) and the point's place in it, 0 to 1 across. Points lie within the grid
+ * (it is built over their extent), so truncating is flooring. */
+G_ALWAYS_INLINE static inline const double *
+grid_cell (const Grid *g,
+           double      x,
+           double      y,
+           double     *u,
+           double     *v)
+{
+  double fx = CLAMP ((x - g->min_x) * g->inv_w, 0, g->nx), fy = CLAMP ((y - g->min_y) * g->inv_h, 0, g->ny);
+  guint cx = MIN ((guint) fx, g->nx - 1), cy = MIN ((guint) fy, g->ny - 1);
+
+  *u = fx - cx;
+  *v = fy - cy;
+  return g->coef + GRID_CELL * (cy * g->nx + cx);
+}
+
+/* Every display point off the fast path goes through here: forced inline into its loops. */
 G_ALWAYS_INLINE static inline void
 grid_apply (const Grid *g,
             double      x,
@@ -1403,36 +1436,54 @@ grid_apply (const Grid *g,
             double     *ox,
             double     *oy)
 {
-  /* Points lie within the grid (it is built over their extent), so truncating is flooring. */
-  double fx = CLAMP ((x - g->min_x) * g->inv_w, 0, g->nx), fy = CLAMP ((y - g->min_y) * g->inv_h, 0, g->ny);
-  guint cx = MIN ((guint) fx, g->nx - 1), cy = MIN ((guint) fy, g->ny - 1);
-  double u = fx - cx, v = fy - cy;
-  const double *k = g->coef + 8 * (cy * g->nx + cx);
+  double u, v;
+  const double *k = grid_cell (g, x, y, &u, &v);
 
-  *ox = k[0] + u * (k[1] + v * k[3]) + v * k[2];
-  *oy = k[4] + u * (k[5] + v * k[7]) + v * k[6];
+  *ox = cell_eval (k, u, v);
+  *oy = cell_eval (k + 9, u, v);
 }
+
+/* The quadratic through values at 0, ½ and 1 is f0 + (-3 f0 + 4 f½ - f1) u + (2 f0 - 4 f½ +
+ * 2 f1) u²: these rows make its coefficients, in u and then in v. */
+static const double QUADRATIC[3][3] = { { 1, 0, 0 }, { -3, 4, -1 }, { 2, -4, 2 } };
 
 static void
 grid_set_coefficients (Grid *g)
 {
-  g->coef = g_new (double, 8 * g->nx * g->ny);
+  guint stride = 2 * g->nx + 1;
+
+  g->coef = g_new0 (double, GRID_CELL * g->nx * g->ny);
   for (guint cy = 0; cy < g->ny; cy++)
     for (guint cx = 0; cx < g->nx; cx++)
       {
-        guint i00 = cy * (g->nx + 1) + cx, i10 = i00 + 1, i01 = i00 + g->nx + 1, i11 = i01 + 1;
-        double *k = g->coef + 8 * (cy * g->nx + cx);
+        double *k = g->coef + GRID_CELL * (cy * g->nx + cx);
         const double *nodes[2] = { g->node_x, g->node_y };
+        double bound = 0;
 
         for (guint axis = 0; axis < 2; axis++)
           {
-            const double *n = nodes[axis];
+            double f[3][3], t[3][3];   /* f[b][a]: the node at u = a/2, v = b/2 */
+            double *a = k + 9 * axis;
 
-            k[4 * axis] = n[i00];
-            k[4 * axis + 1] = n[i10] - n[i00];
-            k[4 * axis + 2] = n[i01] - n[i00];
-            k[4 * axis + 3] = n[i11] - n[i10] - n[i01] + n[i00];
+            for (guint b = 0; b < 3; b++)
+              for (guint c = 0; c < 3; c++)
+                f[b][c] = nodes[axis][(2 * cy + b) * stride + 2 * cx + c];
+            for (guint b = 0; b < 3; b++)
+              for (guint i = 0; i < 3; i++)
+                t[b][i] = QUADRATIC[i][0] * f[b][0] + QUADRATIC[i][1] * f[b][1] +
+                          QUADRATIC[i][2] * f[b][2];
+            for (guint j = 0; j < 3; j++)
+              for (guint i = 0; i < 3; i++)
+                a[3 * j + i] = QUADRATIC[j][0] * t[0][i] + QUADRATIC[j][1] * t[1][i] +
+                               QUADRATIC[j][2] * t[2][i];
+
+            /* The second derivatives anywhere within the cell or a tenth of it beyond. */
+            bound = MAX (bound, 2 * (fabs (a[2]) + 1.1 * fabs (a[5]) + 1.21 * fabs (a[8])));
+            bound = MAX (bound, 2 * (fabs (a[6]) + 1.1 * fabs (a[7]) + 1.21 * fabs (a[8])));
+            bound = MAX (bound, fabs (a[4]) + 2.2 * (fabs (a[5]) + fabs (a[7])) +
+                                4.84 * fabs (a[8]));
           }
+        k[18] = bound;
       }
 }
 
@@ -1442,9 +1493,11 @@ grid_build (Grid                         *g,
             guint                         n,
             OGRCoordinateTransformationH  ct)
 {
-  guint n_nodes = (n + 1) * (n + 1);
-  g_autofree double *cx = g_new (double, n * n);
-  g_autofree double *cy = g_new (double, n * n);
+  guint stride = 2 * n + 1, n_nodes = stride * stride, n_checks = 4 * n * n;
+  g_autofree double *cx = g_new (double, n_checks);
+  g_autofree double *cy = g_new (double, n_checks);
+  g_autofree double *ex = NULL;
+  g_autofree double *ey = NULL;
   double w = MAX (extent->max_x - extent->min_x, 1e-6);
   double h = MAX (extent->max_y - extent->min_y, 1e-6);
 
@@ -1457,41 +1510,34 @@ grid_build (Grid                         *g,
   g->inv_h = n / h;
   g->node_x = g_new (double, n_nodes);
   g->node_y = g_new (double, n_nodes);
-  for (guint j = 0; j <= n; j++)
-    for (guint i = 0; i <= n; i++)
+  for (guint j = 0; j < stride; j++)
+    for (guint i = 0; i < stride; i++)
       {
-        g->node_x[j * (n + 1) + i] = g->min_x + i * g->cell_w;
-        g->node_y[j * (n + 1) + i] = g->min_y + j * g->cell_h;
+        g->node_x[j * stride + i] = g->min_x + i * g->cell_w / 2;
+        g->node_y[j * stride + i] = g->min_y + j * g->cell_h / 2;
       }
   if (!OCTTransform (ct, (int) n_nodes, g->node_x, g->node_y, NULL))
     return FALSE;
   grid_set_coefficients (g);
 
-  /* Bilinear interpolation errs most at the middle of cell edges and at cell centres (where
-   * curvatures of opposite sign can cancel): check all three kinds of points in every cell. */
-  for (guint kind = 0; kind < 3; kind++)
+  /* The nodes are exact; between them, a quarter of a cell from them, the error is largest. */
+  for (guint j = 0; j < 2 * n; j++)
+    for (guint i = 0; i < 2 * n; i++)
+      {
+        cx[j * 2 * n + i] = g->min_x + (i + 0.5) * g->cell_w / 2;
+        cy[j * 2 * n + i] = g->min_y + (j + 0.5) * g->cell_h / 2;
+      }
+  ex = g_memdup2 (cx, sizeof (double) * n_checks);
+  ey = g_memdup2 (cy, sizeof (double) * n_checks);
+  if (!OCTTransform (ct, (int) n_checks, ex, ey, NULL))
+    return FALSE;
+  for (guint k = 0; k < n_checks; k++)
     {
-      g_autofree double *ex = NULL;
-      g_autofree double *ey = NULL;
+      double ax, ay;
 
-      for (guint j = 0; j < n; j++)
-        for (guint i = 0; i < n; i++)
-          {
-            cx[j * n + i] = g->min_x + (i + (kind == 1 ? 0 : 0.5)) * g->cell_w;
-            cy[j * n + i] = g->min_y + (j + (kind == 2 ? 0 : 0.5)) * g->cell_h;
-          }
-      ex = g_memdup2 (cx, sizeof (double) * n * n);
-      ey = g_memdup2 (cy, sizeof (double) * n * n);
-      if (!OCTTransform (ct, (int) (n * n), ex, ey, NULL))
+      grid_apply (g, cx[k], cy[k], &ax, &ay);
+      if (fabs (ax - ex[k]) > GRID_TOLERANCE || fabs (ay - ey[k]) > GRID_TOLERANCE)
         return FALSE;
-      for (guint k = 0; k < n * n; k++)
-        {
-          double ax, ay;
-
-          grid_apply (g, cx[k], cy[k], &ax, &ay);
-          if (fabs (ax - ex[k]) > GRID_TOLERANCE || fabs (ay - ey[k]) > GRID_TOLERANCE)
-            return FALSE;
-        }
     }
   return TRUE;
 }
@@ -1772,10 +1818,10 @@ display_box (const float *xy,
 }
 
 /* The display copy of points [@first, @last) of one feature whose analysis box is @box, and
- * its display box. Most features (a building, a tree) lie within one grid cell, where the
- * grid is a bilinear polynomial; over a feature that small its tangent plane at the first
- * point is as good as the polynomial (the bound on the difference is checked, a millimetre),
- * and costs two multiply-adds a coordinate instead of a cell lookup. */
+ * its display box. Most features (a building, a tree) lie within one grid cell; over a
+ * feature that small the cell's polynomial is as good as its tangent plane at the first point
+ * (the Taylor remainder is bounded by the cell's second derivatives, and must stay under a
+ * millimetre), which costs two multiply-adds a coordinate instead of a cell lookup. */
 static void
 display_feature (Display       *d,
                  const double  *xy,
@@ -1786,8 +1832,7 @@ display_feature (Display       *d,
   const Grid *g = &d->grid;
   float *out;
   QrtBoxF fbox = { INFINITY, INFINITY, -INFINITY, -INFINITY };
-  double fx0, fy0, w, h;
-  guint cx, cy;
+  double u0, v0, w, h;
   const double *k;
   QrtBBox whole;
 
@@ -1799,27 +1844,30 @@ display_feature (Display       *d,
   vec_reserve (&d->out, sizeof (float), 2 * (last - first));
   out = (float *) d->out.data + d->out.len;
 
-  fx0 = CLAMP ((xy[2 * first] - g->min_x) * g->inv_w, 0, g->nx);
-  fy0 = CLAMP ((xy[2 * first + 1] - g->min_y) * g->inv_h, 0, g->ny);
-  cx = MIN ((guint) fx0, g->nx - 1);
-  cy = MIN ((guint) fy0, g->ny - 1);
-  k = g->coef + 8 * (cy * g->nx + cx);
+  k = grid_cell (g, xy[2 * first], xy[2 * first + 1], &u0, &v0);
   w = (box->max_x - box->min_x) * g->inv_w;
   h = (box->max_y - box->min_y) * g->inv_h;
 
-  /* Within the cell, or over its edge by a tenth of it: a cell's polynomial carried that far
-   * out errs less than half as much as it may inside (the error of interpolating a smooth
-   * map grows as t (t - 1) across a cell, 0.11 at t = 1.1 against 0.25 at its middle). */
-  if ((box->min_x - g->min_x) * g->inv_w >= cx - 0.1 && (box->max_x - g->min_x) * g->inv_w <= cx + 1.1 &&
-      (box->min_y - g->min_y) * g->inv_h >= cy - 0.1 && (box->max_y - g->min_y) * g->inv_h <= cy + 1.1 &&
-      MAX (fabs (k[3]), fabs (k[7])) * w * h <= 1e-3)
+  /* The box within the cell, or over its edge by a tenth of it (as far as the bound holds);
+   * the first point is in the box, so no point is farther from it than w and h. */
+  if (u0 - (xy[2 * first] - box->min_x) * g->inv_w >= -0.1 &&
+      u0 + (box->max_x - xy[2 * first]) * g->inv_w <= 1.1 &&
+      v0 - (xy[2 * first + 1] - box->min_y) * g->inv_h >= -0.1 &&
+      v0 + (box->max_y - xy[2 * first + 1]) * g->inv_h <= 1.1 &&
+      0.5 * k[18] * (w + h) * (w + h) <= 1e-3)
     {
-      /* The polynomial minus its tangent plane is d (u - u0) (v - v0), bounded above. */
-      double u0 = fx0 - cx, v0 = fy0 - cy;
-      double mx0 = k[0] + u0 * (k[1] + v0 * k[3]) + v0 * k[2] - d->origin[0];
-      double my0 = k[4] + u0 * (k[5] + v0 * k[7]) + v0 * k[6] - d->origin[1];
-      double xx = (k[1] + v0 * k[3]) * g->inv_w, xy_ = (k[2] + u0 * k[3]) * g->inv_h;
-      double yx = (k[5] + v0 * k[7]) * g->inv_w, yy = (k[6] + u0 * k[7]) * g->inv_h;
+      const double *ky = k + 9;
+      double mx0 = cell_eval (k, u0, v0) - d->origin[0];
+      double my0 = cell_eval (ky, u0, v0) - d->origin[1];
+      /* The partial derivatives at (u0, v0), per metre. */
+      double xx = ((k[1] + 2 * u0 * k[2]) + v0 * ((k[4] + 2 * u0 * k[5]) +
+                                                  v0 * (k[7] + 2 * u0 * k[8]))) * g->inv_w;
+      double xy_ = ((k[3] + u0 * (k[4] + u0 * k[5])) +
+                    2 * v0 * (k[6] + u0 * (k[7] + u0 * k[8]))) * g->inv_h;
+      double yx = ((ky[1] + 2 * u0 * ky[2]) + v0 * ((ky[4] + 2 * u0 * ky[5]) +
+                                                    v0 * (ky[7] + 2 * u0 * ky[8]))) * g->inv_w;
+      double yy = ((ky[3] + u0 * (ky[4] + u0 * ky[5])) +
+                   2 * v0 * (ky[6] + u0 * (ky[7] + u0 * ky[8]))) * g->inv_h;
       double x0 = xy[2 * first], y0 = xy[2 * first + 1];
 
       for (gsize i = first; i < last; i++)
@@ -1978,7 +2026,8 @@ _qrt_layer_builder_expect_like (QrtLayerBuilder       *chunk,
       /* Only the coefficients are applied; the nodes were for building the grid. */
       display->grid = *grid;
       display->grid.node_x = display->grid.node_y = NULL;
-      display->grid.coef = g_memdup2 (grid->coef, sizeof (double) * 8 * grid->nx * grid->ny);
+      display->grid.coef = g_memdup2 (grid->coef,
+                                      sizeof (double) * GRID_CELL * grid->nx * grid->ny);
       display->area = builder->display->area;
       display->origin[0] = builder->display->origin[0];
       display->origin[1] = builder->display->origin[1];
