@@ -561,6 +561,48 @@ test_rtree_empty (void)
   g_assert_cmpuint (hits->len, ==, 0);
 }
 
+/* The curve keys are sorted in place: by their top 16 bits at least (the tree needs no finer
+ * order than a node's), ties in index order, each item once. Sizes that take one, two and
+ * three digits. */
+static void
+test_rtree_keys (void)
+{
+  const guint sizes[] = { 1, 300, 5000, 200000, 3000000 };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      guint n = sizes[s];
+      g_autoptr(GRand) rand = g_rand_new_with_seed (n);
+      g_autofree QrtBoxF *boxes = g_new0 (QrtBoxF, n);
+      g_autofree guint64 *pairs = g_new (guint64, n);
+      g_autofree guint8 *seen = g_new0 (guint8, n);
+      QrtBoxes items = { boxes, n, 0, 0 };
+      g_autoptr(QrtRTree) tree = NULL;
+
+      for (guint i = 0; i < n; i++)
+        /* Few distinct keys among the small sizes, so that ties are many. */
+        pairs[i] = (guint64) (g_rand_int (rand) & (n < 10000 ? 0xff000000u : 0xffffffffu)) << 32 | i;
+      tree = qrt_rtree_new_from_keys (&items, pairs);
+      g_assert_nonnull (tree);
+      for (guint i = 0; i < n; i++)
+        {
+          guint index = (guint32) pairs[i];
+
+          g_assert_cmpuint (index, <, n);
+          g_assert_false (seen[index]);
+          seen[index] = TRUE;
+          if (i > 0)
+            {
+              guint a = pairs[i - 1] >> 48, b = pairs[i] >> 48;
+
+              g_assert_cmpuint (a, <=, b);
+              if (a == b && n < 10000)
+                g_assert_cmpuint ((guint32) pairs[i - 1], <, index);
+            }
+        }
+    }
+}
+
 /* Attributes are stored narrow where they can be; the values must not notice. */
 static void
 test_storage (void)
@@ -739,6 +781,7 @@ main (int    argc,
   g_test_add_func ("/layer/with-column", test_with_column);
   g_test_add_func ("/layer/rtree", test_rtree);
   g_test_add_func ("/layer/rtree-empty", test_rtree_empty);
+  g_test_add_func ("/layer/rtree-keys", test_rtree_keys);
   g_test_add_func ("/layer/storage", test_storage);
   g_test_add_func ("/layer/pick", test_pick);
   g_test_add_func ("/layer/selection", test_selection);
