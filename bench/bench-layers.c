@@ -109,6 +109,22 @@ sqlite_read (const char *path,
   return qrt_bench_now () - t0;
 }
 
+/* The median of @a[i] / @b[i], two figures measured in the same round; 0 without any. */
+static double
+median_ratio (GArray *a,
+              GArray *b)
+{
+  g_autoptr(GArray) ratios = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (guint i = 0; i < MIN (a->len, b->len); i++)
+    {
+      double r = g_array_index (a, double, i) / g_array_index (b, double, i);
+
+      g_array_append_val (ratios, r);
+    }
+  return ratios->len > 0 ? qrt_bench_median (ratios) : 0;
+}
+
 /* One run of readbench (MODE sqlite or arrow) on @path: the seconds it reports. */
 static double
 readbench (const char *program,
@@ -209,6 +225,7 @@ main (int    argc,
   g_autofree char *cmd = NULL;
   const char *muni;
   int runs;
+  double round_sqlite, round_arrow;
   gsize mem = 0, coords = 0;
   QrtBBox extent, window_box;
   double xs[2] = { 434000, 436000 }, ys[2] = { 5699437.5, 5700562.5 };
@@ -253,6 +270,9 @@ main (int    argc,
       g_array_append_val (quartier, t);
       g_object_unref (p);
     }
+  /* Before any median, which sorts the figures out of their rounds. */
+  round_sqlite = median_ratio (quartier, rb_sqlite);
+  round_arrow = median_ratio (quartier, rb_arrow);
   printf ("200,000 buildings, median of %d runs\n", runs);
   if (readbench_program != NULL)
     {
@@ -263,9 +283,14 @@ main (int    argc,
   printf ("  GDAL Arrow stream, no open, no walk:      %.3f s\n", qrt_bench_median (arrow));
   printf ("  Quartier: file → QrtLayer (indexed):      %.3f s\n", qrt_bench_median (quartier));
   if (readbench_program != NULL)
-    printf ("    = %.2f× readbench sqlite, %.2f× readbench arrow\n",
-            qrt_bench_median (quartier) / qrt_bench_median (rb_sqlite),
-            qrt_bench_median (quartier) / qrt_bench_median (rb_arrow));
+    {
+      printf ("    = %.2f× readbench sqlite, %.2f× readbench arrow\n",
+              qrt_bench_median (quartier) / qrt_bench_median (rb_sqlite),
+              qrt_bench_median (quartier) / qrt_bench_median (rb_arrow));
+      /* This machine's speed drifts between rounds; a round's own ratio does not. */
+      printf ("    median of the rounds' own ratios: %.2f× readbench sqlite, %.2f× readbench arrow\n",
+              round_sqlite, round_arrow);
+    }
   printf ("    = %.2f× the plain SQLite loop, %.2f× the Arrow loop\n",
           qrt_bench_median (quartier) / qrt_bench_median (plain),
           qrt_bench_median (quartier) / qrt_bench_median (arrow));
