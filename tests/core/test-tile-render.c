@@ -137,6 +137,172 @@ test_polygon_and_line (void)
   assert_close (pixel_at (tile, stride, 230, 190), rgb_of (QRT_BACKGROUND_RGB));
 }
 
+/* Squares turned by @turns steps of 7°, side @side, spread over the tile; and a line from far
+ * outside the tile to far outside on the other side (a long segment must be clipped, not
+ * walked pixel by pixel). */
+static QrtLayer *
+make_outlines (QrtGeometryKind kind)
+{
+  g_autoptr(QrtLayerBuilder) builder = qrt_layer_builder_new ("outlines", kind, 3857);
+
+  for (guint i = 0; i < 36; i++)
+    {
+      double cx = (i % 6 + 0.5) / 6, cy = (i / 6 + 0.5) / 6, side = 0.03 + 0.002 * i;
+      double turn = i * 7 * G_PI / 180;
+
+      qrt_layer_builder_begin_feature (builder);
+      qrt_layer_builder_begin_part (builder);
+      if (kind == QRT_GEOMETRY_POLYGON)
+        qrt_layer_builder_begin_ring (builder);
+      for (int k = 0; k <= 4; k++)
+        {
+          double a = turn + (k % 4) * G_PI / 2 + G_PI / 4, mx, my;
+
+          tile_point (cx + side * cos (a), cy + side * sin (a), &mx, &my);
+          qrt_layer_builder_add_point (builder, mx, my);
+        }
+      qrt_layer_builder_end_feature (builder);
+    }
+  if (kind == QRT_GEOMETRY_LINE)
+    {
+      double mx, my;
+
+      qrt_layer_builder_begin_feature (builder);
+      qrt_layer_builder_begin_part (builder);
+      tile_point (-3000, -2000.3, &mx, &my);
+      qrt_layer_builder_add_point (builder, mx, my);
+      tile_point (4000, 3000.2, &mx, &my);
+      qrt_layer_builder_add_point (builder, mx, my);
+      qrt_layer_builder_end_feature (builder);
+    }
+  return qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
+}
+
+/* Paints @renderer's tile into a 256 px image, through a group when @through_cairo (where
+ * everything is drawn by cairo itself). */
+static cairo_surface_t *
+paint_tile (QrtTileRender *renderer,
+            gboolean       through_cairo)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 256, 256);
+  cairo_t *cr = cairo_create (surface);
+  QrtBBox box;
+
+  qrt_tile_bbox (Z, TX, TY, &box);
+  if (through_cairo)
+    cairo_push_group (cr);
+  qrt_tile_render_paint (renderer, cr, &box, 256, 256, 1, NULL);
+  if (through_cairo)
+    {
+      cairo_pop_group_to_source (cr);
+      cairo_paint (cr);
+    }
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  return surface;
+}
+
+/* How much darker than white @surface is, over its colour channels. */
+static double
+ink (cairo_surface_t *surface)
+{
+  const guint8 *data = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  double sum = 0;
+
+  for (int y = 0; y < 256; y++)
+    for (int x = 0; x < 256; x++)
+      for (int c = 0; c < 3; c++)
+        sum += 255 - data[y * stride + 4 * x + c];
+  return sum;
+}
+
+/* Outlines up to a pixel wide are drawn by the renderer itself: they must carry as much ink
+ * as cairo's and lie where cairo's lie, within the difference of two antialiasing methods. */
+static void
+test_thin_outlines (void)
+{
+  const QrtGeometryKind kinds[] = { QRT_GEOMETRY_POLYGON, QRT_GEOMETRY_LINE };
+  const double widths[] = { 0.38, 1.0 };
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+      {
+        g_autoptr(QrtLayer) layer = make_outlines (kinds[k]);
+        g_autoptr(QrtTileRender) renderer = NULL;
+        g_autoptr(QrtTileRender) fill_only = NULL;
+        cairo_surface_t *own, *reference, *fills;
+        QrtStyle style;
+        const guint8 *a, *b;
+        int stride;
+        double ink_own, ink_reference, sum_diff = 0;
+        int max_diff = 0;
+
+        solid_style (&style, "#8a8a8a", "#202020", widths[w]);
+        renderer = qrt_tile_render_new (&layer, &style, 1);
+        style.stroke.alpha = 0;
+        fill_only = qrt_tile_render_new (&layer, &style, 1);
+        own = paint_tile (renderer, FALSE);
+        reference = paint_tile (renderer, TRUE);
+        fills = paint_tile (fill_only, FALSE);
+        /* The outlines' own ink, over the fills. */
+        ink_own = ink (own) - ink (fills);
+        ink_reference = ink (reference) - ink (fills);
+        a = cairo_image_surface_get_data (own);
+        b = cairo_image_surface_get_data (reference);
+        stride = cairo_image_surface_get_stride (own);
+        for (int y = 0; y < 256; y++)
+          for (int x = 0; x < 256; x++)
+            for (int c = 0; c < 3; c++)
+              {
+                int va = a[y * stride + 4 * x + c], vb = b[y * stride + 4 * x + c];
+
+                sum_diff += ABS (va - vb);
+                max_diff = MAX (max_diff, ABS (va - vb));
+              }
+        g_test_message ("width %.2f, %s: mean difference %.3f, largest %d, ink %.0f against %.0f",
+                        widths[w], k == 0 ? "polygons" : "lines", sum_diff / (256 * 256 * 3),
+                        max_diff, ink_own, ink_reference);
+        /* Outlines were drawn (36 squares of 30 px and more), as much of them as cairo draws. */
+        g_assert_cmpfloat (ink_reference, >, 36 * 30 * widths[w] * 3 * 50);
+        g_assert_cmpfloat (fabs (ink_own - ink_reference), <, 0.05 * ink_reference);
+        /* Cairo's fast antialiasing samples 4×4 points a pixel, this covers by area: a pixel may
+         * differ by a quarter of the colour, more at a corner, none by a whole pixel's shift. */
+        g_assert_cmpfloat (sum_diff / (256 * 256 * 3), <, 4.0);
+        g_assert_cmpint (max_diff, <, 192);
+        cairo_surface_destroy (own);
+        cairo_surface_destroy (reference);
+        cairo_surface_destroy (fills);
+      }
+}
+
+/* A line a pixel wide across the tile at y = 100.3 covers 0.2 of row 99 and 0.8 of row 100
+ * (by area), and nothing of rows 98 and 101. */
+static void
+test_thin_line_coverage (void)
+{
+  g_autoptr(QrtLayer) line = make_line (100.3 / 256);
+  g_autoptr(QrtTileRender) renderer = NULL;
+  g_autoptr(GBytes) tile = NULL;
+  const double background[3] = { QRT_BACKGROUND_RGB };
+  const double covered[] = { 0, 0.2, 0.8, 0 };
+  QrtStyle style;
+  gsize stride = 0;
+
+  solid_style (&style, "#000000", "#000000", 1);
+  renderer = qrt_tile_render_new (&line, &style, 1);
+  tile = qrt_tile_render_tile (renderer, Z, TX, TY, 256, NULL, &stride);
+  for (int row = 98; row <= 101; row++)
+    for (int x = 10; x < 250; x += 60)
+      {
+        double k = covered[row - 98];
+
+        assert_close (pixel_at (tile, stride, x, row),
+                      rgb_of (background[0] * (1 - k), background[1] * (1 - k),
+                              background[2] * (1 - k)));
+      }
+}
+
 static void
 test_hidpi (void)
 {
@@ -366,6 +532,8 @@ main (int    argc,
   g_test_add_func ("/tile-render/tile-bbox", test_tile_bbox);
   g_test_add_func ("/tile-render/polygon-and-line", test_polygon_and_line);
   g_test_add_func ("/tile-render/hidpi", test_hidpi);
+  g_test_add_func ("/tile-render/thin-outlines", test_thin_outlines);
+  g_test_add_func ("/tile-render/thin-line-coverage", test_thin_line_coverage);
   g_test_add_func ("/tile-render/transparent", test_transparent);
   g_test_add_func ("/tile-render/hidden-and-min-zoom", test_hidden_and_min_zoom);
   g_test_add_func ("/tile-render/subpixel-dot", test_subpixel_dot);
