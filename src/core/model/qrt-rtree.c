@@ -416,6 +416,30 @@ compare_guint (gconstpointer a,
   return (ua > ub) - (ua < ub);
 }
 
+/* Puts the @hits (items below @n, each once) in ascending order. A view of a whole layer hits
+ * most of its items: marking them in a bitmap of all items and reading it out is linear,
+ * where a comparison sort of 200,000 hits took a tenth of the frame. */
+static void
+sort_hits (GArray *hits,
+           guint   n)
+{
+  guint *v = (guint *) (gpointer) hits->data;
+  g_autofree guint64 *marks = NULL;
+  guint n_words = (n + 63) / 64, k = 0;
+
+  if (hits->len < 64 || (gsize) hits->len * 256 < n)
+    {
+      g_array_sort (hits, compare_guint);
+      return;
+    }
+  marks = g_new0 (guint64, n_words);
+  for (guint i = 0; i < hits->len; i++)
+    marks[v[i] / 64] |= G_GUINT64_CONSTANT (1) << (v[i] % 64);
+  for (guint w = 0; w < n_words; w++)
+    for (guint64 bits = marks[w]; bits != 0; bits &= bits - 1)
+      v[k++] = w * 64 + (guint) __builtin_ctzll (bits);
+}
+
 /**
  * qrt_rtree_query:
  * @tree: a tree
@@ -448,7 +472,7 @@ qrt_rtree_query (const QrtRTree *tree,
     if (qrt_bbox_intersects (&tree->levels[top][node], &q.abs))
       search_node (tree, top, node, &q, hits);
 
-  g_array_sort (hits, compare_guint);
+  sort_hits (hits, tree->items.n);
   return hits;
 }
 
