@@ -1,7 +1,8 @@
 # Shared by build-aux/run and build-aux/test: Debian packages and the build.
 # shellcheck shell=bash
 
-# What building and running Quartier needs on Debian 12.
+# What building and running Quartier needs on Debian 12. meson.build's post-install step
+# looks for update-desktop-database and update-mime-database when the build is set up.
 RUN_PACKAGES=(
   build-essential pkg-config meson ninja-build gettext
   libglib2.0-dev libglib2.0-dev-bin libglib2.0-bin
@@ -9,16 +10,17 @@ RUN_PACKAGES=(
   libgdal-dev gdal-data libgeos-dev libsqlite3-dev libsoup-3.0-dev libjson-glib-dev
   libcairo2-dev libpango1.0-dev
   adwaita-icon-theme fonts-cantarell hicolor-icon-theme
+  desktop-file-utils shared-mime-info
 )
 
 # What the tests need on top: a virtual display and session bus for the UI tests, the
-# validators of the desktop files, GDAL's GeoPackage validator, the sanitizer runtimes, and
+# metainfo validator, GDAL's GeoPackage validator, the sanitizer runtimes, and
 # MapServer 8 under lighttpd: a real OGC API Features / WFS server the data-space tests start
 # on 127.0.0.1 (QGIS Server is tested too when qgis-server is installed; CI leaves it out).
 TEST_PACKAGES=(
   "${RUN_PACKAGES[@]}"
   xvfb xauth dbus at-spi2-core
-  desktop-file-utils appstream shared-mime-info
+  appstream
   python3 python3-gdal gdal-bin
   libasan8 libubsan1
   cgi-mapserver mapserver-bin lighttpd
