@@ -358,26 +358,51 @@ typedef struct
 {
   guint32 colour[4];   /* premultiplied, 0..255, by shift 0, 8, 16, 24 */
   double  width;
+  /* Coverage of the outlines since the last flush, a byte per pixel of the target (indexed
+   * like its pixels), combined by maximum and blended once at the flush: where two outlines
+   * share a wall, or a segment meets the next at a corner, the pixel is not darkened twice,
+   * as it is not when cairo strokes the whole path at once. */
+  guint8 *coverage;
+  GArray *touched;     /* guint32 pixel indices whose coverage is not 0 */
 } Pen;
 
-/* @k of the pen's colour OVER the pixel, premultiplied. */
 static inline void
-pen_blend (const Pen *pen,
-           guint32   *pixel,
-           double     k)
+pen_cover (Pen    *pen,
+           guint32 pixel,
+           double  k)
 {
-  guint32 k8 = (guint32) (MIN (k, 1.0) * 255 + 0.5), dst = *pixel, out = 0, inv;
+  guint8 k8 = (guint8) (MIN (k, 1.0) * 255 + 0.5), old = pen->coverage[pixel];
 
-  if (k8 == 0)
+  if (k8 <= old)
     return;
-  inv = 255 - (pen->colour[3] * k8 + 127) / 255;
-  for (int c = 0; c < 4; c++)
-    {
-      guint32 v = (pen->colour[c] * k8 + 127) / 255 + (((dst >> (8 * c)) & 0xff) * inv + 127) / 255;
+  if (old == 0)
+    g_array_append_val (pen->touched, pixel);
+  pen->coverage[pixel] = k8;
+}
 
-      out |= MIN (v, 255u) << (8 * c);
+/* The pen's colour OVER every pixel it covered, by its coverage, premultiplied. */
+static void
+pen_flush (Pen          *pen,
+           const Direct *d)
+{
+  guint32 *pixels = (guint32 *) (gpointer) d->data;
+
+  for (guint t = 0; t < pen->touched->len; t++)
+    {
+      guint32 i = g_array_index (pen->touched, guint32, t);
+      guint32 k8 = pen->coverage[i], dst = pixels[i], out = 0, inv;
+
+      pen->coverage[i] = 0;
+      inv = 255 - (pen->colour[3] * k8 + 127) / 255;
+      for (int c = 0; c < 4; c++)
+        {
+          guint32 v = (pen->colour[c] * k8 + 127) / 255 + (((dst >> (8 * c)) & 0xff) * inv + 127) / 255;
+
+          out |= MIN (v, 255u) << (8 * c);
+        }
+      pixels[i] = out;
     }
-  *pixel = out;
+  g_array_set_size (pen->touched, 0);
 }
 
 /* One segment in device pixels. Pixel columns whose centre lies between its ends on the
@@ -386,7 +411,7 @@ pen_blend (const Pen *pen,
  * turns back, and at the ends of an open line), as cairo's joins and caps do. */
 static void
 thin_segment (const Direct *d,
-              const Pen    *pen,
+              Pen          *pen,
               double        x0,
               double        y0,
               double        x1,
@@ -433,27 +458,33 @@ thin_segment (const Direct *d,
           double k = MIN (i + 1, bottom) - MAX (i, top);
           int x = steep ? i : a, y = steep ? a : i;
 
-          pen_blend (pen, (guint32 *) (d->data + (gsize) y * d->stride) + x, k);
+          pen_cover (pen, (guint32) y * (guint32) (d->stride / 4) + (guint32) x, k);
         }
     }
 }
 
 /* Whether the line turns back along the major axis of segment (@dx, @dy) when it goes on by
- * (@nx, @ny): there the segment must reach past its end. */
+ * (@nx, @ny): there the segment must reach past its end. At a right angle it need not: the
+ * next segment's first row or column covers the corner. */
 static inline gboolean
 turns_back (double dx,
             double dy,
             double nx,
             double ny)
 {
-  return fabs (dy) > fabs (dx) ? dy * ny <= 0 : dx * nx <= 0;
+  return fabs (dy) > fabs (dx) ? dy * ny < 0 : dx * nx < 0;
 }
+
+/* Vertices nearer than this (in device pixels, |dx| + |dy|) to the last one kept are left
+ * out: a jog of a thousandth of a pixel has no direction worth following, and would make
+ * the segments around it turn back on each other. */
+#define THIN_MIN_STEP 0.125
 
 /* The outlines of @rings_drawn (indices into @layer's rings), closed for polygons. */
 static void
 thin_outlines (const Painter *p,
                const Direct  *d,
-               const Pen     *pen,
+               Pen           *pen,
                QrtLayer      *layer,
                GArray        *rings_drawn,
                GArray        *points)
@@ -470,20 +501,28 @@ thin_outlines (const Painter *p,
       guint first = rings[r], n = 0;
       double *pt;
 
-      /* Device points, without repeats (a zero-length segment has no direction). */
+      /* Device points, without (near) repeats. An open line keeps its true end. */
       g_array_set_size (points, 2 * (rings[r + 1] - first + 1));
       pt = (double *) (gpointer) points->data;
       for (guint i = first; i < rings[r + 1]; i++)
         {
           double x = to_x (p, ox + xy[2 * i]) + d->dx, y = to_y (p, oy + xy[2 * i + 1]) + d->dy;
 
-          if (n > 0 && x == pt[2 * n - 2] && y == pt[2 * n - 1])
-            continue;
+          if (n > 0 && fabs (x - pt[2 * n - 2]) + fabs (y - pt[2 * n - 1]) < THIN_MIN_STEP)
+            {
+              if (!closed && i + 1 == rings[r + 1] && n > 1)
+                {
+                  pt[2 * n - 2] = x;
+                  pt[2 * n - 1] = y;
+                }
+              continue;
+            }
           pt[2 * n] = x;
           pt[2 * n + 1] = y;
           n++;
         }
-      if (closed && n > 2 && pt[0] == pt[2 * n - 2] && pt[1] == pt[2 * n - 1])
+      if (closed && n > 2 &&
+          fabs (pt[0] - pt[2 * n - 2]) + fabs (pt[1] - pt[2 * n - 1]) < THIN_MIN_STEP)
         n--;
       if (n < 2)
         continue;
@@ -523,7 +562,7 @@ thin_outlines (const Painter *p,
 static void
 flush_outlines (const Painter *p,
                 const Direct  *d,
-                const Pen     *pen,
+                Pen           *pen,
                 QrtLayer      *layer,
                 GArray        *rings_drawn,
                 GArray        *points)
@@ -532,6 +571,7 @@ flush_outlines (const Painter *p,
 
   cairo_surface_flush (target);
   thin_outlines (p, d, pen, layer, rings_drawn, points);
+  pen_flush (pen, d);
   cairo_surface_mark_dirty (target);
   g_array_set_size (rings_drawn, 0);
 }
@@ -603,7 +643,7 @@ paint_batch (const Painter  *p,
   g_autoptr(GArray) outlined = thin ? g_array_new (FALSE, FALSE, sizeof (guint)) : NULL;
   g_autoptr(GArray) outline_points = thin ? g_array_new (FALSE, FALSE, sizeof (double)) : NULL;
   const QrtColor *path_stroke = thin ? NULL : stroke_or_null;
-  Pen pen = { { 0 }, stroke_px };
+  Pen pen = { { 0 }, stroke_px, NULL, NULL };
   gboolean ok = TRUE;
   guint in_path = 0;
 
@@ -613,6 +653,9 @@ paint_batch (const Painter  *p,
 
       for (int c = 0; c < 4; c++)
         pen.colour[c] = (guint32) lround (CLAMP (rgba[c] * stroke->alpha, 0, 1) * 255);
+      /* Only the pages the outlines touch are ever written (calloc maps large blocks). */
+      pen.coverage = g_malloc0 ((gsize) direct.height * (gsize) (direct.stride / 4));
+      pen.touched = g_array_new (FALSE, FALSE, sizeof (guint32));
     }
   if (use_stamps)
     {
@@ -677,8 +720,10 @@ paint_batch (const Painter  *p,
         for (guint part = features[f]; part < features[f + 1]; part++)
           for (guint r = parts[part]; r < parts[part + 1]; r++)
             {
-              path_ring (p, xy + 2 * rings[r], rings[r + 1] - rings[r],
-                         kind == QRT_GEOMETRY_POLYGON, ox, oy);
+              /* With thin outlines, cairo's path is only for the fill. */
+              if (!thin || fill_or_null != NULL)
+                path_ring (p, xy + 2 * rings[r], rings[r + 1] - rings[r],
+                           kind == QRT_GEOMETRY_POLYGON, ox, oy);
               if (thin)
                 g_array_append_val (outlined, r);
             }
@@ -711,6 +756,9 @@ paint_batch (const Painter  *p,
     cairo_surface_mark_dirty (cairo_get_target (p->cr));
   stamp_clear (&point);
   stamp_clear (&dot);
+  g_free (pen.coverage);
+  if (pen.touched != NULL)
+    g_array_unref (pen.touched);
   return ok;
 }
 
