@@ -1382,8 +1382,8 @@ reverse_ring (double *xy,
 #define GRID_TOLERANCE 0.001  /* metres, in Web Mercator */
 #define GRID_MAX_CELLS 256
 /* A cell: nine coefficients for x, nine for y (of u^i v^j at 3 j + i), a bound on the
- * second derivatives (display_feature()), one unused to keep cells 32-byte aligned. */
-#define GRID_CELL 20
+ * second derivatives (display_feature()). */
+#define GRID_CELL 19
 
 typedef struct
 {
@@ -1477,11 +1477,10 @@ grid_set_coefficients (Grid *g)
                 a[3 * j + i] = QUADRATIC[j][0] * t[0][i] + QUADRATIC[j][1] * t[1][i] +
                                QUADRATIC[j][2] * t[2][i];
 
-            /* The second derivatives anywhere within the cell or a tenth of it beyond. */
-            bound = MAX (bound, 2 * (fabs (a[2]) + 1.1 * fabs (a[5]) + 1.21 * fabs (a[8])));
-            bound = MAX (bound, 2 * (fabs (a[6]) + 1.1 * fabs (a[7]) + 1.21 * fabs (a[8])));
-            bound = MAX (bound, fabs (a[4]) + 2.2 * (fabs (a[5]) + fabs (a[7])) +
-                                4.84 * fabs (a[8]));
+            /* The second derivatives anywhere within the cell (0 <= u, v <= 1). */
+            bound = MAX (bound, 2 * (fabs (a[2]) + fabs (a[5]) + fabs (a[8])));
+            bound = MAX (bound, 2 * (fabs (a[6]) + fabs (a[7]) + fabs (a[8])));
+            bound = MAX (bound, fabs (a[4]) + 2 * (fabs (a[5]) + fabs (a[7])) + 4 * fabs (a[8]));
           }
         k[18] = bound;
       }
@@ -1848,12 +1847,13 @@ display_feature (Display       *d,
   w = (box->max_x - box->min_x) * g->inv_w;
   h = (box->max_y - box->min_y) * g->inv_h;
 
-  /* The box within the cell, or over its edge by a tenth of it (as far as the bound holds);
-   * the first point is in the box, so no point is farther from it than w and h. */
-  if (u0 - (xy[2 * first] - box->min_x) * g->inv_w >= -0.1 &&
-      u0 + (box->max_x - xy[2 * first]) * g->inv_w <= 1.1 &&
-      v0 - (xy[2 * first + 1] - box->min_y) * g->inv_h >= -0.1 &&
-      v0 + (box->max_y - xy[2 * first + 1]) * g->inv_h <= 1.1 &&
+  /* The box within the cell: the polynomial was checked there only, and outside it drifts
+   * from the true map faster than the bound says. The first point is in the box, so no point
+   * is farther from it than w and h. */
+  if (u0 - (xy[2 * first] - box->min_x) * g->inv_w >= 0 &&
+      u0 + (box->max_x - xy[2 * first]) * g->inv_w <= 1 &&
+      v0 - (xy[2 * first + 1] - box->min_y) * g->inv_h >= 0 &&
+      v0 + (box->max_y - xy[2 * first + 1]) * g->inv_h <= 1 &&
       0.5 * k[18] * (w + h) * (w + h) <= 1e-3)
     {
       const double *ky = k + 9;

@@ -113,6 +113,8 @@ radix_sort (guint64 *pairs,
   guint passes = (bits + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
   guint digit = (bits + passes - 1) / passes;
   guint mask = (1u << digit) - 1;
+  /* Digits of equal width may reach a bit or two below the key into the index: sorting by
+   * those keeps ties in index order all the same. */
   guint lowest = 64 - passes * digit;
   g_autofree guint *counts = g_new0 (guint, passes * ((gsize) mask + 2));
   g_autofree guint64 *tmp = g_new (guint64, MAX (1, n));
