@@ -150,6 +150,21 @@ set_source (cairo_t        *cr,
   cairo_set_source_rgba (cr, color->red, color->green, color->blue, color->alpha);
 }
 
+/* Coverage of thin outlines since the last flush, a byte per pixel of the target (indexed
+ * like its pixels), combined by maximum and blended once at the flush: where two outlines
+ * share a wall, or a segment meets the next at a corner, the pixel is not darkened twice,
+ * as it is not when cairo strokes the whole path at once. All zero again after every flush,
+ * so each thread keeps one from paint to paint (fresh pages cost more to map and clear than
+ * the outlines of a close-up cost to draw). */
+typedef struct
+{
+  guint8  *mask;
+  gsize    mask_size;
+  guint32 *touched;    /* pixel indices whose coverage is not 0 */
+  gsize    n_touched;
+  gsize    touched_size;
+} Coverage;
+
 typedef struct
 {
   cairo_t       *cr;
@@ -356,28 +371,73 @@ direct_access (cairo_t *cr,
 
 typedef struct
 {
-  guint32 colour[4];   /* premultiplied, 0..255, by shift 0, 8, 16, 24 */
-  double  width;
-  /* Coverage of the outlines since the last flush, a byte per pixel of the target (indexed
-   * like its pixels), combined by maximum and blended once at the flush: where two outlines
-   * share a wall, or a segment meets the next at a corner, the pixel is not darkened twice,
-   * as it is not when cairo strokes the whole path at once. */
-  guint8 *coverage;
-  GArray *touched;     /* guint32 pixel indices whose coverage is not 0 */
+  guint32   colour[4];   /* premultiplied, 0..255, by shift 0, 8, 16, 24 */
+  double    width;
+  Coverage *coverage;
 } Pen;
+
+static void
+coverage_free (gpointer data)
+{
+  Coverage *coverage = data;
+
+  g_free (coverage->mask);
+  g_free (coverage->touched);
+  g_free (coverage);
+}
+
+static GPrivate coverage_key = G_PRIVATE_INIT (coverage_free);
+
+/* This thread's coverage, ready for the pixels of @d. */
+static Coverage *
+coverage_get (const Direct *d)
+{
+  Coverage *coverage = g_private_get (&coverage_key);
+  gsize size = (gsize) d->height * (gsize) (d->stride / 4);
+
+  if (coverage == NULL)
+    {
+      coverage = g_new0 (Coverage, 1);
+      g_private_set (&coverage_key, coverage);
+    }
+  if (coverage->mask_size < size)
+    {
+      g_free (coverage->mask);
+      coverage->mask = g_malloc0 (size);
+      coverage->mask_size = size;
+    }
+  return coverage;
+}
+
+/* Forgets what was covered and not drawn (a cancelled paint). */
+static void
+coverage_reset (Coverage *coverage)
+{
+  for (gsize t = 0; t < coverage->n_touched; t++)
+    coverage->mask[coverage->touched[t]] = 0;
+  coverage->n_touched = 0;
+}
 
 static inline void
 pen_cover (Pen    *pen,
            guint32 pixel,
            double  k)
 {
-  guint8 k8 = (guint8) (MIN (k, 1.0) * 255 + 0.5), old = pen->coverage[pixel];
+  Coverage *cov = pen->coverage;
+  guint8 k8 = (guint8) (MIN (k, 1.0) * 255 + 0.5), old = cov->mask[pixel];
 
   if (k8 <= old)
     return;
   if (old == 0)
-    g_array_append_val (pen->touched, pixel);
-  pen->coverage[pixel] = k8;
+    {
+      if (G_UNLIKELY (cov->n_touched == cov->touched_size))
+        {
+          cov->touched_size = MAX (4096, 2 * cov->touched_size);
+          cov->touched = g_renew (guint32, cov->touched, cov->touched_size);
+        }
+      cov->touched[cov->n_touched++] = pixel;
+    }
+  cov->mask[pixel] = k8;
 }
 
 /* The pen's colour OVER every pixel it covered, by its coverage, premultiplied. */
@@ -385,14 +445,15 @@ static void
 pen_flush (Pen          *pen,
            const Direct *d)
 {
+  Coverage *cov = pen->coverage;
   guint32 *pixels = (guint32 *) (gpointer) d->data;
 
-  for (guint t = 0; t < pen->touched->len; t++)
+  for (gsize t = 0; t < cov->n_touched; t++)
     {
-      guint32 i = g_array_index (pen->touched, guint32, t);
-      guint32 k8 = pen->coverage[i], dst = pixels[i], out = 0, inv;
+      guint32 i = cov->touched[t];
+      guint32 k8 = cov->mask[i], dst = pixels[i], out = 0, inv;
 
-      pen->coverage[i] = 0;
+      cov->mask[i] = 0;
       inv = 255 - (pen->colour[3] * k8 + 127) / 255;
       for (int c = 0; c < 4; c++)
         {
@@ -402,7 +463,7 @@ pen_flush (Pen          *pen,
         }
       pixels[i] = out;
     }
-  g_array_set_size (pen->touched, 0);
+  cov->n_touched = 0;
 }
 
 /* One segment in device pixels. Pixel columns whose centre lies between its ends on the
@@ -643,7 +704,7 @@ paint_batch (const Painter  *p,
   g_autoptr(GArray) outlined = thin ? g_array_new (FALSE, FALSE, sizeof (guint)) : NULL;
   g_autoptr(GArray) outline_points = thin ? g_array_new (FALSE, FALSE, sizeof (double)) : NULL;
   const QrtColor *path_stroke = thin ? NULL : stroke_or_null;
-  Pen pen = { { 0 }, stroke_px, NULL, NULL };
+  Pen pen = { { 0 }, stroke_px, NULL };
   gboolean ok = TRUE;
   guint in_path = 0;
 
@@ -653,9 +714,7 @@ paint_batch (const Painter  *p,
 
       for (int c = 0; c < 4; c++)
         pen.colour[c] = (guint32) lround (CLAMP (rgba[c] * stroke->alpha, 0, 1) * 255);
-      /* Only the pages the outlines touch are ever written (calloc maps large blocks). */
-      pen.coverage = g_malloc0 ((gsize) direct.height * (gsize) (direct.stride / 4));
-      pen.touched = g_array_new (FALSE, FALSE, sizeof (guint32));
+      pen.coverage = coverage_get (&direct);
     }
   if (use_stamps)
     {
@@ -743,6 +802,8 @@ paint_batch (const Painter  *p,
       if (thin)
         flush_outlines (p, &direct, &pen, layer, outlined, outline_points);
     }
+  else if (thin)
+    coverage_reset (pen.coverage);
   cairo_new_path (p->cr);
   if (ok && dots->len > 0)
     {
@@ -756,9 +817,6 @@ paint_batch (const Painter  *p,
     cairo_surface_mark_dirty (cairo_get_target (p->cr));
   stamp_clear (&point);
   stamp_clear (&dot);
-  g_free (pen.coverage);
-  if (pen.touched != NULL)
-    g_array_unref (pen.touched);
   return ok;
 }
 
