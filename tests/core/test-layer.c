@@ -156,6 +156,27 @@ test_mercator (void)
   g_assert_cmpfloat_with_epsilon (lat, 51.40, 1e-6);
 }
 
+/* @n analysis points (EPSG:25832) moved to Web Mercator by PROJ itself, in place. */
+static void
+proj_to_mercator (double *xs,
+                  double *ys,
+                  guint   n)
+{
+  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
+  OGRSpatialReferenceH merc = OSRNewSpatialReference (NULL);
+  OGRCoordinateTransformationH ct;
+
+  OSRImportFromEPSG (utm, QRT_EPSG_DEFAULT_ANALYSIS);
+  OSRImportFromEPSG (merc, 3857);
+  OSRSetAxisMappingStrategy (utm, OAMS_TRADITIONAL_GIS_ORDER);
+  OSRSetAxisMappingStrategy (merc, OAMS_TRADITIONAL_GIS_ORDER);
+  ct = OCTNewCoordinateTransformation (utm, merc);
+  g_assert_true (OCTTransform (ct, (int) n, xs, ys, NULL));
+  OCTDestroyCoordinateTransformation (ct);
+  OSRDestroySpatialReference (utm);
+  OSRDestroySpatialReference (merc);
+}
+
 typedef enum
 {
   DISPLAY_AT_FINISH,     /* the copy made by finish() */
@@ -175,9 +196,6 @@ test_mercator_grid (gconstpointer data)
   const guint n = 20000;
   g_autofree double *xs = g_new (double, n);
   g_autofree double *ys = g_new (double, n);
-  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
-  OGRSpatialReferenceH merc = OSRNewSpatialReference (NULL);
-  OGRCoordinateTransformationH ct;
   QrtPoints m;
   QrtBBox area = { 420000, 5680000, 450000, 5710000 };
 
@@ -199,12 +217,7 @@ test_mercator_grid (gconstpointer data)
     }
   layer = qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
 
-  OSRImportFromEPSG (utm, QRT_EPSG_DEFAULT_ANALYSIS);
-  OSRImportFromEPSG (merc, 3857);
-  OSRSetAxisMappingStrategy (utm, OAMS_TRADITIONAL_GIS_ORDER);
-  OSRSetAxisMappingStrategy (merc, OAMS_TRADITIONAL_GIS_ORDER);
-  ct = OCTNewCoordinateTransformation (utm, merc);
-  g_assert_true (OCTTransform (ct, n, xs, ys, NULL));
+  proj_to_mercator (xs, ys, n);
   qrt_layer_get_points (layer, QRT_COORDS_MERCATOR, &m);
   for (guint i = 0; i < n; i++)
     {
@@ -220,9 +233,6 @@ test_mercator_grid (gconstpointer data)
       g_assert_cmpfloat (box.min_x, ==, mx);
       g_assert_cmpfloat (box.max_y, ==, my);
     }
-  OCTDestroyCoordinateTransformation (ct);
-  OSRDestroySpatialReference (utm);
-  OSRDestroySpatialReference (merc);
 }
 
 /* Exterior rings counter-clockwise, holes clockwise. */
@@ -246,9 +256,10 @@ assert_orientation (QrtLayer *layer)
 }
 
 /* Polygons from a building's size to a district's: a small one is moved to Web Mercator by
- * its cell's tangent plane, a large one point by point through the grid's polynomials. Every vertex within
- * 3 mm of PROJ (float offsets round by up to 2 mm out here): a derivative off by 1e-5 misses
- * that on a 150 m building, which single points (the first of a feature is exact) never show. */
+ * its cell's tangent plane, a large one point by point through the grid's polynomials. Every
+ * vertex within 3 mm of PROJ (float offsets round by up to 2 mm out here): a derivative off by
+ * one part in 10,000 misses that on a building, which single points never show (the first
+ * point of a feature is exact). */
 static void
 test_mercator_grid_polygons (void)
 {
@@ -259,9 +270,6 @@ test_mercator_grid_polygons (void)
   const guint n_features = 3000, n_sides = 7;
   g_autofree double *xs = g_new (double, n_features * (n_sides + 1));
   g_autofree double *ys = g_new (double, n_features * (n_sides + 1));
-  OGRSpatialReferenceH utm = OSRNewSpatialReference (NULL);
-  OGRSpatialReferenceH merc = OSRNewSpatialReference (NULL);
-  OGRCoordinateTransformationH ct;
   QrtPoints m;
   QrtBBox area = { 417000, 5677000, 453000, 5713000 };
   guint n = 0;
@@ -297,12 +305,7 @@ test_mercator_grid_polygons (void)
   g_assert_nonnull (layer);
   assert_orientation (layer);
 
-  OSRImportFromEPSG (utm, QRT_EPSG_DEFAULT_ANALYSIS);
-  OSRImportFromEPSG (merc, 3857);
-  OSRSetAxisMappingStrategy (utm, OAMS_TRADITIONAL_GIS_ORDER);
-  OSRSetAxisMappingStrategy (merc, OAMS_TRADITIONAL_GIS_ORDER);
-  ct = OCTNewCoordinateTransformation (utm, merc);
-  g_assert_true (OCTTransform (ct, (int) n, xs, ys, NULL));
+  proj_to_mercator (xs, ys, n);
   qrt_layer_get_points (layer, QRT_COORDS_MERCATOR, &m);
   {
     guint n_points;
@@ -318,9 +321,6 @@ test_mercator_grid_polygons (void)
       g_assert_cmpfloat_with_epsilon (mx, xs[i], 0.003);
       g_assert_cmpfloat_with_epsilon (my, ys[i], 0.003);
     }
-  OCTDestroyCoordinateTransformation (ct);
-  OSRDestroySpatialReference (utm);
-  OSRDestroySpatialReference (merc);
 }
 
 /* Sealing batch by batch gives the same layer as finishing at once: rings oriented, the same
