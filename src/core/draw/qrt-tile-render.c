@@ -150,21 +150,6 @@ set_source (cairo_t        *cr,
   cairo_set_source_rgba (cr, color->red, color->green, color->blue, color->alpha);
 }
 
-/* Coverage of thin outlines since the last flush, a byte per pixel of the target (indexed
- * like its pixels), combined by maximum and blended once at the flush: where two outlines
- * share a wall, or a segment meets the next at a corner, the pixel is not darkened twice,
- * as it is not when cairo strokes the whole path at once. All zero again after every flush,
- * so each thread keeps one from paint to paint (fresh pages cost more to map and clear than
- * the outlines of a close-up cost to draw). */
-typedef struct
-{
-  guint8  *mask;
-  gsize    mask_size;
-  guint32 *touched;    /* pixel indices whose coverage is not 0 */
-  gsize    n_touched;
-  gsize    touched_size;
-} Coverage;
-
 typedef struct
 {
   cairo_t       *cr;
@@ -293,7 +278,27 @@ stamp_init_dot (Stamp          *stamp,
     stamp->pixels[i] = px;
 }
 
-/* Premultiplied OVER, clipped to the surface. */
+/* Premultiplied ARGB32 @s OVER @dst. */
+static inline guint32
+over (guint32 s,
+      guint32 dst)
+{
+  guint32 sa = s >> 24, inv = 255 - sa, out = 0;
+
+  if (sa == 0)
+    return dst;
+  if (sa == 255)
+    return s;
+  for (int shift = 0; shift < 32; shift += 8)
+    {
+      guint32 c = ((s >> shift) & 0xff) + (((dst >> shift) & 0xff) * inv + 127) / 255;
+
+      out |= MIN (c, 255u) << shift;
+    }
+  return out;
+}
+
+/* A stamp OVER the surface, clipped to it. */
 static void
 stamp_blit (const Direct *d,
             const Stamp  *stamp,
@@ -309,27 +314,7 @@ stamp_blit (const Direct *d,
       const guint32 *src = stamp->pixels + sy * stamp->size;
 
       for (int sx = MAX (0, -x0); sx < stamp->size && x0 + sx < d->width; sx++)
-        {
-          guint32 s = src[sx], sa = s >> 24, inv;
-          guint32 dst, out = 0;
-
-          if (sa == 0)
-            continue;
-          if (sa == 255)
-            {
-              row[x0 + sx] = s;
-              continue;
-            }
-          dst = row[x0 + sx];
-          inv = 255 - sa;
-          for (int shift = 0; shift < 32; shift += 8)
-            {
-              guint32 c = ((s >> shift) & 0xff) + (((dst >> shift) & 0xff) * inv + 127) / 255;
-
-              out |= MIN (c, 255u) << shift;
-            }
-          row[x0 + sx] = out;
-        }
+        row[x0 + sx] = over (src[sx], row[x0 + sx]);
     }
 }
 
@@ -368,6 +353,22 @@ direct_access (cairo_t *cr,
  * (or row) at a time; in each, the strip the line covers is spread over the pixels it
  * overlaps by area (cairo's fast antialiasing samples 4×4 points a pixel instead). */
 #define THIN_OUTLINE 1.0   /* device pixels */
+
+/* Coverage of thin outlines since the last flush, a byte per pixel of the target (indexed
+ * like its pixels), combined by maximum and blended once at the flush: where two outlines
+ * share a wall, or a segment meets the next at a corner, the pixel is not darkened twice,
+ * as it is not when cairo strokes the whole path at once. All zero again after every flush,
+ * so each thread keeps one from paint to paint (fresh pages cost more to map and clear than
+ * the outlines of a close-up cost to draw). */
+typedef struct
+{
+  guint8  *mask;
+  gsize    mask_size;
+  guint32 *touched;    /* pixel indices whose coverage is not 0; appended to inline, as a
+                        * GArray's call per pixel showed in profiles */
+  gsize    n_touched;
+  gsize    touched_size;
+} Coverage;
 
 typedef struct
 {
@@ -450,18 +451,12 @@ pen_flush (Pen          *pen,
 
   for (gsize t = 0; t < cov->n_touched; t++)
     {
-      guint32 i = cov->touched[t];
-      guint32 k8 = cov->mask[i], dst = pixels[i], out = 0, inv;
+      guint32 i = cov->touched[t], k8 = cov->mask[i], s = 0;
 
       cov->mask[i] = 0;
-      inv = 255 - (pen->colour[3] * k8 + 127) / 255;
       for (int c = 0; c < 4; c++)
-        {
-          guint32 v = (pen->colour[c] * k8 + 127) / 255 + (((dst >> (8 * c)) & 0xff) * inv + 127) / 255;
-
-          out |= MIN (v, 255u) << (8 * c);
-        }
-      pixels[i] = out;
+        s |= (pen->colour[c] * k8 + 127) / 255 << (8 * c);
+      pixels[i] = over (s, pixels[i]);
     }
   cov->n_touched = 0;
 }
