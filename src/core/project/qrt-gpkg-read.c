@@ -774,6 +774,11 @@ worker_run (gpointer data)
       status = chunk->status;
       g_async_queue_push (w->full, chunk);
     }
+  /* Closed here rather than by scan_free(): unmapping the file and freeing the page cache
+   * take milliseconds that the calling thread, still appending and indexing, need not wait
+   * for. */
+  g_clear_pointer (&w->stmt, sqlite3_finalize);
+  g_clear_pointer (&w->db, sqlite3_close);
   return NULL;
 }
 
