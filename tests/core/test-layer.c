@@ -639,6 +639,74 @@ test_rtree_empty (void)
   g_assert_cmpuint (hits->len, ==, 0);
 }
 
+/* Two trees from one sort of curve keys, the second built beside the first (on a thread of
+ * its own for the larger size): each finds what a tree over its boxes made alone finds. */
+static void
+test_rtree_twins (void)
+{
+  const guint sizes[] = { 300, 20000 };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      guint n = sizes[s];
+      g_autoptr(GRand) rand = g_rand_new_with_seed (n);
+      g_autofree QrtBoxF *near = g_new (QrtBoxF, n);
+      g_autofree QrtBoxF *far = g_new (QrtBoxF, n);
+      g_autofree guint64 *pairs = g_new (guint64, n);
+      QrtBoxes near_items = { near, n, 0, 0 };
+      /* The second set as a display copy would be: elsewhere and at another scale. */
+      QrtBoxes far_items = { far, n, 4e6, 6e6 };
+      QrtBBox area = { 0, 0, 1000, 1000 };
+      QrtCurveFrame frame;
+      g_autoptr(QrtRTree) tree = NULL;
+      g_autoptr(QrtRTree) twin = NULL;
+      g_autoptr(QrtRTree) alone = NULL;
+      g_autoptr(QrtRTree) far_alone = NULL;
+
+      qrt_curve_frame_init (&frame, &area);
+      for (guint i = 0; i < n; i++)
+        {
+          double x = g_rand_double_range (rand, 0, 990), y = g_rand_double_range (rand, 0, 990);
+          QrtBBox box = { x, y, x + g_rand_double_range (rand, 0, 10),
+                          y + g_rand_double_range (rand, 0, 10) };
+          QrtBBox scaled = { box.min_x * 1.5, box.min_y * 1.5, box.max_x * 1.5, box.max_y * 1.5 };
+
+          qrt_boxf_set (&near[i], &box, 0, 0);
+          qrt_boxf_set (&far[i], &scaled, 0, 0);
+          pairs[i] = (guint64) qrt_curve_key (&frame, (box.min_x + box.max_x) / 2,
+                                              (box.min_y + box.max_y) / 2) << 32 | i;
+        }
+      tree = qrt_rtree_new_from_keys (&near_items, pairs, &far_items, &twin);
+      g_assert_nonnull (tree);
+      g_assert_nonnull (twin);
+      alone = qrt_rtree_new (&near_items, NULL);
+      far_alone = qrt_rtree_new (&far_items, NULL);
+      /* The twin borrows the order. */
+      g_assert_cmpuint (qrt_rtree_get_memsize (twin) + n * sizeof (guint32), <=,
+                        qrt_rtree_get_memsize (tree));
+
+      for (guint q = 0; q < 300; q++)
+        {
+          double x = g_rand_double_range (rand, -20, 1000), y = g_rand_double_range (rand, -20, 1000);
+          double w = g_rand_double_range (rand, 0, q < 150 ? 30 : 400);
+          QrtBBox query = { x, y, x + w, y + w };
+          QrtBBox far_query = { 4e6 + x * 1.5, 6e6 + y * 1.5, 4e6 + (x + w) * 1.5,
+                                6e6 + (y + w) * 1.5 };
+          g_autoptr(GArray) hits = qrt_rtree_query (tree, &query);
+          g_autoptr(GArray) expected = qrt_rtree_query (alone, &query);
+          g_autoptr(GArray) far_hits = qrt_rtree_query (twin, &far_query);
+          g_autoptr(GArray) far_expected = qrt_rtree_query (far_alone, &far_query);
+
+          g_assert_cmpuint (hits->len, ==, expected->len);
+          g_assert_cmpmem (hits->data, hits->len * sizeof (guint),
+                           expected->data, expected->len * sizeof (guint));
+          g_assert_cmpuint (far_hits->len, ==, far_expected->len);
+          g_assert_cmpmem (far_hits->data, far_hits->len * sizeof (guint),
+                           far_expected->data, far_expected->len * sizeof (guint));
+        }
+    }
+}
+
 /* The curve keys are sorted in place: by their top 16 bits at least (the tree needs no finer
  * order than a node's), ties in index order, each item once. Sizes that take one, two and
  * three digits; 600,000 two of the widest (11 bits). */
@@ -660,7 +728,7 @@ test_rtree_keys (void)
       for (guint i = 0; i < n; i++)
         /* Few distinct keys among the small sizes, so that ties are many. */
         pairs[i] = (guint64) (g_rand_int (rand) & (n < 10000 ? 0xff000000u : 0xffffffffu)) << 32 | i;
-      tree = qrt_rtree_new_from_keys (&items, pairs);
+      tree = qrt_rtree_new_from_keys (&items, pairs, NULL, NULL);
       g_assert_nonnull (tree);
       for (guint i = 0; i < n; i++)
         {
@@ -861,6 +929,7 @@ main (int    argc,
   g_test_add_func ("/layer/rtree", test_rtree);
   g_test_add_func ("/layer/rtree-empty", test_rtree_empty);
   g_test_add_func ("/layer/rtree-keys", test_rtree_keys);
+  g_test_add_func ("/layer/rtree-twins", test_rtree_twins);
   g_test_add_func ("/layer/storage", test_storage);
   g_test_add_func ("/layer/pick", test_pick);
   g_test_add_func ("/layer/selection", test_selection);

@@ -2289,6 +2289,15 @@ compute_display_boxes (QrtLayer *self)
     }
 }
 
+static QrtBoxes
+index_items (QrtLayer  *self,
+             QrtCoords  which)
+{
+  return (QrtBoxes) {
+    self->boxes[which], self->n_features, self->origin[which][0], self->origin[which][1],
+  };
+}
+
 /* @keys: (nullable): curve keys made while reading, sorted here (see qrt_rtree_new_from_keys) */
 static void
 build_index (QrtLayer  *self,
@@ -2296,11 +2305,9 @@ build_index (QrtLayer  *self,
              QrtRTree  *same_order,
              guint64   *keys)
 {
-  QrtBoxes items = {
-    self->boxes[which], self->n_features, self->origin[which][0], self->origin[which][1],
-  };
+  QrtBoxes items = index_items (self, which);
 
-  self->index[which] = keys ? qrt_rtree_new_from_keys (&items, keys)
+  self->index[which] = keys ? qrt_rtree_new_from_keys (&items, keys, NULL, NULL)
                             : qrt_rtree_new (&items, same_order);
 }
 
@@ -2424,6 +2431,17 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   if (builder->has_frame && builder->keys.len == self->n_features)
     keys = vec_steal (&builder->keys, sizeof (guint64), 0);
   qrt_layer_builder_free (builder);
+
+  if (made_display && keys != NULL)
+    {
+      QrtBoxes analysis = index_items (self, QRT_COORDS_ANALYSIS);
+      QrtBoxes mercator = index_items (self, QRT_COORDS_MERCATOR);
+
+      /* Both trees at once, in the order of the keys the reader made. */
+      self->index[QRT_COORDS_ANALYSIS] =
+        qrt_rtree_new_from_keys (&analysis, keys, &mercator, &self->index[QRT_COORDS_MERCATOR]);
+      return g_steal_pointer (&self);
+    }
 
   /* The display copy and its boxes, unless the seal made them, beside the analysis tree's
    * curve order, which both trees then share. */

@@ -307,21 +307,60 @@ qrt_rtree_new (const QrtBoxes *items,
                    same_order == NULL);
 }
 
+typedef struct
+{
+  const QrtBoxes *items;
+  Order          *order;
+} TwinJob;
+
+static gpointer
+twin_run (gpointer data)
+{
+  TwinJob *job = data;
+
+  return tree_new (job->items, g_atomic_rc_box_acquire (job->order), FALSE);
+}
+
+/* Above this many items the twin's boxes (a gather through the order, as long as the first
+ * tree's) are grouped on a thread of their own: the tree is built while the rest of the
+ * machine has nothing left to do for the layer. */
+#define TWIN_THREAD_ITEMS 16384
+
 /**
  * qrt_rtree_new_from_keys:
  * @pairs: (array): per item in item order its curve key (qrt_curve_key()) shifted up 32 bits,
  *   or'ed with the item's index; sorted in place
+ * @twin_items: (nullable): the same items in another coordinate system
+ * @twin: (out) (optional): with @twin_items, a tree over them in the same order (as
+ *   qrt_rtree_new() with the returned tree would give), built beside the first one
  *
  * Returns: (transfer full): a packed tree over @items in the order of the keys.
  */
 QrtRTree *
-qrt_rtree_new_from_keys (const QrtBoxes *items,
-                         guint64        *pairs)
+qrt_rtree_new_from_keys (const QrtBoxes  *items,
+                         guint64         *pairs,
+                         const QrtBoxes  *twin_items,
+                         QrtRTree       **twin)
 {
+  Order *order;
+  TwinJob job;
+  GThread *thread = NULL;
+  QrtRTree *tree;
+
   g_return_val_if_fail (items != NULL, NULL);
   g_return_val_if_fail (pairs != NULL || items->n == 0, NULL);
+  g_return_val_if_fail (twin_items == NULL || (twin != NULL && twin_items->n == items->n), NULL);
 
-  return tree_new (items, order_from_pairs (pairs, items->n), TRUE);
+  order = order_from_pairs (pairs, items->n);
+  if (twin_items == NULL)
+    return tree_new (items, order, TRUE);
+
+  job = (TwinJob) { twin_items, order };
+  if (items->n > TWIN_THREAD_ITEMS)
+    thread = g_thread_try_new ("qrt-rtree", twin_run, &job, NULL);
+  tree = tree_new (items, order, TRUE);
+  *twin = thread != NULL ? g_thread_join (thread) : twin_run (&job);
+  return tree;
 }
 
 static QrtRTree *

@@ -37,8 +37,10 @@ guint32   qrt_curve_key         (const QrtCurveFrame *frame,
 
 QrtRTree *qrt_rtree_new         (const QrtBoxes *items,
                                  const QrtRTree *same_order);
-QrtRTree *qrt_rtree_new_from_keys (const QrtBoxes *items,
-                                   guint64        *pairs);
+QrtRTree *qrt_rtree_new_from_keys (const QrtBoxes  *items,
+                                   guint64         *pairs,
+                                   const QrtBoxes  *twin_items,
+                                   QrtRTree       **twin);
 void      qrt_rtree_free        (QrtRTree       *tree);
 GArray   *qrt_rtree_query       (const QrtRTree *tree,
                                  const QrtBBox  *query);
