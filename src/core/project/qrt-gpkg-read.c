@@ -24,14 +24,14 @@
  * only logging an error (fixed in GDAL 3.8.3), and its prefetch threads can crash on a
  * spurious wake-up (fixed in 3.11.4).
  *
- * The work is done by worker threads, each with its own SQLite connection: several take
- * turns over ranges of feature ids (a GeoPackage's feature id is the table's rowid), about
- * BATCH_ROWS rows each, and all read the same snapshot of the file. A worker parses a range
- * into a chunk builder and, for a large layer whose extent the GeoPackage declares, also seals
- * it there (rings oriented, boxes, curve keys, display copy); the calling thread appends the
- * chunks in id order. SQLite's scan, the larger part of the work, is thus shared by the cores
- * too. A single worker (one core, or a file that cannot be held still) leaves the sealing to
- * the calling thread, so that reading and sealing still overlap.
+ * The work is done by worker threads, each with its own SQLite connection: several take ranges
+ * of feature ids (a GeoPackage's feature id is the table's rowid), about BATCH_ROWS rows each,
+ * one after the other as they come free, and all read the same snapshot of the file. A worker
+ * parses a range into a chunk builder and, for a large layer whose extent the GeoPackage
+ * declares, also seals it there (rings oriented, boxes, curve keys, display copy); the calling
+ * thread appends the chunks in id order. SQLite's scan, the larger part of the work, is thus
+ * shared by the cores too. A single worker (one core, or a file that cannot be held still)
+ * leaves the sealing to the calling thread, so that reading and sealing still overlap.
  */
 
 #define BATCH_ROWS 16384
@@ -64,28 +64,28 @@ typedef enum
   CHUNK_UNSUPPORTED,   /* a row this reader does not parse */
 } ChunkStatus;
 
+typedef struct _Scan Scan;
+typedef struct _Worker Worker;
+
 typedef struct
 {
   ChunkStatus      status;
   QrtLayerBuilder *builder;   /* borrowed from the worker, for CHUNK_ROWS */
+  Worker          *owner;     /* to give the builder back to */
   char            *message;
 } Chunk;
 
-typedef struct _Scan Scan;
-
-typedef struct
+struct _Worker
 {
   Scan                         *scan;
-  guint                         index;
   sqlite3                      *db;
   sqlite3_stmt                 *stmt;
   OGRCoordinateTransformationH  ct;         /* the worker's own copy */
   QrtLayerBuilder              *builders[READ_AHEAD];
-  GAsyncQueue                  *full;       /* Chunk *, in order */
   GAsyncQueue                  *free;       /* QrtLayerBuilder *, or the scan to stop */
   GThread                      *thread;
   gboolean                      done;       /* over the whole table: at its end */
-} Worker;
+};
 
 struct _Scan
 {
@@ -112,6 +112,12 @@ struct _Scan
   QrtLayerBuilder *model;         /* the layer's expectation, for the chunks to take */
   gboolean         model_final;   /* model is set, or there will be none */
   int              stop;
+  /* Chunks are numbered as the workers take them (over ranges: the range), and each is
+   * left in its slot for the calling thread to append in that order. No more chunks are
+   * read and not appended than there are builders, so a slot is free when it is filled. */
+  guint64          next_chunk;
+  GCond            chunk_done;
+  Chunk           *slots[MAX_WORKERS * READ_AHEAD];
 };
 
 typedef struct
@@ -749,6 +755,8 @@ read_chunk (Worker          *w,
   return CHUNK_ROWS;
 }
 
+/* Each worker takes the next range when it has a builder free, so a worker slowed down
+ * (the calling thread shares its core) reads fewer ranges instead of finishing last. */
 static gpointer
 worker_run (gpointer data)
 {
@@ -756,15 +764,21 @@ worker_run (gpointer data)
   Scan *scan = w->scan;
   ChunkStatus status = CHUNK_ROWS;
 
-  for (guint64 range = w->index; status == CHUNK_ROWS; range += scan->n_workers)
+  while (status == CHUNK_ROWS)
     {
       gpointer next = g_async_queue_pop (w->free);
+      guint64 range;
       Chunk *chunk;
 
       if (next == scan || g_atomic_int_get (&scan->stop))
         break;
+      g_mutex_lock (&scan->lock);
+      range = scan->next_chunk++;
+      g_mutex_unlock (&scan->lock);
+
       chunk = g_new0 (Chunk, 1);
       chunk->builder = next;
+      chunk->owner = w;
       _qrt_layer_builder_clear (chunk->builder);
       if (g_cancellable_is_cancelled (scan->cancellable) ||
           (scan->ranged && range >= scan->n_ranges))
@@ -772,7 +786,12 @@ worker_run (gpointer data)
       else
         chunk->status = read_chunk (w, range, chunk->builder, &chunk->message);
       status = chunk->status;
-      g_async_queue_push (w->full, chunk);
+
+      g_mutex_lock (&scan->lock);
+      g_assert (scan->slots[range % G_N_ELEMENTS (scan->slots)] == NULL);
+      scan->slots[range % G_N_ELEMENTS (scan->slots)] = chunk;
+      g_cond_broadcast (&scan->chunk_done);
+      g_mutex_unlock (&scan->lock);
     }
   /* Closed here rather than by scan_free(): unmapping the file and freeing the page cache
    * take milliseconds that the calling thread, still appending and indexing, need not wait
@@ -807,15 +826,8 @@ scan_free (Scan *scan)
           g_async_queue_push (w->free, scan);
           g_thread_join (w->thread);
         }
-      if (w->full != NULL)
-        {
-          Chunk *chunk;
-
-          while ((chunk = g_async_queue_try_pop (w->full)) != NULL)
-            chunk_free (chunk);
-          g_async_queue_unref (w->full);
-          g_async_queue_unref (w->free);
-        }
+      if (w->free != NULL)
+        g_async_queue_unref (w->free);
       for (guint k = 0; k < READ_AHEAD; k++)
         g_clear_pointer (&w->builders[k], qrt_layer_builder_free);
       if (w->ct != NULL)
@@ -823,6 +835,8 @@ scan_free (Scan *scan)
       sqlite3_finalize (w->stmt);
       sqlite3_close (w->db);
     }
+  for (guint i = 0; i < G_N_ELEMENTS (scan->slots); i++)
+    g_clear_pointer (&scan->slots[i], chunk_free);
   g_clear_pointer (&scan->model, qrt_layer_builder_free);
   for (guint i = 0; i < scan->n_fields; i++)
     g_free (scan->fields[i].name);
@@ -832,6 +846,7 @@ scan_free (Scan *scan)
   g_free (scan->geometry_column);
   g_mutex_clear (&scan->lock);
   g_cond_clear (&scan->model_set);
+  g_cond_clear (&scan->chunk_done);
   g_free (scan);
 }
 
@@ -879,8 +894,6 @@ start_workers (Scan                         *scan,
       Worker *w = &scan->workers[i];
 
       w->scan = scan;
-      w->index = i;
-      w->full = g_async_queue_new ();
       w->free = g_async_queue_new ();
       for (guint k = 0; k < READ_AHEAD; k++)
         {
@@ -937,7 +950,6 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
   g_autoptr(QrtLayerBuilder) builder = NULL;
   const char *fid_column = OGR_L_GetFIDColumn (layer);
   gboolean reserved = FALSE, expected;
-  guint turn = 0;
   gint64 count;
   double file_bytes = 0;
   GStatBuf st;
@@ -946,6 +958,7 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
   *unsupported = FALSE;
   g_mutex_init (&scan->lock);
   g_cond_init (&scan->model_set);
+  g_cond_init (&scan->chunk_done);
   if (fid_column == NULL || *fid_column == '\0')
     {
       *unsupported = TRUE;
@@ -988,11 +1001,18 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
     }
   expect (scan, builder, expected ? &area : NULL);
 
-  for (;;)
+  for (guint64 next = 0;; next++)
     {
-      Worker *w = &scan->workers[turn];
-      Chunk *chunk = g_async_queue_pop (w->full);
-      ChunkStatus status = chunk->status;
+      Chunk **slot = &scan->slots[next % G_N_ELEMENTS (scan->slots)];
+      Chunk *chunk;
+      ChunkStatus status;
+
+      g_mutex_lock (&scan->lock);
+      while (*slot == NULL)
+        g_cond_wait (&scan->chunk_done, &scan->lock);
+      chunk = g_steal_pointer (slot);
+      g_mutex_unlock (&scan->lock);
+      status = chunk->status;
 
       switch (status)
         {
@@ -1054,11 +1074,10 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
           reserved = TRUE;
         }
       _qrt_layer_builder_append (builder, chunk->builder);
-      g_async_queue_push (w->free, chunk->builder);
+      g_async_queue_push (chunk->owner->free, chunk->builder);
       chunk_free (chunk);
       /* Chunks not sealed by the workers are sealed here, a chunk at a time while its
        * coordinates are in the cache. */
       _qrt_layer_builder_seal (builder);
-      turn = (turn + 1) % scan->n_workers;
     }
 }
