@@ -25,13 +25,14 @@
  * spurious wake-up (fixed in 3.11.4).
  *
  * The work is done by worker threads, each with its own SQLite connection: several take ranges
- * of feature ids (a GeoPackage's feature id is the table's rowid), about BATCH_ROWS rows each,
- * one after the other as they come free, and all read the same snapshot of the file. A worker
- * parses a range into a chunk builder and, for a large layer whose extent the GeoPackage
- * declares, also seals it there (rings oriented, boxes, curve keys, display copy); the calling
- * thread appends the chunks in id order. SQLite's scan, the larger part of the work, is thus
- * shared by the cores too. A single worker (one core, or a file that cannot be held still)
- * leaves the sealing to the calling thread, so that reading and sealing still overlap.
+ * of feature ids (a GeoPackage's feature id is the table's rowid), up to about BATCH_ROWS rows
+ * each, one after the other as they come free, and all read the same snapshot of the file. A
+ * worker parses a range into a chunk builder and, for a large layer whose extent the
+ * GeoPackage declares, also seals it there (rings oriented, boxes, curve keys, display copy);
+ * the calling thread appends the chunks in id order. SQLite's scan, the larger part of the
+ * work, is thus shared by the cores too. A single worker (one core, or a file that cannot be
+ * held still) leaves the sealing to the calling thread, so that reading and sealing still
+ * overlap.
  */
 
 #define BATCH_ROWS 16384
@@ -70,7 +71,7 @@ typedef struct _Worker Worker;
 typedef struct
 {
   ChunkStatus      status;
-  QrtLayerBuilder *builder;   /* borrowed from the worker, for CHUNK_ROWS */
+  QrtLayerBuilder *builder;   /* borrowed from its owner; the rows, for CHUNK_ROWS */
   Worker          *owner;     /* to give the builder back to */
   char            *message;
 } Chunk;
@@ -99,7 +100,7 @@ struct _Scan
   gboolean         ranged;
   gint64           lo;            /* the lowest rowid, with ranged */
   guint64          ids;           /* the highest rowid less the lowest */
-  guint64          span;          /* rowids a range */
+  guint64         *ends;          /* each range's last rowid less the lowest, with ranged */
   guint64          n_ranges;
   gboolean         seal;          /* the workers seal, once model is set */
   GCancellable    *cancellable;
@@ -537,6 +538,35 @@ begin_snapshots (Scan       *scan,
   return held;
 }
 
+/* Cuts the ids into ranges of @span ids while at least two a worker are left; after that
+ * each takes 1/(2 × workers) of what is left, down to a quarter of @span, so that the range a
+ * worker takes last is short and the workers finish close together. (A table of fewer than
+ * two ranges a worker is cut that way from the start.) A rest under a quarter joins the
+ * range before it. */
+static void
+split_ranges (Scan    *scan,
+              guint64  span)
+{
+  g_autoptr(GArray) ends = g_array_new (FALSE, FALSE, sizeof (guint64));
+  guint64 first = 0;
+
+  for (;;)
+    {
+      /* Offsets from the lowest rowid, so that nothing overflows near either end. */
+      guint64 left = scan->ids - first;   /* one less than the ids left */
+      guint64 least = MAX (span / 4, 1);
+      guint64 width = CLAMP (left / (2 * scan->n_workers), least, span);
+      guint64 last = left < width + least - 1 ? scan->ids : first + width - 1;
+
+      g_array_append_val (ends, last);
+      if (last == scan->ids)
+        break;
+      first = last + 1;
+    }
+  scan->n_ranges = ends->len;
+  scan->ends = (guint64 *) g_array_free (g_steal_pointer (&ends), FALSE);
+}
+
 /* Opens the workers' connections: several over ranges where the table is large and all of
  * them can read the same state of the file; else one over the whole table. */
 static gboolean
@@ -570,17 +600,17 @@ open_workers (Scan       *scan,
         {
           guint64 ids = (guint64) hi - (guint64) lo;
           guint64 rows = MIN ((guint64) expected_rows, ids + 1);
+          /* About BATCH_ROWS rows a range where the ids have gaps too, but not more than
+           * about MAX_RANGES ranges a worker: each costs a step down the b-tree, even an
+           * empty one. The count is the one GeoPackage keeps, which may be stale or wrong:
+           * then the ranges are only less even. */
+          guint64 span = MAX (BATCH_ROWS, ids / MAX (1, rows / BATCH_ROWS) + 1);
 
+          span = MAX (span, ids / (MAX_RANGES * scan->n_workers) + 1);
           scan->ranged = TRUE;
           scan->lo = lo;
           scan->ids = ids;
-          /* About BATCH_ROWS rows a range where the ids have gaps too, but not more than
-           * MAX_RANGES ranges a worker: each costs a step down the b-tree, even an empty
-           * one. The count is the one GeoPackage keeps, which may be stale or wrong: then
-           * the ranges are only less even. */
-          scan->span = MAX (BATCH_ROWS, ids / MAX (1, rows / BATCH_ROWS) + 1);
-          scan->span = MAX (scan->span, ids / (MAX_RANGES * scan->n_workers) + 1);
-          scan->n_ranges = ids / scan->span + 1;
+          split_ranges (scan, span);
         }
       else
         {
@@ -712,8 +742,8 @@ read_chunk (Worker          *w,
   if (scan->ranged)
     {
       /* Offsets from the lowest rowid, so that nothing overflows near either end. */
-      guint64 first = range * scan->span;
-      guint64 last = scan->ids - first < scan->span ? scan->ids : first + scan->span - 1;
+      guint64 first = range == 0 ? 0 : scan->ends[range - 1] + 1;
+      guint64 last = scan->ends[range];
 
       sqlite3_reset (w->stmt);
       sqlite3_bind_int64 (w->stmt, 1, (gint64) ((guint64) scan->lo + first));
@@ -841,6 +871,7 @@ scan_free (Scan *scan)
   for (guint i = 0; i < scan->n_fields; i++)
     g_free (scan->fields[i].name);
   g_free (scan->fields);
+  g_free (scan->ends);
   g_free (scan->table);
   g_free (scan->fid_column);
   g_free (scan->geometry_column);
