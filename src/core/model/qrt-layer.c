@@ -2446,7 +2446,7 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
   /* The display copy and its boxes, unless the seal made them, beside the analysis tree's
    * curve order, which both trees then share. */
   if (made_display)
-    build_index (self, QRT_COORDS_ANALYSIS, NULL, keys);
+    build_index (self, QRT_COORDS_ANALYSIS, NULL, NULL);
   else if (self->n_features > 10000)
     {
       GThread *thread = g_thread_new ("qrt-mercator", mercator_thread, self);

@@ -331,8 +331,9 @@ twin_run (gpointer data)
  * @pairs: (array): per item in item order its curve key (qrt_curve_key()) shifted up 32 bits,
  *   or'ed with the item's index; sorted in place
  * @twin_items: (nullable): the same items in another coordinate system
- * @twin: (out) (optional): with @twin_items, a tree over them in the same order (as
- *   qrt_rtree_new() with the returned tree would give), built beside the first one
+ * @twin: (out) (nullable): required with @twin_items: set to a tree over them in the same
+ *   order (as qrt_rtree_new() with the returned tree would give), built beside the first
+ *   one; else %NULL or set to %NULL
  *
  * Returns: (transfer full): a packed tree over @items in the order of the keys.
  */
@@ -353,7 +354,11 @@ qrt_rtree_new_from_keys (const QrtBoxes  *items,
 
   order = order_from_pairs (pairs, items->n);
   if (twin_items == NULL)
-    return tree_new (items, order, TRUE);
+    {
+      if (twin != NULL)
+        *twin = NULL;
+      return tree_new (items, order, TRUE);
+    }
 
   job = (TwinJob) { twin_items, order };
   if (items->n > TWIN_THREAD_ITEMS)
