@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "qrt-core.h"
+#include "project/qrt-gpkg-read.h"
 #include "qrt-test-util.h"
 
 static char *work_dir;
@@ -699,6 +700,58 @@ test_sparse_ids (gconstpointer data)
     }
 }
 
+/* The same table read by one to four reader threads, whatever the machine's cores: each
+ * feature once, in id order, with its point and value. Four workers have as many builders in
+ * flight as the reader has slots for finished chunks; sparse ids make most ranges empty, so
+ * chunks come faster than they are appended. */
+static void
+test_read_workers (gconstpointer data)
+{
+  gboolean sparse = GPOINTER_TO_INT (data);
+  g_autofree char *path = g_build_filename (work_dir, sparse ? "workers-sparse.gpkg"
+                                                             : "workers.gpkg", NULL);
+  const char *drivers[] = { "GPKG", NULL };
+  const guint n = 40000;
+  GDALDatasetH ds;
+  OGRLayerH points;
+
+  write_points (path, n, sparse);
+  ds = GDALOpenEx (path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+  g_assert_nonnull (ds);
+  points = GDALDatasetGetLayerByName (ds, "points");
+  g_assert_nonnull (points);
+
+  for (guint workers = 1; workers <= 4; workers++)
+    for (guint round = 0; round < 3; round++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(QrtLayer) layer = NULL;
+        gboolean unsupported = TRUE;
+        const double *xy;
+        guint n_points;
+
+        layer = qrt_gpkg_read_layer (points, path, qrt_ogr_layer_kind (points), NULL,
+                                     QRT_EPSG_DEFAULT_ANALYSIS, workers, NULL, &unsupported,
+                                     &error);
+        g_assert_no_error (error);
+        g_assert_false (unsupported);
+        g_assert_nonnull (layer);
+        g_assert_cmpuint (qrt_layer_get_n_features (layer), ==, n);
+        xy = qrt_layer_get_coords (layer, &n_points);
+        g_assert_cmpuint (n_points, ==, n);
+        for (guint f = 0; f < n; f++)
+          {
+            guint i = f + 1;
+
+            g_assert_cmpint (qrt_layer_get_fid (layer, f), ==, sparse ? sparse_fid (i, n) : i);
+            g_assert_cmpint (qrt_layer_get_int (layer, 0, f), ==, i);
+            g_assert_cmpfloat (xy[2 * f], ==, 430000 + (i % 200) * 10.0);
+            g_assert_cmpfloat (xy[2 * f + 1], ==, 5700000 + (i / 200) * 10.0);
+          }
+      }
+  GDALClose (ds);
+}
+
 /*
  * A project opened while another program is writing to it sees what was committed, all of
  * it and nothing else, although the table is read by several connections side by side:
@@ -870,6 +923,9 @@ main (int    argc,
   g_test_add_data_func ("/project/open-while-written", GINT_TO_POINTER (FALSE),
                         test_open_while_written);
   g_test_add_func ("/project/open-while-appended", test_open_while_appended);
+  g_test_add_data_func ("/project/read-workers", GINT_TO_POINTER (FALSE), test_read_workers);
+  g_test_add_data_func ("/project/read-workers/sparse-ids", GINT_TO_POINTER (TRUE),
+                        test_read_workers);
   g_test_add_data_func ("/project/open-while-written/wal", GINT_TO_POINTER (TRUE),
                         test_open_while_written);
   g_test_add_data_func ("/project/stale-count/date-column", GINT_TO_POINTER (TRUE),

@@ -962,6 +962,8 @@ expect (Scan            *scan,
  * @kind: the layer's geometry kind
  * @ct: (nullable): transformation to the analysis CRS
  * @epsg: the analysis CRS
+ * @max_workers: at most this many reader threads, or 0 for one a core; never more than
+ *   MAX_WORKERS (tests ask for more than the machine has cores)
  * @unsupported: (out): set when the layer needs the feature-by-feature reader instead
  *
  * Returns: (transfer full) (nullable): the layer, or %NULL with @error set on a read error, or
@@ -973,6 +975,7 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
                      QrtGeometryKind                kind,
                      OGRCoordinateTransformationH   ct,
                      int                            epsg,
+                     guint                          max_workers,
                      GCancellable                  *cancellable,
                      gboolean                      *unsupported,
                      GError                       **error)
@@ -1013,7 +1016,9 @@ qrt_gpkg_read_layer (OGRLayerH                      layer,
   /* Small layers are sealed at the end, without a display grid to build first. */
   expected = count > 10000 && !qrt_bbox_is_empty (&area);
 
-  if (!open_workers (scan, gpkg_path, count, MIN (MAX_WORKERS, g_get_num_processors ())))
+  if (max_workers == 0)
+    max_workers = g_get_num_processors ();
+  if (!open_workers (scan, gpkg_path, count, MIN (MAX_WORKERS, max_workers)))
     {
       *unsupported = TRUE;
       return NULL;

@@ -14,6 +14,7 @@ QrtLayer *qrt_gpkg_read_layer (OGRLayerH                      layer,
                                QrtGeometryKind                kind,
                                OGRCoordinateTransformationH   ct,
                                int                            epsg,
+                               guint                          max_workers,
                                GCancellable                  *cancellable,
                                gboolean                      *unsupported,
                                GError                       **error);

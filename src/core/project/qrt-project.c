@@ -325,8 +325,8 @@ read_layer (OGRLayerH      layer,
 
   {
     gboolean unsupported = FALSE;
-    QrtLayer *fast = qrt_gpkg_read_layer (layer, path, kind, ct, epsg, cancellable, &unsupported,
-                                          error);
+    QrtLayer *fast = qrt_gpkg_read_layer (layer, path, kind, ct, epsg, 0, cancellable,
+                                          &unsupported, error);
 
     if (fast != NULL || !unsupported)
       return fast;
