@@ -357,9 +357,10 @@ direct_access (cairo_t *cr,
 /* Coverage of thin outlines since the last flush, a byte per pixel of the target (indexed
  * like its pixels), combined by maximum and blended once at the flush: where two outlines
  * share a wall, or a segment meets the next at a corner, the pixel is not darkened twice,
- * as it is not when cairo strokes the whole path at once. All zero again after every flush,
- * so each thread keeps one from paint to paint (fresh pages cost more to map and clear than
- * the outlines of a close-up cost to draw). */
+ * as it is not when cairo strokes the whole path at once. Outlines are covered and blended
+ * within one flush, so the mask is all zero outside one (a cancelled paint included), and
+ * each thread keeps one from paint to paint (fresh pages cost more to map and clear than the
+ * outlines of a close-up cost to draw). */
 typedef struct
 {
   guint8  *mask;
@@ -408,15 +409,6 @@ coverage_get (const Direct *d)
       coverage->mask_size = size;
     }
   return coverage;
-}
-
-/* Forgets what was covered and not drawn (a cancelled paint). */
-static void
-coverage_reset (Coverage *coverage)
-{
-  for (gsize t = 0; t < coverage->n_touched; t++)
-    coverage->mask[coverage->touched[t]] = 0;
-  coverage->n_touched = 0;
 }
 
 static inline void
@@ -536,6 +528,13 @@ turns_back (double dx,
  * the segments around it turn back on each other. */
 #define THIN_MIN_STEP 0.125
 
+static inline gboolean
+near_step (const double *a,
+           const double *b)
+{
+  return fabs (a[0] - b[0]) + fabs (a[1] - b[1]) < THIN_MIN_STEP;
+}
+
 /* The outlines of @rings_drawn (indices into @layer's rings), closed for polygons. */
 static void
 thin_outlines (const Painter *p,
@@ -564,7 +563,7 @@ thin_outlines (const Painter *p,
         {
           double x = to_x (p, ox + xy[2 * i]) + d->dx, y = to_y (p, oy + xy[2 * i + 1]) + d->dy;
 
-          if (n > 0 && fabs (x - pt[2 * n - 2]) + fabs (y - pt[2 * n - 1]) < THIN_MIN_STEP)
+          if (n > 0 && near_step ((double[2]) { x, y }, pt + 2 * n - 2))
             {
               if (!closed && i + 1 == rings[r + 1] && n > 1)
                 {
@@ -577,8 +576,7 @@ thin_outlines (const Painter *p,
           pt[2 * n + 1] = y;
           n++;
         }
-      if (closed && n > 2 &&
-          fabs (pt[0] - pt[2 * n - 2]) + fabs (pt[1] - pt[2 * n - 1]) < THIN_MIN_STEP)
+      if (closed && n > 2 && near_step (pt, pt + 2 * n - 2))
         n--;
       if (n < 2)
         continue;
@@ -797,8 +795,6 @@ paint_batch (const Painter  *p,
       if (thin)
         flush_outlines (p, &direct, &pen, layer, outlined, outline_points);
     }
-  else if (thin)
-    coverage_reset (pen.coverage);
   cairo_new_path (p->cr);
   if (ok && dots->len > 0)
     {
