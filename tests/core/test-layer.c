@@ -639,16 +639,18 @@ test_rtree_empty (void)
   g_assert_cmpuint (hits->len, ==, 0);
 }
 
-/* Two trees from one sort of curve keys, the second built beside the first (on a thread of
- * its own for the larger size): each finds what a tree over its boxes made alone finds. */
+/* Two trees from one sort of curve keys (or, without keys, of the boxes' centres), the
+ * second built beside the first (on a thread of its own for the larger size): each finds what
+ * a tree over its boxes made alone finds. */
 static void
 test_rtree_twins (void)
 {
   const guint sizes[] = { 300, 20000 };
 
-  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+  for (guint run = 0; run < 2 * G_N_ELEMENTS (sizes); run++)
     {
-      guint n = sizes[s];
+      guint n = sizes[run / 2];
+      gboolean with_keys = run % 2 == 0;
       g_autoptr(GRand) rand = g_rand_new_with_seed (n);
       g_autofree QrtBoxF *near = g_new (QrtBoxF, n);
       g_autofree QrtBoxF *far = g_new (QrtBoxF, n);
@@ -676,7 +678,7 @@ test_rtree_twins (void)
           pairs[i] = (guint64) qrt_curve_key (&frame, (box.min_x + box.max_x) / 2,
                                               (box.min_y + box.max_y) / 2) << 32 | i;
         }
-      tree = qrt_rtree_new_from_keys (&near_items, pairs, &far_items, &twin);
+      tree = qrt_rtree_new_from_keys (&near_items, with_keys ? pairs : NULL, &far_items, &twin);
       g_assert_nonnull (tree);
       g_assert_nonnull (twin);
       alone = qrt_rtree_new (&near_items, NULL);

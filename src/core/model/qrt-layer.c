@@ -2432,22 +2432,20 @@ qrt_layer_builder_finish (QrtLayerBuilder  *builder,
     keys = vec_steal (&builder->keys, sizeof (guint64), 0);
   qrt_layer_builder_free (builder);
 
-  if (made_display && keys != NULL)
+  if (made_display)
     {
       QrtBoxes analysis = index_items (self, QRT_COORDS_ANALYSIS);
       QrtBoxes mercator = index_items (self, QRT_COORDS_MERCATOR);
 
-      /* Both trees at once, in the order of the keys the reader made. */
+      /* Both trees at once, in one curve order (that of the keys the reader made). */
       self->index[QRT_COORDS_ANALYSIS] =
         qrt_rtree_new_from_keys (&analysis, keys, &mercator, &self->index[QRT_COORDS_MERCATOR]);
       return g_steal_pointer (&self);
     }
 
-  /* The display copy and its boxes, unless the seal made them, beside the analysis tree's
-   * curve order, which both trees then share. */
-  if (made_display)
-    build_index (self, QRT_COORDS_ANALYSIS, NULL, NULL);
-  else if (self->n_features > 10000)
+  /* The display copy and its boxes beside the analysis tree's curve order, which both trees
+   * then share. */
+  if (self->n_features > 10000)
     {
       GThread *thread = g_thread_new ("qrt-mercator", mercator_thread, self);
 
@@ -2503,15 +2501,13 @@ qrt_layer_with_column (QrtLayer     *self,
   copy->n_parts = self->n_parts;
   for (guint c = 0; c < 2; c++)
     {
-      QrtBoxes items = {
-        NULL, self->n_features, self->origin[c][0], self->origin[c][1],
-      };
+      QrtBoxes items;
 
       copy->boxes[c] = g_memdup2 (self->boxes[c], sizeof (QrtBoxF) * MAX (1, self->n_features));
       copy->origin[c][0] = self->origin[c][0];
       copy->origin[c][1] = self->origin[c][1];
       copy->extent[c] = self->extent[c];
-      items.boxes = copy->boxes[c];
+      items = index_items (copy, c);
       /* Same boxes, same curve: the order is shared rather than sorted again. */
       copy->index[c] = qrt_rtree_new (&items, self->index[QRT_COORDS_ANALYSIS]);
     }

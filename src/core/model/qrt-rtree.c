@@ -328,8 +328,9 @@ twin_run (gpointer data)
 
 /**
  * qrt_rtree_new_from_keys:
- * @pairs: (array): per item in item order its curve key (qrt_curve_key()) shifted up 32 bits,
- *   or'ed with the item's index; sorted in place
+ * @pairs: (array) (nullable): per item in item order its curve key (qrt_curve_key())
+ *   shifted up 32 bits, or'ed with the item's index; sorted in place. %NULL: the order of
+ *   qrt_rtree_new(), from the boxes' centres
  * @twin_items: (nullable): the same items in another coordinate system
  * @twin: (out) (nullable): required with @twin_items: set to a tree over them in the same
  *   order (as qrt_rtree_new() with the returned tree would give), built beside the first
@@ -349,10 +350,9 @@ qrt_rtree_new_from_keys (const QrtBoxes  *items,
   QrtRTree *tree;
 
   g_return_val_if_fail (items != NULL, NULL);
-  g_return_val_if_fail (pairs != NULL || items->n == 0, NULL);
   g_return_val_if_fail (twin_items == NULL || (twin != NULL && twin_items->n == items->n), NULL);
 
-  order = order_from_pairs (pairs, items->n);
+  order = pairs != NULL ? order_from_pairs (pairs, items->n) : hilbert_order (items);
   if (twin_items == NULL)
     {
       if (twin != NULL)
