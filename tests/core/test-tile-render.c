@@ -224,12 +224,13 @@ ink (cairo_surface_t *surface,
  * @style at @scale device pixels a CSS pixel must carry as much ink as cairo's, in every
  * channel, and lie where cairo's lie, within the difference of two antialiasing methods.
  * @least: the ink cairo's outlines must have at least, so that the test cannot pass on a
- * blank tile. */
+ * blank tile. @tolerance: how far from cairo's the ink of each channel may be, a fraction. */
 static void
 assert_outlines_like_cairo (QrtLayer       *layer,
                             const QrtStyle *style,
                             int             scale,
                             double          least,
+                            double          tolerance,
                             const char     *what)
 {
   int size = 256 * scale;
@@ -266,16 +267,13 @@ assert_outlines_like_cairo (QrtLayer       *layer,
                   ink_own[0] - ink_fills[0], ink_own[1] - ink_fills[1], ink_own[2] - ink_fills[2],
                   ink_reference[0] - ink_fills[0], ink_reference[1] - ink_fills[1],
                   ink_reference[2] - ink_fills[2]);
-  /* The outlines' own ink, over the fills, channel by channel. Where two outlines cross or
-   * meet at a corner the renderer takes the larger coverage, not the union of the two, and
-   * has up to 6 % less ink than cairo at half a pixel's width; a wall drawn twice gives
-   * 17–30 % more, a channel taken for another several times the difference. */
+  /* The outlines' own ink, over the fills, channel by channel. */
   for (int c = 0; c < 3; c++)
     {
       double mine = ink_own[c] - ink_fills[c], theirs = ink_reference[c] - ink_fills[c];
 
       total += theirs;
-      g_assert_cmpfloat (fabs (mine - theirs), <, 0.1 * fabs (theirs) + 256);
+      g_assert_cmpfloat (fabs (mine - theirs), <, tolerance * fabs (theirs) + 256);
     }
   g_assert_cmpfloat (total, >, least);
   /* Cairo's fast antialiasing samples 4×4 points a pixel, this covers by area: a pixel may
@@ -302,8 +300,8 @@ test_thin_outlines (void)
         QrtStyle style;
 
         solid_style (&style, "#8a8a8a", "#202020", widths[w]);
-        /* 36 squares of 30 px and more. */
-        assert_outlines_like_cairo (layer, &style, 1, 36 * 30 * widths[w] * 3 * 50, what);
+        /* 36 squares of 30 px and more, apart: as much ink as cairo's within 5 %. */
+        assert_outlines_like_cairo (layer, &style, 1, 36 * 30 * widths[w] * 3 * 50, 0.05, what);
       }
 }
 
@@ -361,9 +359,12 @@ test_thin_shared_walls (void)
             continue;
           what = g_strdup_printf ("terrace, %s, width %.1f, scale %d", strokes[s], widths[w], scale);
           solid_style (&style, "#e8e4d8", strokes[s], widths[w]);
-          /* 27 walls of 24 CSS px, at least 0.6 of a dark colour. */
+          /* 27 walls of 24 CSS px, at least 0.6 of a dark colour. Where two outlines meet at
+           * a corner the renderer takes the larger coverage, not the union of the two, and has
+           * up to 6 % less ink than cairo at half a pixel's width: within 10 %. A wall drawn
+           * twice gives 17–30 % more, a channel taken for another several times that. */
           assert_outlines_like_cairo (layer, &style, scale, 27 * 24 * scale * device * 0.6 * 200,
-                                      what);
+                                      0.1, what);
         }
 }
 
