@@ -444,6 +444,25 @@ parse_breaks (const char *text,
   return TRUE;
 }
 
+/* The class @key names: a categorized class by its value, a graduated one by its number. */
+static int
+find_class (const QrtStyle *style,
+            const char     *key)
+{
+  guint64 number;
+
+  if (style->mode == QRT_STYLE_CATEGORIZED)
+    {
+      for (guint i = 0; i < style->n_classes; i++)
+        if (g_str_equal (style->classes[i].value, key))
+          return (int) i;
+    }
+  else if (style->mode == QRT_STYLE_GRADUATED &&
+           g_ascii_string_to_unsigned (key, 10, 1, style->n_classes, &number, NULL))
+    return (int) number - 1;
+  return -1;
+}
+
 static int
 command_style (int    argc,
                char **argv)
@@ -457,6 +476,7 @@ command_style (int    argc,
   g_autofree char *label = NULL;
   g_autofree char *fill = NULL;
   g_autofree char *stroke = NULL;
+  g_auto(GStrv) class_labels = NULL;
   gboolean single = FALSE, hide = FALSE, show = FALSE;
   double opacity = -1;
   int classes = 5;
@@ -477,6 +497,9 @@ command_style (int    argc,
       N_("RAMP") },
     { "label", 0, 0, G_OPTION_ARG_STRING, &label, N_("Label features with FIELD (\"\" for none)"),
       N_("FIELD") },
+    { "class-label", 0, 0, G_OPTION_ARG_STRING_ARRAY, &class_labels,
+      N_("Name a class in the legend: its value, or its number from 1 for graduated classes "
+         "(repeatable; an empty TEXT names it by its value again)"), N_("CLASS=TEXT") },
     { "fill", 0, 0, G_OPTION_ARG_STRING, &fill, N_("Fill colour"), N_("#RRGGBB[AA]") },
     { "stroke", 0, 0, G_OPTION_ARG_STRING, &stroke, N_("Outline colour"), N_("#RRGGBB[AA]") },
     { "opacity", 0, 0, G_OPTION_ARG_DOUBLE, &opacity, N_("Layer opacity, 0 to 1"), N_("X") },
@@ -561,6 +584,22 @@ command_style (int    argc,
           return 1;
         }
       g_strlcpy (style.label_field, label, sizeof style.label_field);
+    }
+  for (guint i = 0; class_labels != NULL && class_labels[i] != NULL; i++)
+    {
+      const char *equals = strchr (class_labels[i], '=');
+      g_autofree char *key = NULL;
+      int klass;
+
+      if (equals == NULL)
+        return cli_fail_usage (context, _("--class-label takes CLASS=TEXT."));
+      key = g_strndup (class_labels[i], (gsize) (equals - class_labels[i]));
+      if ((klass = find_class (&style, key)) < 0)
+        {
+          cli_complain (_("Layer “%s” has no class “%s”."), layer_name, key);
+          return 1;
+        }
+      qrt_style_class_set_label (&style.classes[klass], equals + 1);
     }
   if (opacity >= 0)
     style.opacity = CLAMP (opacity, 0, 1);

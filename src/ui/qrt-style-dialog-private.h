@@ -31,17 +31,22 @@ struct _QrtStyleDialog
   GtkSpinButton     *n_classes_spin;
   AdwComboRow       *ramp_row;
   AdwPreferencesGroup *bounds_group;
+  AdwPreferencesGroup *names_group;
   GtkSpinButton     *min_zoom_spin;
   AdwComboRow       *label_row;
 
   QrtProjectLayer   *layer;
   /* The style being edited; applied to the layer only by Apply. */
   QrtStyle           style;
+  /* The classes last edited, with their names: classing again names the classes that hold
+   * the same values, also after a detour through a single symbol. */
+  QrtStyle           named;
 
   GtkStringList     *all_fields;
   GtkStringList     *numeric_fields;
   GtkStringList     *label_fields;     /* "None", then the text fields */
   GPtrArray         *bound_spins;      /* GtkSpinButton, one per manual class */
+  GPtrArray         *name_rows;        /* AdwEntryRow, one per class of the style */
 
   /* Classing runs in a worker; only the newest result counts. */
   GCancellable      *classify_cancellable;

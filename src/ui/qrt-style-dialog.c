@@ -220,6 +220,50 @@ rebuild_bounds (QrtStyleDialog *self,
 }
 
 static void
+name_changed_cb (GtkEditable    *row,
+                 QrtStyleDialog *self)
+{
+  guint i = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "qrt-class"));
+
+  if (self->loading || i >= self->style.n_classes)
+    return;
+  qrt_style_class_set_label (&self->style.classes[i], gtk_editable_get_text (row));
+  self->named = self->style;
+  update_preview (self);
+}
+
+/* One entry per class for its name in the legend, titled with what the class holds. */
+static void
+rebuild_names (QrtStyleDialog *self)
+{
+  gboolean loading = self->loading;
+
+  for (guint i = 0; i < self->name_rows->len; i++)
+    adw_preferences_group_remove (self->names_group, g_ptr_array_index (self->name_rows, i));
+  g_ptr_array_set_size (self->name_rows, 0);
+
+  self->loading = TRUE;
+  for (guint i = 0; self->style.mode != QRT_STYLE_SINGLE && i < self->style.n_classes; i++)
+    {
+      g_autofree char *range = qrt_legend_class_range (&self->style, i);
+      GtkWidget *row = adw_entry_row_new ();
+      GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (row));
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), range);
+      /* What a class's label keeps, in characters of up to two bytes (umlauts). */
+      if (GTK_IS_TEXT (text))
+        gtk_text_set_max_length (GTK_TEXT (text), (QRT_STYLE_MAX_LABEL - 1) / 2);
+      gtk_editable_set_text (GTK_EDITABLE (row), self->style.classes[i].label);
+      g_object_set_data (G_OBJECT (row), "qrt-class", GUINT_TO_POINTER (i));
+      g_signal_connect_object (row, "changed", G_CALLBACK (name_changed_cb), self, 0);
+      adw_preferences_group_add (self->names_group, row);
+      g_ptr_array_add (self->name_rows, row);
+    }
+  self->loading = loading;
+  gtk_widget_set_visible (GTK_WIDGET (self->names_group), self->name_rows->len > 0);
+}
+
+static void
 classify_done_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -242,12 +286,15 @@ classify_done_cb (GObject      *object,
       return;
     }
 
-  /* Only the classes: colours and widths may have changed while the worker ran. */
+  /* Only the classes: colours, widths and names may have changed while the worker ran. */
+  qrt_style_keep_labels (style, &self->named);
   self->style.mode = style->mode;
   memcpy (self->style.field, style->field, sizeof self->style.field);
   self->style.n_classes = style->n_classes;
   memcpy (self->style.classes, style->classes, sizeof self->style.classes);
+  self->named = self->style;
   set_error (self, NULL);
+  rebuild_names (self);
   update_preview (self);
 }
 
@@ -395,6 +442,7 @@ classes_changed_cb (QrtStyleDialog *self)
       self->style.mode = QRT_STYLE_SINGLE;
       self->style.n_classes = 0;
       set_error (self, NULL);
+      rebuild_names (self);
       update_preview (self);
       return;
     }
@@ -539,6 +587,7 @@ load_style (QrtStyleDialog *self)
   if (style->mode == QRT_STYLE_GRADUATED &&
       adw_combo_row_get_selected (self->method_row) == METHOD_MANUAL)
     rebuild_bounds (self, (guint) gtk_spin_button_get_value_as_int (self->n_classes_spin));
+  rebuild_names (self);
 
   update_rows (self);
   self->loading = FALSE;
@@ -561,6 +610,7 @@ qrt_style_dialog_dispose (GObject *object)
   g_clear_object (&self->numeric_fields);
   g_clear_object (&self->label_fields);
   g_clear_pointer (&self->bound_spins, g_ptr_array_unref);
+  g_clear_pointer (&self->name_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (qrt_style_dialog_parent_class)->dispose (object);
 }
@@ -608,6 +658,7 @@ qrt_style_dialog_class_init (QrtStyleDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QrtStyleDialog, n_classes_spin);
   gtk_widget_class_bind_template_child (widget_class, QrtStyleDialog, ramp_row);
   gtk_widget_class_bind_template_child (widget_class, QrtStyleDialog, bounds_group);
+  gtk_widget_class_bind_template_child (widget_class, QrtStyleDialog, names_group);
   gtk_widget_class_bind_template_child (widget_class, QrtStyleDialog, min_zoom_spin);
   gtk_widget_class_bind_template_child (widget_class, QrtStyleDialog, label_row);
   gtk_widget_class_bind_template_callback (widget_class, apply_button_clicked_cb);
@@ -625,6 +676,7 @@ qrt_style_dialog_init (QrtStyleDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->bound_spins = g_ptr_array_new ();
+  self->name_rows = g_ptr_array_new ();
 
   gtk_drawing_area_set_draw_func (self->preview, preview_draw_cb, self, NULL);
   gtk_scale_set_format_value_func (self->opacity_scale, format_percent_cb, NULL, NULL);
@@ -657,6 +709,7 @@ qrt_style_dialog_new (GtkWindow       *parent,
                        NULL);
   self->layer = g_object_ref (layer);
   self->style = *qrt_project_layer_get_style (layer);
+  self->named = self->style;
 
   /* Translators: the title of the style dialog; %s is a layer's title */
   title = g_strdup_printf (_("Style of “%s”"), qrt_project_layer_get_title (layer));

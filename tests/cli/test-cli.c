@@ -189,6 +189,90 @@ test_bad_input (void)
     }
 }
 
+/* The style of layer @name, as the project file has it now. */
+static QrtStyle
+saved_style (const char *path,
+             const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QrtProject) project = qrt_project_open (path, NULL, &error);
+  QrtProjectLayer *layer;
+
+  g_assert_no_error (error);
+  layer = qrt_project_find_layer (project, name);
+  g_assert_nonnull (layer);
+  return *qrt_project_layer_get_style (layer);
+}
+
+static void
+test_style (void)
+{
+  g_autofree char *path = g_build_filename (work_dir, "style.gpkg", NULL);
+  g_autofree char *png = g_build_filename (work_dir, "legend.png", NULL);
+  g_autoptr(GFile) source = g_file_new_for_path (demo ());
+  g_autoptr(GFile) target = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_auto(Run) categorized = { 0 };
+  g_auto(Run) named = { 0 };
+  g_auto(Run) graduated = { 0 };
+  g_auto(Run) no_class = { 0 };
+  g_auto(Run) no_text = { 0 };
+  g_auto(Run) render = { 0 };
+  g_autofree char *first = NULL;
+  g_autofree char *naming = NULL;
+  QrtStyle style;
+
+  g_file_copy (source, target, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The demo names its land cover classes for the legend. */
+  style = saved_style (path, "landcover");
+  g_assert_cmpint (style.mode, ==, QRT_STYLE_CATEGORIZED);
+  g_assert_cmpstr (style.classes[0].value, ==, "sealed");
+  g_assert_cmpstr (style.classes[0].label, ==, "Sealed");
+
+  run_cli (&categorized, "style", path, "--layer", "districts", "--categorized", "name", NULL);
+  g_assert_cmpint (exit_code (&categorized), ==, 0);
+  style = saved_style (path, "districts");
+  g_assert_cmpint (style.mode, ==, QRT_STYLE_CATEGORIZED);
+  g_assert_cmpstr (style.field, ==, "name");
+  g_assert_cmpuint (style.n_classes, >=, 2);
+  g_assert_cmpstr (style.classes[0].label, ==, "");
+
+  /* A categorized class is named by its value. */
+  first = g_strdup (style.classes[0].value);
+  naming = g_strdup_printf ("%s=Ortskern", first);
+  run_cli (&named, "style", path, "--layer", "districts", "--class-label", naming, NULL);
+  g_assert_cmpint (exit_code (&named), ==, 0);
+  style = saved_style (path, "districts");
+  g_assert_cmpstr (style.classes[0].value, ==, first);
+  g_assert_cmpstr (style.classes[0].label, ==, "Ortskern");
+
+  /* A graduated one by its number, from 1, in the same run as the classing. */
+  run_cli (&graduated, "style", path, "--layer", "districts", "--graduated", "pop_2025",
+           "--method", "jenks", "--classes", "4", "--class-label", "4=Am dichtesten", NULL);
+  g_assert_cmpint (exit_code (&graduated), ==, 0);
+  style = saved_style (path, "districts");
+  g_assert_cmpint (style.mode, ==, QRT_STYLE_GRADUATED);
+  g_assert_cmpuint (style.n_classes, ==, 4);
+  g_assert_cmpstr (style.classes[3].label, ==, "Am dichtesten");
+  g_assert_cmpstr (style.classes[0].label, ==, "");
+
+  /* A class that is not there, or no text: an error, and the project as it was. */
+  run_cli (&no_class, "style", path, "--layer", "districts", "--class-label", "5=Leer", NULL);
+  g_assert_cmpint (exit_code (&no_class), ==, 1);
+  g_assert_nonnull (strstr (no_class.err, "no class “5”"));
+  run_cli (&no_text, "style", path, "--layer", "districts", "--class-label", "4", NULL);
+  g_assert_cmpint (exit_code (&no_text), ==, 2);
+  style = saved_style (path, "districts");
+  g_assert_cmpuint (style.n_classes, ==, 4);
+  g_assert_cmpstr (style.classes[3].label, ==, "Am dichtesten");
+
+  run_cli (&render, "render", path, "--out", png, "--size", "600x400", "--legend", NULL);
+  g_assert_cmpint (exit_code (&render), ==, 0);
+  g_assert_cmpuint (count_colours (png, 600, 400), >, 20);
+}
+
 static void
 test_german (void)
 {
@@ -352,6 +436,8 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  /* For reading back what the CLI wrote. */
+  qrt_core_init ();
   /* Each run its own directory: test programs run in parallel with each other. */
   work_dir = g_dir_make_tmp ("quartier-test-XXXXXX", NULL);
   g_assert_nonnull (work_dir);
@@ -362,6 +448,7 @@ main (int    argc,
   g_test_add_func ("/cli/render", test_render);
   g_test_add_func ("/cli/layers", test_layers);
   g_test_add_func ("/cli/bad-input", test_bad_input);
+  g_test_add_func ("/cli/style", test_style);
   g_test_add_func ("/cli/german", test_german);
   g_test_add_func ("/cli/indicators", test_indicators);
   g_test_add_func ("/cli/chart", test_chart);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "qrt-core.h"
 
@@ -185,6 +186,102 @@ test_categorized (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
+/* The width the legend needs for @style alone. */
+static double
+legend_width (const QrtStyle *style)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
+  cairo_t *cr = cairo_create (surface);
+  QrtLegendEntry entry = { "Flächen", QRT_GEOMETRY_POLYGON, style };
+  double width, height;
+
+  qrt_legend_paint (cr, &entry, 1, 1.0, TRUE, &width, &height);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  return width;
+}
+
+static void
+test_class_labels (void)
+{
+  g_autoptr(QrtLayer) layer = make_squares ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *long_label = NULL;
+  g_autofree char *text = NULL;
+  QrtStyle style, back;
+  double plain_width;
+
+  qrt_style_init_default (&style, QRT_GEOMETRY_POLYGON, 0);
+  g_assert_true (qrt_style_make_categorized (&style, layer, "use", &error));
+  g_assert_cmpstr (style.classes[2].value, ==, "wohnen");
+  g_assert_cmpstr (style.classes[2].label, ==, "");
+  text = qrt_legend_class_label (&style, 2);
+  g_assert_cmpstr (text, ==, "wohnen");
+  g_clear_pointer (&text, g_free);
+  plain_width = legend_width (&style);
+
+  /* Named, the legend calls the class by its name, which takes more room here. */
+  qrt_style_class_set_label (&style.classes[2], "  Wohnbauflächen (Bestand)\n");
+  g_assert_cmpstr (style.classes[2].label, ==, "Wohnbauflächen (Bestand)");
+  text = qrt_legend_class_label (&style, 2);
+  g_assert_cmpstr (text, ==, "Wohnbauflächen (Bestand)");
+  g_clear_pointer (&text, g_free);
+  text = qrt_legend_class_range (&style, 2);
+  g_assert_cmpstr (text, ==, "wohnen");
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpfloat (legend_width (&style), >, plain_width + 20);
+
+  /* Saved and read back; a style without names reads as none. */
+  json = qrt_style_to_json (&style);
+  g_assert_nonnull (strstr (json, "\"label\":\"Wohnbauflächen (Bestand)\""));
+  qrt_style_init_default (&back, QRT_GEOMETRY_POLYGON, 0);
+  g_assert_true (qrt_style_from_json (&back, json, &error));
+  g_assert_cmpstr (back.classes[2].label, ==, "Wohnbauflächen (Bestand)");
+  g_assert_cmpstr (back.classes[0].label, ==, "");
+  g_assert_true (qrt_style_from_json (&back, "{\"mode\":\"categorized\",\"field\":\"use\","
+                                      "\"classes\":[{\"value\":\"park\",\"label\":7}]}",
+                                      &error));
+  g_assert_cmpstr (back.classes[0].label, ==, "");
+
+  /* Classing again keeps the names of values that are still there, of the same attribute. */
+  back = style;
+  g_assert_true (qrt_style_make_categorized (&back, layer, "use", &error));
+  g_assert_cmpstr (back.classes[2].label, ==, "Wohnbauflächen (Bestand)");
+  g_assert_cmpstr (back.classes[1].label, ==, "");
+  g_assert_true (qrt_style_make_graduated (&back, layer, "density", QRT_CLASSIFY_JENKS, 2, NULL,
+                                           QRT_RAMP_SEQUENTIAL, &error));
+  g_assert_cmpstr (back.classes[0].label, ==, "");
+  g_assert_cmpstr (back.classes[1].label, ==, "");
+
+  /* Graduated classes are named by their place; the same bounds keep their names. */
+  qrt_style_class_set_label (&back.classes[1], "dicht");
+  style = back;
+  g_assert_true (qrt_style_make_graduated (&style, layer, "density", QRT_CLASSIFY_JENKS, 2, NULL,
+                                           QRT_RAMP_DIVERGING, &error));
+  g_assert_cmpstr (style.classes[1].label, ==, "dicht");
+  text = qrt_legend_class_range (&style, 0);
+  g_assert_true (g_str_has_prefix (text, "up to ") || g_str_has_prefix (text, "bis "));
+  g_clear_pointer (&text, g_free);
+  g_assert_true (qrt_style_make_graduated (&style, layer, "density", QRT_CLASSIFY_JENKS, 1, NULL,
+                                           QRT_RAMP_DIVERGING, &error));
+  g_assert_cmpstr (style.classes[0].label, ==, "");
+
+  /* Too long a name is cut between two characters, never inside one; bytes that are not
+   * UTF-8 end it. */
+  long_label = g_strnfill (QRT_STYLE_MAX_LABEL * 2, 'x');
+  for (guint i = 1; i < QRT_STYLE_MAX_LABEL * 2; i += 2)
+    memcpy (long_label + i - 1, "ä", 2);
+  qrt_style_class_set_label (&style.classes[0], long_label);
+  g_assert_true (g_utf8_validate (style.classes[0].label, -1, NULL));
+  g_assert_cmpuint (strlen (style.classes[0].label), ==, QRT_STYLE_MAX_LABEL - 2);
+  qrt_style_class_set_label (&style.classes[0], "Gr\xfcn");
+  g_assert_cmpstr (style.classes[0].label, ==, "Gr");
+  qrt_style_class_set_label (&style.classes[0], NULL);
+  g_assert_cmpstr (style.classes[0].label, ==, "");
+  g_assert_no_error (error);
+}
+
 static void
 test_json_errors (void)
 {
@@ -214,6 +311,7 @@ main (int    argc,
   g_test_add_func ("/style/ramp", test_ramp);
   g_test_add_func ("/style/graduated", test_graduated);
   g_test_add_func ("/style/categorized", test_categorized);
+  g_test_add_func ("/style/class-labels", test_class_labels);
   g_test_add_func ("/style/json-errors", test_json_errors);
 
   return g_test_run ();

@@ -753,6 +753,91 @@ test_style_graduated (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Names for the legend: one entry per class, kept when classing again, saved with the style. */
+static void
+test_style_names (void)
+{
+  g_autofree char *path = copy_demo ("names.gpkg");
+  QrtWindow *window = open_window (path);
+  g_autoptr(QrtProject) reread = NULL;
+  g_autoptr(GError) error = NULL;
+  QrtStyleDialog *dialog;
+  const QrtStyle *style;
+  GtkEditable *forest = NULL, *sealed = NULL;
+  guint n_classes;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.style", "s",
+                                             "landcover"));
+  dialog = g_ptr_array_index (window->dialogs, window->dialogs->len - 1);
+  style = qrt_style_dialog_get_style (dialog);
+  g_assert_cmpint (style->mode, ==, QRT_STYLE_CATEGORIZED);
+  n_classes = style->n_classes;
+  g_assert_cmpuint (n_classes, >=, 2);
+
+  /* The demo's names, under the value each class holds. */
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog->names_group)));
+  g_assert_cmpuint (dialog->name_rows->len, ==, n_classes);
+  for (guint i = 0; i < n_classes; i++)
+    {
+      GtkEditable *row = g_ptr_array_index (dialog->name_rows, i);
+
+      g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==,
+                       style->classes[i].value);
+      g_assert_cmpstr (gtk_editable_get_text (row), ==, style->classes[i].label);
+      g_assert_cmpstr (style->classes[i].label, !=, "");
+      if (g_str_equal (style->classes[i].value, "forest"))
+        forest = row;
+      else if (g_str_equal (style->classes[i].value, "sealed"))
+        sealed = row;
+    }
+  g_assert_nonnull (forest);
+  g_assert_nonnull (sealed);
+
+  /* Typed: the style (and its preview) take it at once; emptied, the value is the name. */
+  gtk_editable_set_text (forest, "Wald und Gehölz");
+  gtk_editable_set_text (sealed, "");
+  if (g_getenv ("QUARTIER_TEST_SCREENSHOTS") != NULL)
+    {
+      GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (qrt_test_find_type (GTK_WIDGET (dialog),
+                                                                     GTK_TYPE_SCROLLED_WINDOW));
+      GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+      graphene_point_t top;
+
+      qrt_test_settle (200);
+      g_assert_true (gtk_widget_compute_point (GTK_WIDGET (dialog->names_group),
+                                               gtk_scrolled_window_get_child (scroller),
+                                               &GRAPHENE_POINT_INIT (0, 0), &top));
+      gtk_adjustment_set_value (adjustment, top.y - 200);
+      qrt_test_screenshot (GTK_WIDGET (dialog), "style-dialog-names");
+    }
+
+  /* Classing again by the same attribute keeps the names. */
+  adw_combo_row_set_selected (dialog->mode_row, 0);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog->names_group)));
+  adw_combo_row_set_selected (dialog->mode_row, 1);
+  wait_for (window, style_dialog_ready, "the categories");
+  style = qrt_style_dialog_get_style (dialog);
+  g_assert_cmpuint (dialog->name_rows->len, ==, style->n_classes);
+  g_assert_cmpstr (style->field, ==, "class");
+
+  remember (window);
+  saves_before = _qrt_window_get_n_saves (window);
+  g_signal_emit_by_name (dialog->apply_button, "clicked");
+  g_assert_cmpuint (window->dialogs->len, ==, 0);
+  wait_for (window, saved, "the project to be saved");
+
+  reread = qrt_project_open (path, NULL, &error);
+  g_assert_no_error (error);
+  style = qrt_project_layer_get_style (qrt_project_find_layer (reread, "landcover"));
+  for (guint i = 0; i < style->n_classes; i++)
+    if (g_str_equal (style->classes[i].value, "forest"))
+      g_assert_cmpstr (style->classes[i].label, ==, "Wald und Gehölz");
+    else if (g_str_equal (style->classes[i].value, "sealed"))
+      g_assert_cmpstr (style->classes[i].label, ==, "");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* A district whose box's centre lies inside it, and where that is on screen. */
 static guint
 find_district (QrtWindow *window,
@@ -1245,6 +1330,7 @@ main (int   argc,
   g_test_add_func ("/window/recent", test_recent);
   g_test_add_func ("/window/cancel", test_cancel);
   g_test_add_func ("/window/style-graduated", test_style_graduated);
+  g_test_add_func ("/window/style-names", test_style_names);
   g_test_add_func ("/window/select", test_select);
   g_test_add_func ("/window/remove-undo", test_remove_undo);
   g_test_add_func ("/window/reorder", test_reorder);

@@ -662,6 +662,7 @@ rgba (double r,
 static void
 add_class (QrtStyle   *style,
            const char *value,
+           const char *label,
            QrtColor    colour)
 {
   QrtStyleClass *klass = &style->classes[style->n_classes++];
@@ -669,6 +670,7 @@ add_class (QrtStyle   *style,
   g_assert (style->n_classes <= QRT_STYLE_MAX_CLASSES);
   klass->colour = colour;
   g_strlcpy (klass->value, value, sizeof klass->value);
+  qrt_style_class_set_label (klass, label);
 }
 
 /* Calm defaults a planner can present as they are: light land cover underneath, muted
@@ -692,12 +694,12 @@ default_style (const char *layer,
       style->fill = rgba (0.91, 0.92, 0.85, 1.0);
       style->mode = QRT_STYLE_CATEGORIZED;
       g_strlcpy (style->field, "class", sizeof style->field);
-      add_class (style, "sealed", rgba (0.86, 0.84, 0.81, 1.0));
-      add_class (style, "public_green", rgba (0.74, 0.86, 0.64, 1.0));
-      add_class (style, "private_green", rgba (0.88, 0.92, 0.80, 1.0));
-      add_class (style, "forest", rgba (0.67, 0.79, 0.59, 1.0));
-      add_class (style, "water", rgba (0.67, 0.80, 0.91, 1.0));
-      add_class (style, "agriculture", rgba (0.95, 0.93, 0.80, 1.0));
+      add_class (style, "sealed", _("Sealed"), rgba (0.86, 0.84, 0.81, 1.0));
+      add_class (style, "public_green", _("Public green space"), rgba (0.74, 0.86, 0.64, 1.0));
+      add_class (style, "private_green", _("Private green space"), rgba (0.88, 0.92, 0.80, 1.0));
+      add_class (style, "forest", _("Forest"), rgba (0.67, 0.79, 0.59, 1.0));
+      add_class (style, "water", _("Water"), rgba (0.67, 0.80, 0.91, 1.0));
+      add_class (style, "agriculture", _("Farmland"), rgba (0.95, 0.93, 0.80, 1.0));
     }
   else if (g_str_equal (layer, "parks"))
     {
@@ -719,10 +721,10 @@ default_style (const char *layer,
       style->visible = FALSE;
       style->mode = QRT_STYLE_CATEGORIZED;
       g_strlcpy (style->field, "depth_class", sizeof style->field);
-      add_class (style, "0.10-0.30 m", rgba (0.62, 0.79, 0.93, 0.55));
-      add_class (style, "0.30-0.50 m", rgba (0.38, 0.62, 0.87, 0.60));
-      add_class (style, "0.50-1.00 m", rgba (0.20, 0.45, 0.78, 0.65));
-      add_class (style, "> 1.00 m", rgba (0.10, 0.27, 0.60, 0.70));
+      add_class (style, "0.10-0.30 m", _("0.10 to 0.30 m deep"), rgba (0.62, 0.79, 0.93, 0.55));
+      add_class (style, "0.30-0.50 m", _("0.30 to 0.50 m deep"), rgba (0.38, 0.62, 0.87, 0.60));
+      add_class (style, "0.50-1.00 m", _("0.50 to 1.00 m deep"), rgba (0.20, 0.45, 0.78, 0.65));
+      add_class (style, "> 1.00 m", _("More than 1.00 m deep"), rgba (0.10, 0.27, 0.60, 0.70));
     }
   else if (g_str_equal (layer, "flood_hq100"))
     {

@@ -225,6 +225,46 @@ set_classed_colour (QrtStyle       *style,
     klass->colour.alpha = MAX (style->fill.alpha, 0.75);
 }
 
+/* Whether graduated class @i of @a holds the same values as class @j of @b. */
+static gboolean
+same_range (const QrtStyle *a,
+            guint           i,
+            const QrtStyle *b,
+            guint           j)
+{
+  if (a->classes[i].upper != b->classes[j].upper || (i == 0) != (j == 0))
+    return FALSE;
+  return i == 0 || a->classes[i - 1].upper == b->classes[j - 1].upper;
+}
+
+/**
+ * qrt_style_keep_labels:
+ * @before: the style as it was before its classes were made again
+ *
+ * Gives each class of @style the label of the class of @before with the same value
+ * (categorized) or the same bounds (graduated) of the same attribute: classing again,
+ * after the values changed, must not lose the names a planner gave the classes.
+ */
+void
+qrt_style_keep_labels (QrtStyle       *style,
+                       const QrtStyle *before)
+{
+  g_return_if_fail (style != NULL && before != NULL);
+
+  if (before->mode != style->mode || !g_str_equal (before->field, style->field))
+    return;
+  for (guint i = 0; i < style->n_classes; i++)
+    for (guint j = 0; j < before->n_classes; j++)
+      if (style->mode == QRT_STYLE_GRADUATED
+            ? same_range (style, i, before, j)
+            : g_str_equal (before->classes[j].value, style->classes[i].value))
+        {
+          memcpy (style->classes[i].label, before->classes[j].label,
+                  sizeof style->classes[i].label);
+          break;
+        }
+}
+
 /**
  * qrt_style_make_graduated:
  * @manual_bounds: (nullable) (array): upper bounds for %QRT_CLASSIFY_MANUAL
@@ -244,6 +284,7 @@ qrt_style_make_graduated (QrtStyle           *style,
                           GError            **error)
 {
   g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree QrtStyle *before = NULL;
   double bounds[QRT_STYLE_MAX_CLASSES];
   guint made;
   int index;
@@ -275,6 +316,7 @@ qrt_style_make_graduated (QrtStyle           *style,
   made = qrt_classify_breaks ((const double *) values->data, values->len, method, n_classes,
                               bounds);
 
+  before = g_memdup2 (style, sizeof *style);
   style->mode = QRT_STYLE_GRADUATED;
   g_strlcpy (style->field, field, sizeof style->field);
   style->n_classes = made;
@@ -287,6 +329,7 @@ qrt_style_make_graduated (QrtStyle           *style,
       set_classed_colour (style, layer, &style->classes[i], &colour);
       style->classes[i].upper = bounds[i];
     }
+  qrt_style_keep_labels (style, before);
   return TRUE;
 }
 
@@ -354,6 +397,7 @@ qrt_style_make_categorized (QrtStyle    *style,
 {
   g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GArray) categories = g_array_new (FALSE, FALSE, sizeof (Category));
+  g_autofree QrtStyle *before = NULL;
   GHashTableIter iter;
   gpointer key, value;
   int index;
@@ -385,6 +429,7 @@ qrt_style_make_categorized (QrtStyle    *style,
   g_array_set_size (categories, MIN (categories->len, QRT_STYLE_MAX_CLASSES));
   g_array_sort (categories, compare_by_value);
 
+  before = g_memdup2 (style, sizeof *style);
   style->mode = QRT_STYLE_CATEGORIZED;
   g_strlcpy (style->field, field, sizeof style->field);
   style->n_classes = categories->len;
@@ -398,6 +443,7 @@ qrt_style_make_categorized (QrtStyle    *style,
       g_strlcpy (style->classes[i].value, g_array_index (categories, Category, i).value,
                  sizeof style->classes[i].value);
     }
+  qrt_style_keep_labels (style, before);
   return TRUE;
 }
 

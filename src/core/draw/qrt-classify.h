@@ -49,4 +49,7 @@ int      qrt_style_class_of        (const QrtStyle    *style,
                                     int                field_index,
                                     guint              feature);
 
+void     qrt_style_keep_labels     (QrtStyle          *style,
+                                    const QrtStyle    *before);
+
 G_END_DECLS

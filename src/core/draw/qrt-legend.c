@@ -55,13 +55,6 @@ paint_swatch (cairo_t         *cr,
 }
 
 static char *
-class_label (const QrtStyle *style,
-             guint           i)
-{
-  return g_strdup (style->classes[i].value);
-}
-
-static char *
 format_number (double v)
 {
   /* Locale-aware (a German legend reads "1.234,5"), without needless decimals. */
@@ -70,21 +63,48 @@ format_number (double v)
   return g_strdup_printf ("%'.2g", v);
 }
 
-static char *
-graduated_label (const QrtStyle *style,
-                 guint           i)
+/**
+ * qrt_legend_class_range:
+ * @i: a class of @style, which is categorized or graduated
+ *
+ * Returns: (transfer full): what class @i holds: its value, or its range of values
+ */
+char *
+qrt_legend_class_range (const QrtStyle *style,
+                        guint           i)
 {
-  g_autofree char *upper = format_number (style->classes[i].upper);
+  g_autofree char *upper = NULL;
+  g_autofree char *lower = NULL;
 
+  g_return_val_if_fail (style != NULL && i < style->n_classes, NULL);
+
+  if (style->mode != QRT_STYLE_GRADUATED)
+    return g_strdup (style->classes[i].value);
+  upper = format_number (style->classes[i].upper);
   if (i == 0)
     /* TRANSLATORS: a legend class: values up to this number */
     return g_strdup_printf (_("up to %s"), upper);
-  {
-    g_autofree char *lower = format_number (style->classes[i - 1].upper);
+  lower = format_number (style->classes[i - 1].upper);
+  /* TRANSLATORS: a legend class between two numbers */
+  return g_strdup_printf (_("%s to %s"), lower, upper);
+}
 
-    /* TRANSLATORS: a legend class between two numbers */
-    return g_strdup_printf (_("%s to %s"), lower, upper);
-  }
+/**
+ * qrt_legend_class_label:
+ * @i: a class of @style, which is categorized or graduated
+ *
+ * Returns: (transfer full): the name the legend gives class @i: the label it was given, else
+ *   its value or range
+ */
+char *
+qrt_legend_class_label (const QrtStyle *style,
+                        guint           i)
+{
+  g_return_val_if_fail (style != NULL && i < style->n_classes, NULL);
+
+  if (style->classes[i].label[0] != '\0')
+    return g_strdup (style->classes[i].label);
+  return qrt_legend_class_range (style, i);
 }
 
 static double
@@ -183,9 +203,7 @@ qrt_legend_paint (cairo_t              *cr,
 
           for (guint c = 0; classed && c < e->style->n_classes; c++)
             {
-              g_autofree char *label = e->style->mode == QRT_STYLE_GRADUATED
-                                         ? graduated_label (e->style, c)
-                                         : class_label (e->style, c);
+              g_autofree char *label = qrt_legend_class_label (e->style, c);
               double indent = pad + gap * 2;
 
               if (draw)

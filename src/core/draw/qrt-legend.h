@@ -25,4 +25,9 @@ void qrt_legend_paint (cairo_t              *cr,
                        double               *width,
                        double               *height);
 
+char *qrt_legend_class_range (const QrtStyle *style,
+                              guint           i);
+char *qrt_legend_class_label (const QrtStyle *style,
+                              guint           i);
+
 G_END_DECLS

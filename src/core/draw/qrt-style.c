@@ -133,6 +133,27 @@ qrt_color_to_string (const QrtColor *color)
 }
 
 /**
+ * qrt_style_class_set_label:
+ * @label: (nullable): the class's name in the legend; %NULL, empty or only blanks for none
+ *
+ * Keeps as much of @label as fits, cut between characters, without surrounding blanks.
+ */
+void
+qrt_style_class_set_label (QrtStyleClass *klass,
+                           const char    *label)
+{
+  const char *end;
+
+  g_return_if_fail (klass != NULL);
+
+  g_strlcpy (klass->label, label != NULL ? label : "", sizeof klass->label);
+  /* A character cut in two at the end, or text that was never UTF-8, ends the label there. */
+  g_utf8_validate (klass->label, -1, &end);
+  klass->label[end - klass->label] = '\0';
+  g_strstrip (klass->label);
+}
+
+/**
  * qrt_style_to_json:
  *
  * Returns: (transfer full): the style as the JSON object stored in `qrt_styles`.
@@ -192,6 +213,11 @@ qrt_style_to_json (const QrtStyle *style)
             json_builder_add_double_value (builder, style->classes[i].upper);
           else
             json_builder_add_string_value (builder, style->classes[i].value);
+          if (style->classes[i].label[0] != '\0')
+            {
+              json_builder_set_member_name (builder, "label");
+              json_builder_add_string_value (builder, style->classes[i].label);
+            }
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
@@ -266,6 +292,8 @@ read_classes (QrtStyle    *style,
       g_strlcpy (style->classes[i].value,
                  json_object_get_string_member_with_default (klass, "value", ""),
                  sizeof style->classes[i].value);
+      qrt_style_class_set_label (&style->classes[i],
+                                 json_object_get_string_member_with_default (klass, "label", ""));
     }
   return TRUE;
 }

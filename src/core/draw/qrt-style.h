@@ -25,6 +25,7 @@ typedef enum
 
 #define QRT_STYLE_MAX_CLASSES 16
 #define QRT_STYLE_MAX_TEXT 64
+#define QRT_STYLE_MAX_LABEL 128
 
 /* One class of a categorized (a value) or graduated (values up to an upper bound) style. */
 typedef struct
@@ -32,6 +33,9 @@ typedef struct
   QrtColor colour;
   double   upper;                       /* graduated: values <= upper (the last takes the rest) */
   char     value[QRT_STYLE_MAX_TEXT];   /* categorized: the attribute value as text */
+  /* What the legend calls the class ("Versiegelt" for the value "sealed"); "" for the value
+   * or the range itself. */
+  char     label[QRT_STYLE_MAX_LABEL];
 } QrtStyleClass;
 
 /* A layer's look: a plain value (no pointers, bounded arrays), so it is copied into render jobs
@@ -66,6 +70,8 @@ void      qrt_style_init_default  (QrtStyle        *style,
 gboolean  qrt_color_parse         (QrtColor        *color,
                                    const char      *text);
 char     *qrt_color_to_string     (const QrtColor  *color);
+void      qrt_style_class_set_label (QrtStyleClass *klass,
+                                     const char    *label);
 char     *qrt_style_to_json       (const QrtStyle  *style);
 gboolean  qrt_style_from_json     (QrtStyle        *style,
                                    const char      *json,
