@@ -231,6 +231,21 @@ test_class_labels (void)
   g_assert_cmpstr (text, ==, "wohnen");
   g_clear_pointer (&text, g_free);
   g_assert_cmpfloat (legend_width (&style), >, plain_width + 20);
+  {
+    QrtStyle hidden = style;
+    QrtLegendEntry entries[] = { { "Schulen", QRT_GEOMETRY_POINT, &hidden },
+                                 { "Flächen", QRT_GEOMETRY_POLYGON, &style } };
+    g_autofree char *words = NULL;
+
+    /* In words too: the layers with the names of their classes, hidden layers left out. */
+    hidden.mode = QRT_STYLE_SINGLE;
+    words = qrt_legend_describe (entries, 2);
+    g_assert_cmpstr (words, ==, "Schulen; Flächen: gewerbe, park, Wohnbauflächen (Bestand)");
+    g_clear_pointer (&words, g_free);
+    hidden.visible = FALSE;
+    words = qrt_legend_describe (entries, 2);
+    g_assert_cmpstr (words, ==, "Flächen: gewerbe, park, Wohnbauflächen (Bestand)");
+  }
 
   /* Saved and read back; a style without names reads as none. */
   json = qrt_style_to_json (&style);

@@ -825,6 +825,9 @@ test_style_names (void)
   g_signal_emit_by_name (dialog->apply_button, "clicked");
   g_assert_cmpuint (window->dialogs->len, ==, 0);
   wait_for (window, saved, "the project to be saved");
+  /* The legend says the new name, also to a screen reader. */
+  g_assert_nonnull (strstr (qrt_legend_view_get_description (window->legend_view),
+                            "Wald und Gehölz"));
 
   reread = qrt_project_open (path, NULL, &error);
   g_assert_no_error (error);

@@ -107,6 +107,43 @@ qrt_legend_class_label (const QrtStyle *style,
   return qrt_legend_class_range (style, i);
 }
 
+/**
+ * qrt_legend_describe:
+ * @entries: (array length=n_entries): the layers, top first
+ *
+ * The legend in words, for those who cannot see the swatches (a screen reader): each visible
+ * layer's title, with the names of its classes.
+ *
+ * Returns: (transfer full): e.g. "Schools; Land cover: Sealed, Forest"
+ */
+char *
+qrt_legend_describe (const QrtLegendEntry *entries,
+                     guint                 n_entries)
+{
+  GString *out = g_string_new (NULL);
+
+  g_return_val_if_fail (entries != NULL || n_entries == 0, NULL);
+
+  for (guint i = 0; i < n_entries; i++)
+    {
+      const QrtStyle *style = entries[i].style;
+
+      if (!style->visible)
+        continue;
+      if (out->len > 0)
+        g_string_append (out, "; ");
+      g_string_append (out, entries[i].title);
+      for (guint c = 0; style->mode != QRT_STYLE_SINGLE && c < style->n_classes; c++)
+        {
+          g_autofree char *label = qrt_legend_class_label (style, c);
+
+          g_string_append (out, c == 0 ? ": " : ", ");
+          g_string_append (out, label);
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
 static double
 text (cairo_t     *cr,
       PangoLayout *layout,

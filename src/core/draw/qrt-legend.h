@@ -29,5 +29,7 @@ char *qrt_legend_class_range (const QrtStyle *style,
                               guint           i);
 char *qrt_legend_class_label (const QrtStyle *style,
                               guint           i);
+char *qrt_legend_describe    (const QrtLegendEntry *entries,
+                              guint                 n_entries);
 
 G_END_DECLS

@@ -22,6 +22,7 @@ struct _QrtLegendView
   GtkWidget  parent_instance;
 
   GArray    *entries;      /* Entry */
+  char      *description;  /* the legend in words */
   double     width;        /* of the legend box, in CSS pixels */
   double     height;
 };
@@ -108,6 +109,7 @@ qrt_legend_view_finalize (GObject *object)
   QrtLegendView *self = QRT_LEGEND_VIEW (object);
 
   g_array_unref (self->entries);
+  g_free (self->description);
 
   G_OBJECT_CLASS (qrt_legend_view_parent_class)->finalize (object);
 }
@@ -149,8 +151,6 @@ qrt_legend_view_set_entries (QrtLegendView        *self,
                              const QrtLegendEntry *entries,
                              guint                 n_entries)
 {
-  g_autoptr(GString) description = g_string_new (NULL);
-
   g_return_if_fail (QRT_IS_LEGEND_VIEW (self));
   g_return_if_fail (entries != NULL || n_entries == 0);
 
@@ -160,17 +160,30 @@ qrt_legend_view_set_entries (QrtLegendView        *self,
       Entry entry = { g_strdup (entries[i].title), entries[i].kind, *entries[i].style };
 
       g_array_append_val (self->entries, entry);
-      if (entry.style.visible)
-        g_string_append_printf (description, "%s%s", description->len > 0 ? ", " : "",
-                                entry.title);
     }
 
-  /* Screen readers get the layer names; the swatches speak only to the eye. */
+  /* Screen readers get the layers and their classes by name; the swatches speak only to the
+   * eye. */
+  g_free (self->description);
+  self->description = qrt_legend_describe (entries, n_entries);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  description->str, -1);
+                                  self->description, -1);
 
   measure_legend (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+/**
+ * qrt_legend_view_get_description:
+ *
+ * Returns: what the legend shows, in words (its accessible description)
+ */
+const char *
+qrt_legend_view_get_description (QrtLegendView *self)
+{
+  g_return_val_if_fail (QRT_IS_LEGEND_VIEW (self), NULL);
+
+  return self->description != NULL ? self->description : "";
 }
 
 /**
