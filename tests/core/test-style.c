@@ -297,6 +297,102 @@ test_class_labels (void)
   g_assert_no_error (error);
 }
 
+/* Points with 18 kinds (k00 the most frequent, k17 the rarest) and a number, both missing on
+ * the last two. */
+static QrtLayer *
+make_many_kinds (void)
+{
+  g_autoptr(QrtLayerBuilder) builder = qrt_layer_builder_new ("many", QRT_GEOMETRY_POINT, 25832);
+  guint kind = qrt_layer_builder_add_field (builder, "kind", QRT_FIELD_STRING);
+  guint number = qrt_layer_builder_add_field (builder, "number", QRT_FIELD_REAL);
+  guint f = 0;
+
+  for (guint k = 0; k < 20; k++)
+    for (guint copies = 0; copies < (k < 18 ? 18 - k : 1); copies++, f++)
+      {
+        qrt_layer_builder_begin_feature (builder);
+        qrt_layer_builder_begin_part (builder);
+        qrt_layer_builder_add_point (builder, 400000 + f, 5700000);
+        if (k < 18)
+          {
+            g_autofree char *name = g_strdup_printf ("k%02u", k);
+
+            qrt_layer_builder_set_string (builder, kind, name);
+            qrt_layer_builder_set_real (builder, number, f);
+          }
+        qrt_layer_builder_end_feature (builder);
+      }
+  return qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
+}
+
+static double
+legend_height (const QrtStyle *style)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
+  cairo_t *cr = cairo_create (surface);
+  QrtLegendEntry entry = { "Punkte", QRT_GEOMETRY_POINT, style };
+  double width, height;
+
+  qrt_legend_paint (cr, &entry, 1, 1.0, TRUE, &width, &height);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  return height;
+}
+
+/* Features that no class takes get a row of their own in the legend. */
+static void
+test_others (void)
+{
+  g_autoptr(QrtLayer) many = make_many_kinds ();
+  g_autoptr(QrtLayer) squares = make_squares ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *words = NULL;
+  QrtStyle style, back;
+  QrtLegendEntry entry = { "Punkte", QRT_GEOMETRY_POINT, &style };
+  int kind = qrt_layer_find_field (many, "kind");
+  double with_others;
+
+  /* Eighteen values and two without one: sixteen classes and a row for the rest. */
+  qrt_style_init_default (&style, QRT_GEOMETRY_POINT, 0);
+  g_assert_true (qrt_style_make_categorized (&style, many, "kind", &error));
+  g_assert_cmpuint (style.n_classes, ==, QRT_STYLE_MAX_CLASSES);
+  g_assert_true (style.others);
+  g_assert_cmpstr (style.classes[15].value, ==, "k15");
+  g_assert_cmpint (qrt_style_class_of (&style, many, kind,
+                                       qrt_layer_get_n_features (many) - 3), ==, -1);
+  g_assert_cmpuint (qrt_legend_entry_rows (&entry), ==, 1 + 16 + 1);
+  words = qrt_legend_describe (&entry, 1);
+  g_assert_true (g_str_has_suffix (words, "k15, Other values"));
+  g_clear_pointer (&words, g_free);
+  with_others = legend_height (&style);
+  json = qrt_style_to_json (&style);
+  qrt_style_init_default (&back, QRT_GEOMETRY_POINT, 0);
+  g_assert_true (qrt_style_from_json (&back, json, &error));
+  g_assert_true (back.others);
+  back.others = FALSE;
+  g_assert_cmpfloat (legend_height (&back), <, with_others);
+
+  /* Numbers: what has none falls outside the classes. */
+  g_assert_true (qrt_style_make_graduated (&style, many, "number", QRT_CLASSIFY_QUANTILE, 4,
+                                           NULL, QRT_RAMP_SEQUENTIAL, &error));
+  g_assert_true (style.others);
+  words = qrt_legend_describe (&entry, 1);
+  g_assert_true (g_str_has_suffix (words, ", No value"));
+  g_clear_pointer (&words, g_free);
+
+  /* Every feature in a class: no such row, and none after a single symbol either. */
+  g_assert_true (qrt_style_make_categorized (&style, squares, "use", &error));
+  g_assert_false (style.others);
+  g_assert_true (qrt_style_make_graduated (&style, squares, "density", QRT_CLASSIFY_JENKS, 2,
+                                           NULL, QRT_RAMP_SEQUENTIAL, &error));
+  g_assert_false (style.others);
+  g_assert_cmpuint (qrt_legend_entry_rows (&entry), ==, 1 + 2);
+  g_assert_true (qrt_style_from_json (&back, "{\"mode\":\"single\"}", &error));
+  g_assert_false (back.others);
+  g_assert_no_error (error);
+}
+
 static void
 test_json_errors (void)
 {
@@ -327,6 +423,7 @@ main (int    argc,
   g_test_add_func ("/style/graduated", test_graduated);
   g_test_add_func ("/style/categorized", test_categorized);
   g_test_add_func ("/style/class-labels", test_class_labels);
+  g_test_add_func ("/style/others", test_others);
   g_test_add_func ("/style/json-errors", test_json_errors);
 
   return g_test_run ();

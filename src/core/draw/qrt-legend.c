@@ -107,6 +107,38 @@ qrt_legend_class_label (const QrtStyle *style,
   return qrt_legend_class_range (style, i);
 }
 
+/* The row for the features no class takes, or %NULL when there are none. */
+static const char *
+others_label (const QrtStyle *style)
+{
+  if (style->mode == QRT_STYLE_SINGLE || style->n_classes == 0 || !style->others)
+    return NULL;
+  /* Graduated classes take every number: what is left has none. */
+  return style->mode == QRT_STYLE_GRADUATED ? C_("legend class", "No value")
+                                            : C_("legend class", "Other values");
+}
+
+/**
+ * qrt_legend_entry_rows:
+ *
+ * Returns: how many rows the legend gives @entry: none for a hidden layer, else one, and one
+ *   more per class and for the features outside the classes
+ */
+guint
+qrt_legend_entry_rows (const QrtLegendEntry *entry)
+{
+  const QrtStyle *style;
+
+  g_return_val_if_fail (entry != NULL, 0);
+
+  style = entry->style;
+  if (!style->visible)
+    return 0;
+  if (style->mode == QRT_STYLE_SINGLE)
+    return 1;
+  return 1 + style->n_classes + (others_label (style) != NULL ? 1 : 0);
+}
+
 /**
  * qrt_legend_describe:
  * @entries: (array length=n_entries): the layers, top first
@@ -140,6 +172,8 @@ qrt_legend_describe (const QrtLegendEntry *entries,
           g_string_append (out, c == 0 ? ": " : ", ");
           g_string_append (out, label);
         }
+      if (others_label (style) != NULL)
+        g_string_append_printf (out, ", %s", others_label (style));
     }
   return g_string_free (out, FALSE);
 }
@@ -251,6 +285,20 @@ qrt_legend_paint (cairo_t              *cr,
               w = MAX (w, indent + swatch + gap +
                           text (cr, layout, label, FALSE, indent + swatch + gap, y + scale, draw) +
                           pad);
+              y += row;
+            }
+          if (classed && others_label (e->style) != NULL)
+            {
+              double indent = pad + gap * 2;
+
+              /* Drawn in the style's own colours, as the renderer draws them. */
+              if (draw)
+                paint_swatch (cr, e->kind, e->style, NULL, indent, y + (row - swatch) / 2, scale);
+              if (draw)
+                cairo_set_source_rgb (cr, 0.15, 0.15, 0.17);
+              w = MAX (w, indent + swatch + gap +
+                          text (cr, layout, others_label (e->style), FALSE, indent + swatch + gap,
+                                y + scale, draw) + pad);
               y += row;
             }
         }

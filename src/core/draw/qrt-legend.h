@@ -31,5 +31,6 @@ char *qrt_legend_class_label (const QrtStyle *style,
                               guint           i);
 char *qrt_legend_describe    (const QrtLegendEntry *entries,
                               guint                 n_entries);
+guint qrt_legend_entry_rows  (const QrtLegendEntry *entry);
 
 G_END_DECLS

@@ -59,6 +59,9 @@ struct _QrtStyle
   char          field[QRT_STYLE_MAX_TEXT];
   guint         n_classes;
   QrtStyleClass classes[QRT_STYLE_MAX_CLASSES];
+  /* Some features fall in no class (a value beyond the classes, or none), so the legend
+   * explains their colour too. */
+  gboolean      others;
 };
 
 #define QRT_TYPE_STYLE (qrt_style_get_type ())

@@ -200,11 +200,10 @@ qrt_legend_view_get_n_rows (QrtLegendView *self)
 
   for (guint i = 0; i < self->entries->len; i++)
     {
-      const QrtStyle *style = &g_array_index (self->entries, Entry, i).style;
+      Entry *entry = &g_array_index (self->entries, Entry, i);
+      QrtLegendEntry shown = { entry->title, entry->kind, &entry->style };
 
-      if (!style->visible)
-        continue;
-      n += 1 + (style->mode != QRT_STYLE_SINGLE ? style->n_classes : 0);
+      n += qrt_legend_entry_rows (&shown);
     }
   return n;
 }
