@@ -38,9 +38,9 @@ struct _QrtStyleDialog
   QrtProjectLayer   *layer;
   /* The style being edited; applied to the layer only by Apply. */
   QrtStyle           style;
-  /* The classes last edited, with their names: classing again names the classes that hold
-   * the same values, also after a detour through a single symbol. */
-  QrtStyle           named;
+  /* The classes last shown for each mode and attribute ("1:use"), with their names:
+   * classing again names the classes that hold the same values. */
+  GHashTable        *named;
 
   GtkStringList     *all_fields;
   GtkStringList     *numeric_fields;

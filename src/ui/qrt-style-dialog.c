@@ -145,6 +145,8 @@ update_sensitivity (QrtStyleDialog *self)
   gboolean busy = self->classify_timeout_id != 0 || self->classify_cancellable != NULL;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->apply_button), !busy && self->error == NULL);
+  /* The rows name the classes shown, not those still being made or that failed. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->names_group), !busy && self->error == NULL);
   gtk_spinner_set_spinning (self->busy_spinner, busy);
   adw_preferences_group_set_description (self->preview_group, self->error);
 }
@@ -219,6 +221,23 @@ rebuild_bounds (QrtStyleDialog *self,
     }
 }
 
+/* The names given so far, by mode and attribute, to name classes again that hold the same
+ * values, also after a detour through another mode or attribute. */
+static char *
+names_key (const QrtStyle *style)
+{
+  return g_strdup_printf ("%d:%s", style->mode, style->field);
+}
+
+static void
+remember_names (QrtStyleDialog *self)
+{
+  if (self->style.mode == QRT_STYLE_SINGLE)
+    return;
+  g_hash_table_replace (self->named, names_key (&self->style),
+                        g_memdup2 (&self->style, sizeof self->style));
+}
+
 static void
 name_changed_cb (GtkEditable    *row,
                  QrtStyleDialog *self)
@@ -228,39 +247,51 @@ name_changed_cb (GtkEditable    *row,
   if (self->loading || i >= self->style.n_classes)
     return;
   qrt_style_class_set_label (&self->style.classes[i], gtk_editable_get_text (row));
-  self->named = self->style;
+  remember_names (self);
   update_preview (self);
 }
 
-/* One entry per class for its name in the legend, titled with what the class holds. */
+/* One entry per class for its name in the legend, titled with what the class holds. The rows
+ * stay when the number of classes does, so that one being typed in keeps its focus. */
 static void
-rebuild_names (QrtStyleDialog *self)
+update_names (QrtStyleDialog *self)
 {
+  guint n = self->style.mode != QRT_STYLE_SINGLE ? self->style.n_classes : 0;
   gboolean loading = self->loading;
 
-  for (guint i = 0; i < self->name_rows->len; i++)
-    adw_preferences_group_remove (self->names_group, g_ptr_array_index (self->name_rows, i));
-  g_ptr_array_set_size (self->name_rows, 0);
+  if (n != self->name_rows->len)
+    {
+      for (guint i = 0; i < self->name_rows->len; i++)
+        adw_preferences_group_remove (self->names_group, g_ptr_array_index (self->name_rows, i));
+      g_ptr_array_set_size (self->name_rows, 0);
+      for (guint i = 0; i < n; i++)
+        {
+          GtkWidget *row = adw_entry_row_new ();
+          GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (row));
+
+          /* Values are the data's, not markup ("Wohnen & Gewerbe"). */
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          if (GTK_IS_TEXT (text))
+            gtk_text_set_max_length (GTK_TEXT (text), QRT_STYLE_LABEL_CHARS);
+          g_object_set_data (G_OBJECT (row), "qrt-class", GUINT_TO_POINTER (i));
+          g_signal_connect_object (row, "changed", G_CALLBACK (name_changed_cb), self, 0);
+          adw_preferences_group_add (self->names_group, row);
+          g_ptr_array_add (self->name_rows, row);
+        }
+    }
 
   self->loading = TRUE;
-  for (guint i = 0; self->style.mode != QRT_STYLE_SINGLE && i < self->style.n_classes; i++)
+  for (guint i = 0; i < n; i++)
     {
+      GtkEditable *row = g_ptr_array_index (self->name_rows, i);
       g_autofree char *range = qrt_legend_class_range (&self->style, i);
-      GtkWidget *row = adw_entry_row_new ();
-      GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (row));
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), range);
-      /* What a class's label keeps, in characters of up to two bytes (umlauts). */
-      if (GTK_IS_TEXT (text))
-        gtk_text_set_max_length (GTK_TEXT (text), (QRT_STYLE_MAX_LABEL - 1) / 2);
-      gtk_editable_set_text (GTK_EDITABLE (row), self->style.classes[i].label);
-      g_object_set_data (G_OBJECT (row), "qrt-class", GUINT_TO_POINTER (i));
-      g_signal_connect_object (row, "changed", G_CALLBACK (name_changed_cb), self, 0);
-      adw_preferences_group_add (self->names_group, row);
-      g_ptr_array_add (self->name_rows, row);
+      if (g_strcmp0 (gtk_editable_get_text (row), self->style.classes[i].label) != 0)
+        gtk_editable_set_text (row, self->style.classes[i].label);
     }
   self->loading = loading;
-  gtk_widget_set_visible (GTK_WIDGET (self->names_group), self->name_rows->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->names_group), n > 0);
 }
 
 static void
@@ -272,6 +303,8 @@ classify_done_cb (GObject      *object,
   Classify *classify = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   g_autofree QrtStyle *style = NULL;
+  g_autofree char *key = NULL;
+  const QrtStyle *named;
 
   style = g_task_propagate_pointer (G_TASK (result), &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
@@ -287,14 +320,18 @@ classify_done_cb (GObject      *object,
     }
 
   /* Only the classes: colours, widths and names may have changed while the worker ran. */
-  qrt_style_keep_labels (style, &self->named);
+  key = names_key (style);
+  named = g_hash_table_lookup (self->named, key);
+  if (named != NULL)
+    qrt_style_keep_labels (style, named);
   self->style.mode = style->mode;
   memcpy (self->style.field, style->field, sizeof self->style.field);
   self->style.n_classes = style->n_classes;
   memcpy (self->style.classes, style->classes, sizeof self->style.classes);
-  self->named = self->style;
+  self->style.others = style->others;
+  remember_names (self);
   set_error (self, NULL);
-  rebuild_names (self);
+  update_names (self);
   update_preview (self);
 }
 
@@ -442,7 +479,7 @@ classes_changed_cb (QrtStyleDialog *self)
       self->style.mode = QRT_STYLE_SINGLE;
       self->style.n_classes = 0;
       set_error (self, NULL);
-      rebuild_names (self);
+      update_names (self);
       update_preview (self);
       return;
     }
@@ -587,7 +624,7 @@ load_style (QrtStyleDialog *self)
   if (style->mode == QRT_STYLE_GRADUATED &&
       adw_combo_row_get_selected (self->method_row) == METHOD_MANUAL)
     rebuild_bounds (self, (guint) gtk_spin_button_get_value_as_int (self->n_classes_spin));
-  rebuild_names (self);
+  update_names (self);
 
   update_rows (self);
   self->loading = FALSE;
@@ -611,6 +648,7 @@ qrt_style_dialog_dispose (GObject *object)
   g_clear_object (&self->label_fields);
   g_clear_pointer (&self->bound_spins, g_ptr_array_unref);
   g_clear_pointer (&self->name_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->named, g_hash_table_unref);
 
   G_OBJECT_CLASS (qrt_style_dialog_parent_class)->dispose (object);
 }
@@ -677,6 +715,7 @@ qrt_style_dialog_init (QrtStyleDialog *self)
 
   self->bound_spins = g_ptr_array_new ();
   self->name_rows = g_ptr_array_new ();
+  self->named = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   gtk_drawing_area_set_draw_func (self->preview, preview_draw_cb, self, NULL);
   gtk_scale_set_format_value_func (self->opacity_scale, format_percent_cb, NULL, NULL);
@@ -709,7 +748,7 @@ qrt_style_dialog_new (GtkWindow       *parent,
                        NULL);
   self->layer = g_object_ref (layer);
   self->style = *qrt_project_layer_get_style (layer);
-  self->named = self->style;
+  remember_names (self);
 
   /* Translators: the title of the style dialog; %s is a layer's title */
   title = g_strdup_printf (_("Style of “%s”"), qrt_project_layer_get_title (layer));

@@ -269,7 +269,7 @@ test_class_labels (void)
   g_assert_cmpstr (back.classes[0].label, ==, "");
   g_assert_cmpstr (back.classes[1].label, ==, "");
 
-  /* Graduated classes are named by their place; the same bounds keep their names. */
+  /* Graduated classes keep their names when classed again into the same bounds. */
   qrt_style_class_set_label (&back.classes[1], "dicht");
   style = back;
   g_assert_true (qrt_style_make_graduated (&style, layer, "density", QRT_CLASSIFY_JENKS, 2, NULL,
@@ -281,15 +281,37 @@ test_class_labels (void)
   g_assert_true (qrt_style_make_graduated (&style, layer, "density", QRT_CLASSIFY_JENKS, 1, NULL,
                                            QRT_RAMP_DIVERGING, &error));
   g_assert_cmpstr (style.classes[0].label, ==, "");
+  {
+    const double two[] = { 250, 4000 }, three[] = { 250, 4000, 8000 };
 
-  /* Too long a name is cut between two characters, never inside one; bytes that are not
-   * UTF-8 end it. */
+    /* The last class takes all larger values: with a class added above it, it is another. */
+    g_assert_true (qrt_style_make_graduated (&style, layer, "density", QRT_CLASSIFY_MANUAL, 2,
+                                             two, QRT_RAMP_SEQUENTIAL, &error));
+    qrt_style_class_set_label (&style.classes[1], "am dichtesten");
+    g_assert_true (qrt_style_make_graduated (&style, layer, "density", QRT_CLASSIFY_MANUAL, 3,
+                                             three, QRT_RAMP_SEQUENTIAL, &error));
+    g_assert_cmpuint (style.n_classes, ==, 3);
+    for (guint i = 0; i < 3; i++)
+      g_assert_cmpstr (style.classes[i].label, ==, "");
+  }
+
+  /* Too long a name keeps its first characters, whole, also at four bytes each (what the
+   * dialog's entry allows); bytes that are not UTF-8 end it. */
   long_label = g_strnfill (QRT_STYLE_MAX_LABEL * 2, 'x');
   for (guint i = 1; i < QRT_STYLE_MAX_LABEL * 2; i += 2)
     memcpy (long_label + i - 1, "ä", 2);
   qrt_style_class_set_label (&style.classes[0], long_label);
   g_assert_true (g_utf8_validate (style.classes[0].label, -1, NULL));
-  g_assert_cmpuint (strlen (style.classes[0].label), ==, QRT_STYLE_MAX_LABEL - 2);
+  g_assert_cmpuint (g_utf8_strlen (style.classes[0].label, -1), ==, QRT_STYLE_LABEL_CHARS);
+  g_clear_pointer (&long_label, g_free);
+  long_label = g_strnfill (4 * (QRT_STYLE_LABEL_CHARS + 5), 'x');
+  for (guint i = 0; i < QRT_STYLE_LABEL_CHARS + 5; i++)
+    memcpy (long_label + 4 * i, "🌳", 4);
+  qrt_style_class_set_label (&style.classes[0], long_label);
+  g_assert_cmpuint (g_utf8_strlen (style.classes[0].label, -1), ==, QRT_STYLE_LABEL_CHARS);
+  g_assert_cmpuint (strlen (style.classes[0].label), ==, 4 * QRT_STYLE_LABEL_CHARS);
+  qrt_style_class_set_label (&style.classes[0], "   Grünzug am Fluss  ");
+  g_assert_cmpstr (style.classes[0].label, ==, "Grünzug am Fluss");
   qrt_style_class_set_label (&style.classes[0], "Gr\xfcn");
   g_assert_cmpstr (style.classes[0].label, ==, "Gr");
   qrt_style_class_set_label (&style.classes[0], NULL);

@@ -753,6 +753,25 @@ test_style_graduated (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Sets the style dialog to @mode (a position in its list) by @field, as a user would pick them. */
+static void
+select_field (QrtStyleDialog *dialog,
+              guint           mode,
+              const char     *field)
+{
+  GListModel *fields;
+
+  adw_combo_row_set_selected (dialog->mode_row, mode);
+  fields = adw_combo_row_get_model (dialog->field_row);
+  for (guint i = 0; i < g_list_model_get_n_items (fields); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (fields), i), field) == 0)
+      {
+        adw_combo_row_set_selected (dialog->field_row, i);
+        return;
+      }
+  g_error ("The style dialog offers no attribute “%s”", field);
+}
+
 /* Names for the legend: one entry per class, kept when classing again, saved with the style. */
 static void
 test_style_names (void)
@@ -763,8 +782,9 @@ test_style_names (void)
   g_autoptr(GError) error = NULL;
   QrtStyleDialog *dialog;
   const QrtStyle *style;
-  GtkEditable *forest = NULL, *sealed = NULL;
-  guint n_classes;
+  GtkEditable *forest = NULL, *sealed = NULL, *district;
+  g_autofree char *first = NULL;
+  guint n_classes, found = 0;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.style", "s",
                                              "landcover"));
@@ -834,9 +854,40 @@ test_style_names (void)
   style = qrt_project_layer_get_style (qrt_project_find_layer (reread, "landcover"));
   for (guint i = 0; i < style->n_classes; i++)
     if (g_str_equal (style->classes[i].value, "forest"))
-      g_assert_cmpstr (style->classes[i].label, ==, "Wald und Gehölz");
+      {
+        g_assert_cmpstr (style->classes[i].label, ==, "Wald und Gehölz");
+        found++;
+      }
     else if (g_str_equal (style->classes[i].value, "sealed"))
-      g_assert_cmpstr (style->classes[i].label, ==, "");
+      {
+        g_assert_cmpstr (style->classes[i].label, ==, "");
+        found++;
+      }
+  g_assert_cmpuint (found, ==, 2);
+
+  /* A detour through another mode and attribute keeps the names too; a value that reads like
+   * markup is shown as it is. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.style", "s",
+                                             "districts"));
+  dialog = g_ptr_array_index (window->dialogs, window->dialogs->len - 1);
+  select_field (dialog, 1, "name");
+  wait_for (window, style_dialog_ready, "the districts by name");
+  district = g_ptr_array_index (dialog->name_rows, 0);
+  first = g_strdup (qrt_style_dialog_get_style (dialog)->classes[0].value);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (district)), ==, first);
+  g_assert_false (adw_preferences_row_get_use_markup (ADW_PREFERENCES_ROW (district)));
+  gtk_editable_set_text (district, "Ortskern <alt> & neu");
+  select_field (dialog, 2, "pop_2025");
+  wait_for (window, style_dialog_ready, "the districts by population");
+  g_assert_cmpstr (gtk_editable_get_text (g_ptr_array_index (dialog->name_rows, 0)), ==, "");
+  select_field (dialog, 1, "name");
+  wait_for (window, style_dialog_ready, "the districts by name again");
+  style = qrt_style_dialog_get_style (dialog);
+  g_assert_cmpstr (style->classes[0].value, ==, first);
+  g_assert_cmpstr (style->classes[0].label, ==, "Ortskern <alt> & neu");
+  g_assert_cmpstr (gtk_editable_get_text (g_ptr_array_index (dialog->name_rows, 0)), ==,
+                   "Ortskern <alt> & neu");
+  gtk_window_close (GTK_WINDOW (dialog));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }

@@ -673,6 +673,26 @@ add_class (QrtStyle   *style,
   qrt_style_class_set_label (klass, label);
 }
 
+static const struct
+{
+  const char *value;
+  const char *label;
+  QrtColor    colour;
+} land_cover[] = {
+  /* TRANSLATORS: a class of land cover, as the map's legend names it */
+  { "sealed", NC_("land cover", "Sealed"), { 0.86, 0.84, 0.81, 1.0 } },
+  /* TRANSLATORS: a class of land cover, as the map's legend names it */
+  { "public_green", NC_("land cover", "Public green space"), { 0.74, 0.86, 0.64, 1.0 } },
+  /* TRANSLATORS: a class of land cover, as the map's legend names it */
+  { "private_green", NC_("land cover", "Private green space"), { 0.88, 0.92, 0.80, 1.0 } },
+  /* TRANSLATORS: a class of land cover, as the map's legend names it */
+  { "forest", NC_("land cover", "Forest"), { 0.67, 0.79, 0.59, 1.0 } },
+  /* TRANSLATORS: a class of land cover, as the map's legend names it */
+  { "water", NC_("land cover", "Water"), { 0.67, 0.80, 0.91, 1.0 } },
+  /* TRANSLATORS: a class of land cover, as the map's legend names it */
+  { "agriculture", NC_("land cover", "Farmland"), { 0.95, 0.93, 0.80, 1.0 } },
+};
+
 /* Calm defaults a planner can present as they are: light land cover underneath, muted
  * colours, hazards hidden until asked for, small things only when zoomed in. */
 static void
@@ -694,12 +714,10 @@ default_style (const char *layer,
       style->fill = rgba (0.91, 0.92, 0.85, 1.0);
       style->mode = QRT_STYLE_CATEGORIZED;
       g_strlcpy (style->field, "class", sizeof style->field);
-      add_class (style, "sealed", _("Sealed"), rgba (0.86, 0.84, 0.81, 1.0));
-      add_class (style, "public_green", _("Public green space"), rgba (0.74, 0.86, 0.64, 1.0));
-      add_class (style, "private_green", _("Private green space"), rgba (0.88, 0.92, 0.80, 1.0));
-      add_class (style, "forest", _("Forest"), rgba (0.67, 0.79, 0.59, 1.0));
-      add_class (style, "water", _("Water"), rgba (0.67, 0.80, 0.91, 1.0));
-      add_class (style, "agriculture", _("Farmland"), rgba (0.95, 0.93, 0.80, 1.0));
+      for (guint i = 0; i < G_N_ELEMENTS (land_cover); i++)
+        add_class (style, land_cover[i].value,
+                   g_dpgettext2 (GETTEXT_PACKAGE, "land cover", land_cover[i].label),
+                   land_cover[i].colour);
     }
   else if (g_str_equal (layer, "parks"))
     {
@@ -721,6 +739,7 @@ default_style (const char *layer,
       style->visible = FALSE;
       style->mode = QRT_STYLE_CATEGORIZED;
       g_strlcpy (style->field, "depth_class", sizeof style->field);
+      /* TRANSLATORS: classes of the water depth in a heavy rain, as the legend names them */
       add_class (style, "0.10-0.30 m", _("0.10 to 0.30 m deep"), rgba (0.62, 0.79, 0.93, 0.55));
       add_class (style, "0.30-0.50 m", _("0.30 to 0.50 m deep"), rgba (0.38, 0.62, 0.87, 0.60));
       add_class (style, "0.50-1.00 m", _("0.50 to 1.00 m deep"), rgba (0.20, 0.45, 0.78, 0.65));

@@ -225,14 +225,16 @@ set_classed_colour (QrtStyle       *style,
     klass->colour.alpha = MAX (style->fill.alpha, 0.75);
 }
 
-/* Whether graduated class @i of @a holds the same values as class @j of @b. */
+/* Whether graduated class @i of @a holds the same values as class @j of @b: the same bounds,
+ * and the first or last in both (the last also takes all larger values). */
 static gboolean
 same_range (const QrtStyle *a,
             guint           i,
             const QrtStyle *b,
             guint           j)
 {
-  if (a->classes[i].upper != b->classes[j].upper || (i == 0) != (j == 0))
+  if (a->classes[i].upper != b->classes[j].upper || (i == 0) != (j == 0) ||
+      (i + 1 == a->n_classes) != (j + 1 == b->n_classes))
     return FALSE;
   return i == 0 || a->classes[i - 1].upper == b->classes[j - 1].upper;
 }

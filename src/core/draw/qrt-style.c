@@ -136,21 +136,25 @@ qrt_color_to_string (const QrtColor *color)
  * qrt_style_class_set_label:
  * @label: (nullable): the class's name in the legend; %NULL, empty or only blanks for none
  *
- * Keeps as much of @label as fits, cut between characters, without surrounding blanks.
+ * Keeps the first %QRT_STYLE_LABEL_CHARS characters of @label, without surrounding blanks;
+ * bytes that are not UTF-8 end it.
  */
 void
 qrt_style_class_set_label (QrtStyleClass *klass,
                            const char    *label)
 {
+  g_autofree char *text = g_strstrip (g_strdup (label != NULL ? label : ""));
   const char *end;
 
   g_return_if_fail (klass != NULL);
 
-  g_strlcpy (klass->label, label != NULL ? label : "", sizeof klass->label);
-  /* A character cut in two at the end, or text that was never UTF-8, ends the label there. */
-  g_utf8_validate (klass->label, -1, &end);
-  klass->label[end - klass->label] = '\0';
-  g_strstrip (klass->label);
+  g_utf8_validate (text, -1, &end);
+  if (g_utf8_strlen (text, end - text) > QRT_STYLE_LABEL_CHARS)
+    end = g_utf8_offset_to_pointer (text, QRT_STYLE_LABEL_CHARS);
+  /* Four bytes at most a character: it fits. */
+  memcpy (klass->label, text, end - text);
+  klass->label[end - text] = '\0';
+  g_strchomp (klass->label);
 }
 
 /**

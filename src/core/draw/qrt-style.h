@@ -25,7 +25,9 @@ typedef enum
 
 #define QRT_STYLE_MAX_CLASSES 16
 #define QRT_STYLE_MAX_TEXT 64
-#define QRT_STYLE_MAX_LABEL 128
+/* A class's name: this many characters, in a buffer that holds them at four bytes each. */
+#define QRT_STYLE_LABEL_CHARS 63
+#define QRT_STYLE_MAX_LABEL (4 * QRT_STYLE_LABEL_CHARS + 1)
 
 /* One class of a categorized (a value) or graduated (values up to an upper bound) style. */
 typedef struct
