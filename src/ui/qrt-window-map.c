@@ -190,6 +190,33 @@ feature_label (QrtLayer *layer,
   return g_strdup_printf (_("Feature %u"), feature + 1);
 }
 
+/* @text, the value of @field, with the name the legend gives its class if the layer is
+ * coloured by @field: what the map shows as "Wald" is "Wald (forest)" here. */
+static char *
+with_class_name (QrtProjectLayer *item,
+                 guint            field,
+                 guint            feature,
+                 char            *text)
+{
+  const QrtStyle *style = qrt_project_layer_get_style (item);
+  QrtLayer *layer = qrt_project_layer_get_layer (item);
+  int klass;
+
+  if (text == NULL || style->mode == QRT_STYLE_SINGLE ||
+      g_strcmp0 (qrt_layer_get_field_name (layer, field), style->field) != 0)
+    return text;
+  klass = qrt_style_class_of (style, layer, (int) field, feature);
+  if (klass < 0 || style->classes[klass].label[0] == '\0')
+    return text;
+  {
+    g_autofree char *value = text;
+
+    /* TRANSLATORS: an attribute's value in the map's popover: the name the legend gives its
+     * class, then the value itself, e.g. "Wald (forest)" */
+    return g_strdup_printf (_("%s (%s)"), style->classes[klass].label, value);
+  }
+}
+
 static GtkWidget *
 build_inspect (QrtProjectLayer *item,
                guint            feature)
@@ -222,7 +249,7 @@ build_inspect (QrtProjectLayer *item,
   gtk_widget_set_margin_top (grid, 8);
   for (guint i = 0; i < qrt_layer_get_n_fields (layer); i++)
     {
-      g_autofree char *text = format_value (layer, i, feature);
+      g_autofree char *text = with_class_name (item, i, feature, format_value (layer, i, feature));
       GtkWidget *key = gtk_label_new (qrt_layer_get_field_name (layer, i));
       /* An em dash for a missing value, as in printed tables. */
       GtkWidget *value = gtk_label_new (text != NULL ? text : "—");

@@ -753,6 +753,41 @@ test_style_graduated (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A district whose box's centre lies inside it, and where that is on screen. */
+static gboolean
+clickable_at (QrtWindow *window,
+              QrtLayer  *layer,
+              guint      f,
+              double    *x,
+              double    *y)
+{
+  GtkWidget *map = _qrt_window_get_map_widget (window);
+  QrtBBox box;
+  double cx, cy;
+
+  qrt_layer_get_feature_bbox (layer, QRT_COORDS_MERCATOR, f, &box);
+  cx = (box.min_x + box.max_x) / 2;
+  cy = (box.min_y + box.max_y) / 2;
+  if (qrt_layer_pick (layer, QRT_COORDS_MERCATOR, cx, cy, 0) != (int) f)
+    return FALSE;
+  g_assert_true (qrt_selection_layer_mercator_to_widget (window->selection_layer, cx, cy, x, y));
+  return *x > 40 && *y > 40 && *x < gtk_widget_get_width (map) - 40 &&
+         *y < gtk_widget_get_height (map) - 40;
+}
+
+static guint
+find_district (QrtWindow *window,
+               QrtLayer  *layer,
+               guint      skip,
+               double    *x,
+               double    *y)
+{
+  for (guint f = 0; f < qrt_layer_get_n_features (layer); f++)
+    if (f != skip && clickable_at (window, layer, f, x, y))
+      return f;
+  g_assert_not_reached ();
+}
+
 /* Sets the style dialog to @mode (a position in its list) by @field, as a user would pick them. */
 static void
 select_field (QrtStyleDialog *dialog,
@@ -784,7 +819,9 @@ test_style_names (void)
   const QrtStyle *style;
   GtkEditable *forest = NULL, *sealed = NULL, *district;
   g_autofree char *first = NULL;
+  QrtLayer *districts;
   guint n_classes, found = 0;
+  int name_field;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "layer.style", "s",
                                              "landcover"));
@@ -887,39 +924,32 @@ test_style_names (void)
   g_assert_cmpstr (style->classes[0].label, ==, "Ortskern <alt> & neu");
   g_assert_cmpstr (gtk_editable_get_text (g_ptr_array_index (dialog->name_rows, 0)), ==,
                    "Ortskern <alt> & neu");
-  gtk_window_close (GTK_WINDOW (dialog));
+
+  /* Clicked on the map, the district shows its class's name beside its own. */
+  remember (window);
+  g_signal_emit_by_name (dialog->apply_button, "clicked");
+  wait_for (window, painted, "the map to be painted with the districts by name");
+  districts = qrt_project_layer_get_layer (qrt_project_find_layer (qrt_window_get_project (window),
+                                                                   "districts"));
+  name_field = qrt_layer_find_field (districts, "name");
+  for (guint f = 0; f < qrt_layer_get_n_features (districts); f++)
+    if (g_str_equal (qrt_layer_get_string (districts, (guint) name_field, f), first))
+      {
+        g_autoptr(GString) text = g_string_new (NULL);
+        g_autofree char *shown = g_strdup_printf ("Ortskern <alt> & neu (%s)", first);
+        double x, y;
+
+        g_assert_true (clickable_at (window, districts, f, &x, &y));
+        _qrt_window_set_active_layer (window, "districts");
+        g_assert_true (_qrt_window_map_click (window, x, y, 0));
+        collect_labels (GTK_WIDGET (_qrt_window_get_inspect_popover (window)), text);
+        g_test_message ("popover: %s", text->str);
+        g_assert_nonnull (strstr (text->str, shown));
+        found++;
+      }
+  g_assert_cmpuint (found, ==, 3);
 
   gtk_window_destroy (GTK_WINDOW (window));
-}
-
-/* A district whose box's centre lies inside it, and where that is on screen. */
-static guint
-find_district (QrtWindow *window,
-               QrtLayer  *layer,
-               guint      skip,
-               double    *x,
-               double    *y)
-{
-  GtkWidget *map = _qrt_window_get_map_widget (window);
-
-  for (guint f = 0; f < qrt_layer_get_n_features (layer); f++)
-    {
-      QrtBBox box;
-      double cx, cy;
-
-      qrt_layer_get_feature_bbox (layer, QRT_COORDS_MERCATOR, f, &box);
-      cx = (box.min_x + box.max_x) / 2;
-      cy = (box.min_y + box.max_y) / 2;
-
-      if (f == skip || qrt_layer_pick (layer, QRT_COORDS_MERCATOR, cx, cy, 0) != (int) f)
-        continue;
-      g_assert_true (qrt_selection_layer_mercator_to_widget (window->selection_layer, cx, cy,
-                                                             x, y));
-      if (*x > 40 && *y > 40 && *x < gtk_widget_get_width (map) - 40 &&
-          *y < gtk_widget_get_height (map) - 40)
-        return f;
-    }
-  g_assert_not_reached ();
 }
 
 static void
