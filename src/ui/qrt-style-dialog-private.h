@@ -41,12 +41,14 @@ struct _QrtStyleDialog
   /* The classes last shown for each mode and attribute ("1:use"), with their names:
    * classing again names the classes that hold the same values. */
   GHashTable        *named;
+  /* Colours picked by hand for a categorized attribute's values ("use\x1fpark"): QrtColor. */
+  GHashTable        *picked;
 
   GtkStringList     *all_fields;
   GtkStringList     *numeric_fields;
   GtkStringList     *label_fields;     /* "None", then the text fields */
   GPtrArray         *bound_spins;      /* GtkSpinButton, one per manual class */
-  GPtrArray         *name_rows;        /* AdwEntryRow, one per class of the style */
+  GPtrArray         *name_rows;        /* AdwEntryRow with a colour button, one per class */
 
   /* Classing runs in a worker; only the newest result counts. */
   GCancellable      *classify_cancellable;

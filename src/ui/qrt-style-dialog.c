@@ -251,8 +251,52 @@ name_changed_cb (GtkEditable    *row,
   update_preview (self);
 }
 
-/* One entry per class for its name in the legend, titled with what the class holds. The rows
- * stay when the number of classes does, so that one being typed in keeps its focus. */
+static char *
+picked_key (const QrtStyle *style,
+            guint           i)
+{
+  return g_strdup_printf ("%s\x1f%s", style->field, style->classes[i].value);
+}
+
+static void
+class_colour_cb (GtkColorChooser *button,
+                 QrtStyleDialog  *self)
+{
+  guint i = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "qrt-class"));
+  GdkRGBA rgba;
+
+  if (self->loading || i >= self->style.n_classes)
+    return;
+  gtk_color_chooser_get_rgba (button, &rgba);
+  colour_from_rgba (&self->style.classes[i].colour, &rgba);
+  /* A colour picked for a value stays with it when the classes are made again; graduated
+   * classes take their ramp's colours again. */
+  if (self->style.mode == QRT_STYLE_CATEGORIZED)
+    g_hash_table_replace (self->picked, picked_key (&self->style, i),
+                          g_memdup2 (&self->style.classes[i].colour, sizeof (QrtColor)));
+  remember_names (self);
+  update_preview (self);
+}
+
+/* The colours picked by hand for the values of a categorized style's attribute. */
+static void
+restore_picked (QrtStyleDialog *self)
+{
+  if (self->style.mode != QRT_STYLE_CATEGORIZED)
+    return;
+  for (guint i = 0; i < self->style.n_classes; i++)
+    {
+      g_autofree char *key = picked_key (&self->style, i);
+      const QrtColor *colour = g_hash_table_lookup (self->picked, key);
+
+      if (colour != NULL)
+        self->style.classes[i].colour = *colour;
+    }
+}
+
+/* One row per class: its name in the legend, and its colour, titled with what the class
+ * holds. The rows stay when the number of classes does, so that one being typed in keeps its
+ * focus. */
 static void
 update_names (QrtStyleDialog *self)
 {
@@ -268,6 +312,7 @@ update_names (QrtStyleDialog *self)
         {
           GtkWidget *row = adw_entry_row_new ();
           GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (row));
+          GtkWidget *button;
 
           /* Values are the data's, not markup ("Wohnen & Gewerbe"). */
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
@@ -275,6 +320,16 @@ update_names (QrtStyleDialog *self)
             gtk_text_set_max_length (GTK_TEXT (text), QRT_STYLE_LABEL_CHARS);
           g_object_set_data (G_OBJECT (row), "qrt-class", GUINT_TO_POINTER (i));
           g_signal_connect_object (row, "changed", G_CALLBACK (name_changed_cb), self, 0);
+
+          button = gtk_color_button_new ();
+          gtk_color_chooser_set_use_alpha (GTK_COLOR_CHOOSER (button), TRUE);
+          gtk_color_button_set_title (GTK_COLOR_BUTTON (button), _("Class Colour"));
+          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+          g_object_set_data (G_OBJECT (button), "qrt-class", GUINT_TO_POINTER (i));
+          g_object_set_data (G_OBJECT (row), "qrt-colour", button);
+          g_signal_connect_object (button, "color-set", G_CALLBACK (class_colour_cb), self, 0);
+          adw_entry_row_add_suffix (ADW_ENTRY_ROW (row), button);
+
           adw_preferences_group_add (self->names_group, row);
           g_ptr_array_add (self->name_rows, row);
         }
@@ -286,9 +341,19 @@ update_names (QrtStyleDialog *self)
       GtkEditable *row = g_ptr_array_index (self->name_rows, i);
       g_autofree char *range = qrt_legend_class_range (&self->style, i);
 
+      GtkWidget *button = g_object_get_data (G_OBJECT (row), "qrt-colour");
+      g_autofree char *colour_of = NULL;
+      GdkRGBA rgba;
+
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), range);
       if (g_strcmp0 (gtk_editable_get_text (row), self->style.classes[i].label) != 0)
         gtk_editable_set_text (row, self->style.classes[i].label);
+      rgba_from_colour (&rgba, &self->style.classes[i].colour);
+      gtk_color_chooser_set_rgba (GTK_COLOR_CHOOSER (button), &rgba);
+      /* TRANSLATORS: the button for the colour of a class; %s is its value or range */
+      colour_of = g_strdup_printf (_("Colour of “%s”"), range);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      colour_of, -1);
     }
   self->loading = loading;
   gtk_widget_set_visible (GTK_WIDGET (self->names_group), n > 0);
@@ -329,6 +394,7 @@ classify_done_cb (GObject      *object,
   self->style.n_classes = style->n_classes;
   memcpy (self->style.classes, style->classes, sizeof self->style.classes);
   self->style.others = style->others;
+  restore_picked (self);
   remember_names (self);
   set_error (self, NULL);
   update_names (self);
@@ -649,6 +715,7 @@ qrt_style_dialog_dispose (GObject *object)
   g_clear_pointer (&self->bound_spins, g_ptr_array_unref);
   g_clear_pointer (&self->name_rows, g_ptr_array_unref);
   g_clear_pointer (&self->named, g_hash_table_unref);
+  g_clear_pointer (&self->picked, g_hash_table_unref);
 
   G_OBJECT_CLASS (qrt_style_dialog_parent_class)->dispose (object);
 }
@@ -716,6 +783,7 @@ qrt_style_dialog_init (QrtStyleDialog *self)
   self->bound_spins = g_ptr_array_new ();
   self->name_rows = g_ptr_array_new ();
   self->named = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->picked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   gtk_drawing_area_set_draw_func (self->preview, preview_draw_cb, self, NULL);
   gtk_scale_set_format_value_func (self->opacity_scale, format_percent_cb, NULL, NULL);
@@ -749,6 +817,10 @@ qrt_style_dialog_new (GtkWindow       *parent,
   self->layer = g_object_ref (layer);
   self->style = *qrt_project_layer_get_style (layer);
   remember_names (self);
+  /* The colours the style came with were chosen, by hand or by a planner's template. */
+  for (guint i = 0; self->style.mode == QRT_STYLE_CATEGORIZED && i < self->style.n_classes; i++)
+    g_hash_table_replace (self->picked, picked_key (&self->style, i),
+                          g_memdup2 (&self->style.classes[i].colour, sizeof (QrtColor)));
 
   /* Translators: the title of the style dialog; %s is a layer's title */
   title = g_strdup_printf (_("Style of “%s”"), qrt_project_layer_get_title (layer));

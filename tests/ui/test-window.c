@@ -817,6 +817,7 @@ test_style_names (void)
   g_autoptr(GError) error = NULL;
   QrtStyleDialog *dialog;
   const QrtStyle *style;
+  const GdkRGBA picked = { 0.1, 0.45, 0.2, 1.0 };
   GtkEditable *forest = NULL, *sealed = NULL, *district;
   g_autofree char *first = NULL;
   QrtLayer *districts;
@@ -853,6 +854,14 @@ test_style_names (void)
   /* Typed: the style (and its preview) take it at once; emptied, the value is the name. */
   gtk_editable_set_text (forest, "Wald und Gehölz");
   gtk_editable_set_text (sealed, "");
+  /* A colour picked for a class, as the colour dialog would set it. */
+  {
+    GtkWidget *button = g_object_get_data (G_OBJECT (forest), "qrt-colour");
+
+    g_assert_true (GTK_IS_COLOR_CHOOSER (button));
+    gtk_color_chooser_set_rgba (GTK_COLOR_CHOOSER (button), &picked);
+    g_signal_emit_by_name (button, "color-set");
+  }
   if (g_getenv ("QUARTIER_TEST_SCREENSHOTS") != NULL)
     {
       GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (qrt_test_find_type (GTK_WIDGET (dialog),
@@ -876,6 +885,22 @@ test_style_names (void)
   style = qrt_style_dialog_get_style (dialog);
   g_assert_cmpuint (dialog->name_rows->len, ==, style->n_classes);
   g_assert_cmpstr (style->field, ==, "class");
+  for (guint i = 0; i < style->n_classes; i++)
+    {
+      QrtColor want;
+
+      /* The demo's colours, and the one picked, come back with their values. */
+      if (g_str_equal (style->classes[i].value, "forest"))
+        want = (QrtColor) { picked.red, picked.green, picked.blue, picked.alpha };
+      else if (g_str_equal (style->classes[i].value, "water"))
+        want = (QrtColor) { 0.67, 0.80, 0.91, 1.0 };
+      else
+        continue;
+      /* Within the steps of a saved colour (#rrggbbaa). */
+      g_assert_cmpfloat_with_epsilon (style->classes[i].colour.red, want.red, 0.5 / 255);
+      g_assert_cmpfloat_with_epsilon (style->classes[i].colour.green, want.green, 0.5 / 255);
+      g_assert_cmpfloat_with_epsilon (style->classes[i].colour.blue, want.blue, 0.5 / 255);
+    }
 
   remember (window);
   saves_before = _qrt_window_get_n_saves (window);
@@ -893,6 +918,7 @@ test_style_names (void)
     if (g_str_equal (style->classes[i].value, "forest"))
       {
         g_assert_cmpstr (style->classes[i].label, ==, "Wald und Gehölz");
+        g_assert_cmpfloat_with_epsilon (style->classes[i].colour.green, picked.green, 0.5 / 255);
         found++;
       }
     else if (g_str_equal (style->classes[i].value, "sealed"))
