@@ -269,11 +269,9 @@ class_colour_cb (GtkColorChooser *button,
     return;
   gtk_color_chooser_get_rgba (button, &rgba);
   colour_from_rgba (&self->style.classes[i].colour, &rgba);
-  /* A colour picked for a value stays with it when the classes are made again; graduated
-   * classes take their ramp's colours again. */
-  if (self->style.mode == QRT_STYLE_CATEGORIZED)
-    g_hash_table_replace (self->picked, picked_key (&self->style, i),
-                          g_memdup2 (&self->style.classes[i].colour, sizeof (QrtColor)));
+  /* A colour picked for a value stays with it when the classes are made again. */
+  g_hash_table_replace (self->picked, picked_key (&self->style, i),
+                        g_memdup2 (&self->style.classes[i].colour, sizeof (QrtColor)));
   remember_names (self);
   update_preview (self);
 }
@@ -323,7 +321,6 @@ update_names (QrtStyleDialog *self)
 
           button = gtk_color_button_new ();
           gtk_color_chooser_set_use_alpha (GTK_COLOR_CHOOSER (button), TRUE);
-          gtk_color_button_set_title (GTK_COLOR_BUTTON (button), _("Class Colour"));
           gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
           g_object_set_data (G_OBJECT (button), "qrt-class", GUINT_TO_POINTER (i));
           g_object_set_data (G_OBJECT (row), "qrt-colour", button);
@@ -350,10 +347,20 @@ update_names (QrtStyleDialog *self)
         gtk_editable_set_text (row, self->style.classes[i].label);
       rgba_from_colour (&rgba, &self->style.classes[i].colour);
       gtk_color_chooser_set_rgba (GTK_COLOR_CHOOSER (button), &rgba);
-      /* TRANSLATORS: the button for the colour of a class; %s is its value or range */
+      /* Graduated classes take their colours from the ramp, whenever they are made again. */
+      gtk_widget_set_visible (button, self->style.mode == QRT_STYLE_CATEGORIZED);
+      /* TRANSLATORS: the colour of a class (its button, and its colour dialog's title); %s is
+       * the class's value */
       colour_of = g_strdup_printf (_("Colour of “%s”"), range);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      colour_of, -1);
+      gtk_color_button_set_title (GTK_COLOR_BUTTON (button), colour_of);
+      /* The focus, and with it a screen reader, goes to the button inside. */
+      for (GtkWidget *part = button; part != NULL; part = gtk_widget_get_first_child (part))
+        {
+          gtk_accessible_update_property (GTK_ACCESSIBLE (part), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          colour_of, -1);
+          if (GTK_IS_BUTTON (part))
+            break;
+        }
     }
   self->loading = loading;
   gtk_widget_set_visible (GTK_WIDGET (self->names_group), n > 0);
@@ -544,6 +551,7 @@ classes_changed_cb (QrtStyleDialog *self)
     {
       self->style.mode = QRT_STYLE_SINGLE;
       self->style.n_classes = 0;
+      self->style.others = FALSE;
       set_error (self, NULL);
       update_names (self);
       update_preview (self);
@@ -817,10 +825,6 @@ qrt_style_dialog_new (GtkWindow       *parent,
   self->layer = g_object_ref (layer);
   self->style = *qrt_project_layer_get_style (layer);
   remember_names (self);
-  /* The colours the style came with were chosen, by hand or by a planner's template. */
-  for (guint i = 0; self->style.mode == QRT_STYLE_CATEGORIZED && i < self->style.n_classes; i++)
-    g_hash_table_replace (self->picked, picked_key (&self->style, i),
-                          g_memdup2 (&self->style.classes[i].colour, sizeof (QrtColor)));
 
   /* Translators: the title of the style dialog; %s is a layer's title */
   title = g_strdup_printf (_("Style of “%s”"), qrt_project_layer_get_title (layer));

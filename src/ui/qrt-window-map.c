@@ -213,7 +213,7 @@ with_class_name (QrtProjectLayer *item,
 
     /* TRANSLATORS: an attribute's value in the map's popover: the name the legend gives its
      * class, then the value itself, e.g. "Wald (forest)" */
-    return g_strdup_printf (_("%s (%s)"), style->classes[klass].label, value);
+    return g_strdup_printf (C_("popover value", "%s (%s)"), style->classes[klass].label, value);
   }
 }
 

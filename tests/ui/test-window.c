@@ -886,21 +886,22 @@ test_style_names (void)
   g_assert_cmpuint (dialog->name_rows->len, ==, style->n_classes);
   g_assert_cmpstr (style->field, ==, "class");
   for (guint i = 0; i < style->n_classes; i++)
-    {
-      QrtColor want;
+    if (g_str_equal (style->classes[i].value, "forest"))
+      {
+        GtkWidget *button = g_object_get_data (g_ptr_array_index (dialog->name_rows, i),
+                                               "qrt-colour");
+        GdkRGBA shown;
 
-      /* The demo's colours, and the one picked, come back with their values. */
-      if (g_str_equal (style->classes[i].value, "forest"))
-        want = (QrtColor) { picked.red, picked.green, picked.blue, picked.alpha };
-      else if (g_str_equal (style->classes[i].value, "water"))
-        want = (QrtColor) { 0.67, 0.80, 0.91, 1.0 };
-      else
-        continue;
-      /* Within the steps of a saved colour (#rrggbbaa). */
-      g_assert_cmpfloat_with_epsilon (style->classes[i].colour.red, want.red, 0.5 / 255);
-      g_assert_cmpfloat_with_epsilon (style->classes[i].colour.green, want.green, 0.5 / 255);
-      g_assert_cmpfloat_with_epsilon (style->classes[i].colour.blue, want.blue, 0.5 / 255);
-    }
+        /* The colour picked comes back with its value, in the style and on its button. */
+        g_assert_cmpfloat (style->classes[i].colour.green, ==, picked.green);
+        g_assert_cmpfloat (style->classes[i].colour.red, ==, picked.red);
+        gtk_color_chooser_get_rgba (GTK_COLOR_CHOOSER (button), &shown);
+        g_assert_true (gdk_rgba_equal (&shown, &picked));
+        g_assert_true (gtk_widget_get_visible (button));
+        found++;
+      }
+  g_assert_cmpuint (found, ==, 1);
+  found = 0;
 
   remember (window);
   saves_before = _qrt_window_get_n_saves (window);
@@ -943,6 +944,10 @@ test_style_names (void)
   select_field (dialog, 2, "pop_2025");
   wait_for (window, style_dialog_ready, "the districts by population");
   g_assert_cmpstr (gtk_editable_get_text (g_ptr_array_index (dialog->name_rows, 0)), ==, "");
+  /* Graduated classes take the ramp's colours: no button to pick one. */
+  g_assert_false (gtk_widget_get_visible (g_object_get_data (g_ptr_array_index (dialog->name_rows,
+                                                                                0),
+                                                             "qrt-colour")));
   select_field (dialog, 1, "name");
   wait_for (window, style_dialog_ready, "the districts by name again");
   style = qrt_style_dialog_get_style (dialog);
@@ -955,6 +960,11 @@ test_style_names (void)
   remember (window);
   g_signal_emit_by_name (dialog->apply_button, "clicked");
   wait_for (window, painted, "the map to be painted with the districts by name");
+  /* More districts than classes: the legend has a row for the rest. */
+  g_assert_true (qrt_project_layer_get_style (qrt_project_find_layer (
+                   qrt_window_get_project (window), "districts"))->others);
+  g_assert_nonnull (strstr (qrt_legend_view_get_description (window->legend_view),
+                            "Other values"));
   districts = qrt_project_layer_get_layer (qrt_project_find_layer (qrt_window_get_project (window),
                                                                    "districts"));
   name_field = qrt_layer_find_field (districts, "name");

@@ -693,6 +693,22 @@ static const struct
   { "agriculture", NC_("land cover", "Farmland"), { 0.95, 0.93, 0.80, 1.0 } },
 };
 
+static const struct
+{
+  const char *value;
+  const char *label;
+  QrtColor    colour;
+} rain_depths[] = {
+  /* TRANSLATORS: a class of water depth in a heavy rain, as the map's legend names it */
+  { "0.10-0.30 m", N_("0.10 to 0.30 m deep"), { 0.62, 0.79, 0.93, 0.55 } },
+  /* TRANSLATORS: a class of water depth in a heavy rain, as the map's legend names it */
+  { "0.30-0.50 m", N_("0.30 to 0.50 m deep"), { 0.38, 0.62, 0.87, 0.60 } },
+  /* TRANSLATORS: a class of water depth in a heavy rain, as the map's legend names it */
+  { "0.50-1.00 m", N_("0.50 to 1.00 m deep"), { 0.20, 0.45, 0.78, 0.65 } },
+  /* TRANSLATORS: a class of water depth in a heavy rain, as the map's legend names it */
+  { "> 1.00 m", N_("More than 1.00 m deep"), { 0.10, 0.27, 0.60, 0.70 } },
+};
+
 /* Calm defaults a planner can present as they are: light land cover underneath, muted
  * colours, hazards hidden until asked for, small things only when zoomed in. */
 static void
@@ -739,11 +755,8 @@ default_style (const char *layer,
       style->visible = FALSE;
       style->mode = QRT_STYLE_CATEGORIZED;
       g_strlcpy (style->field, "depth_class", sizeof style->field);
-      /* TRANSLATORS: classes of the water depth in a heavy rain, as the legend names them */
-      add_class (style, "0.10-0.30 m", _("0.10 to 0.30 m deep"), rgba (0.62, 0.79, 0.93, 0.55));
-      add_class (style, "0.30-0.50 m", _("0.30 to 0.50 m deep"), rgba (0.38, 0.62, 0.87, 0.60));
-      add_class (style, "0.50-1.00 m", _("0.50 to 1.00 m deep"), rgba (0.20, 0.45, 0.78, 0.65));
-      add_class (style, "> 1.00 m", _("More than 1.00 m deep"), rgba (0.10, 0.27, 0.60, 0.70));
+      for (guint i = 0; i < G_N_ELEMENTS (rain_depths); i++)
+        add_class (style, rain_depths[i].value, _(rain_depths[i].label), rain_depths[i].colour);
     }
   else if (g_str_equal (layer, "flood_hq100"))
     {

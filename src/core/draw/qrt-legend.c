@@ -113,7 +113,8 @@ others_label (const QrtStyle *style)
 {
   if (style->mode == QRT_STYLE_SINGLE || style->n_classes == 0 || !style->others)
     return NULL;
-  /* Graduated classes take every number: what is left has none. */
+  /* TRANSLATORS: the legend's row for the features in no class: graduated classes take
+   * every number, so those have none; categorized ones have another value */
   return style->mode == QRT_STYLE_GRADUATED ? C_("legend class", "No value")
                                             : C_("legend class", "Other values");
 }
