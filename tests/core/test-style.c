@@ -186,19 +186,37 @@ test_categorized (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
-/* The width the legend needs for @style alone. */
-static double
-legend_width (const QrtStyle *style)
+/* The size the legend needs for a layer of areas in @style alone. */
+static void
+measure_legend (const QrtStyle *style,
+                double         *width,
+                double         *height)
 {
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
   cairo_t *cr = cairo_create (surface);
   QrtLegendEntry entry = { "Flächen", QRT_GEOMETRY_POLYGON, style };
-  double width, height;
 
-  qrt_legend_paint (cr, &entry, 1, 1.0, TRUE, &width, &height);
+  qrt_legend_paint (cr, &entry, 1, 1.0, TRUE, width, height);
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
+}
+
+static double
+legend_width (const QrtStyle *style)
+{
+  double width, height;
+
+  measure_legend (style, &width, &height);
   return width;
+}
+
+static double
+legend_height (const QrtStyle *style)
+{
+  double width, height;
+
+  measure_legend (style, &width, &height);
+  return height;
 }
 
 static void
@@ -345,20 +363,6 @@ make_many_kinds (void)
         qrt_layer_builder_end_feature (builder);
       }
   return qrt_layer_builder_finish (g_steal_pointer (&builder), NULL);
-}
-
-static double
-legend_height (const QrtStyle *style)
-{
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
-  cairo_t *cr = cairo_create (surface);
-  QrtLegendEntry entry = { "Punkte", QRT_GEOMETRY_POINT, style };
-  double width, height;
-
-  qrt_legend_paint (cr, &entry, 1, 1.0, TRUE, &width, &height);
-  cairo_destroy (cr);
-  cairo_surface_destroy (surface);
-  return height;
 }
 
 /* Features that no class takes get a row of their own in the legend. */
