@@ -392,12 +392,16 @@ test_others (void)
   g_assert_true (g_str_has_suffix (words, "k15, Other values"));
   g_clear_pointer (&words, g_free);
   with_others = legend_height (&style);
+
+  /* Not saved, but found again in the data, as a project does when opened. */
   json = qrt_style_to_json (&style);
   qrt_style_init_default (&back, QRT_GEOMETRY_POINT, 0);
   g_assert_true (qrt_style_from_json (&back, json, &error));
-  g_assert_true (back.others);
-  back.others = FALSE;
+  g_assert_false (back.others);
   g_assert_cmpfloat (legend_height (&back), <, with_others);
+  g_assert_true (qrt_style_has_others (&back, many));
+  /* A layer without the attribute has no feature in any class. */
+  g_assert_true (qrt_style_has_others (&back, squares));
 
   /* Numbers: what has none falls outside the classes. */
   g_assert_true (qrt_style_make_graduated (&style, many, "number", QRT_CLASSIFY_QUANTILE, 4,
@@ -414,6 +418,8 @@ test_others (void)
                                            NULL, QRT_RAMP_SEQUENTIAL, &error));
   g_assert_false (style.others);
   g_assert_cmpuint (qrt_legend_entry_rows (&entry), ==, 1 + 2);
+  g_assert_false (qrt_style_has_others (&style, squares));
+  g_assert_true (qrt_style_has_others (&style, many));
   g_assert_true (qrt_style_from_json (&back, "{\"mode\":\"single\"}", &error));
   g_assert_false (back.others);
   g_assert_no_error (error);

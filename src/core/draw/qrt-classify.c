@@ -466,6 +466,29 @@ qrt_style_make_categorized (QrtStyle    *style,
 }
 
 /**
+ * qrt_style_has_others:
+ *
+ * Returns: whether some feature of @layer falls in no class of @style (what the style's
+ *   `others` says after classing; the data may have changed since)
+ */
+gboolean
+qrt_style_has_others (const QrtStyle *style,
+                      QrtLayer       *layer)
+{
+  int field;
+
+  g_return_val_if_fail (style != NULL && QRT_IS_LAYER (layer), FALSE);
+
+  if (style->mode == QRT_STYLE_SINGLE || style->n_classes == 0)
+    return FALSE;
+  field = qrt_layer_find_field (layer, style->field);
+  for (guint f = 0; f < qrt_layer_get_n_features (layer); f++)
+    if (qrt_style_class_of (style, layer, field, f) < 0)
+      return TRUE;
+  return FALSE;
+}
+
+/**
  * qrt_style_class_of:
  * @field_index: the index of the style's field in @layer (from qrt_layer_find_field())
  *

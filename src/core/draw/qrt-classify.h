@@ -51,5 +51,7 @@ int      qrt_style_class_of        (const QrtStyle    *style,
 
 void     qrt_style_keep_labels     (QrtStyle          *style,
                                     const QrtStyle    *before);
+gboolean qrt_style_has_others      (const QrtStyle    *style,
+                                    QrtLayer          *layer);
 
 G_END_DECLS

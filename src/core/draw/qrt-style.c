@@ -202,11 +202,6 @@ qrt_style_to_json (const QrtStyle *style)
                                                                                : "categorized");
       json_builder_set_member_name (builder, "field");
       json_builder_add_string_value (builder, style->field);
-      if (style->others)
-        {
-          json_builder_set_member_name (builder, "others");
-          json_builder_add_boolean_value (builder, TRUE);
-        }
       json_builder_set_member_name (builder, "classes");
       json_builder_begin_array (builder);
       for (guint i = 0; i < style->n_classes; i++)
@@ -267,7 +262,6 @@ read_classes (QrtStyle    *style,
     {
       style->mode = QRT_STYLE_SINGLE;
       style->n_classes = 0;
-      style->others = FALSE;
       return TRUE;
     }
   if (!g_str_equal (mode, "graduated") && !g_str_equal (mode, "categorized"))
@@ -286,7 +280,6 @@ read_classes (QrtStyle    *style,
   style->mode = g_str_equal (mode, "graduated") ? QRT_STYLE_GRADUATED : QRT_STYLE_CATEGORIZED;
   g_strlcpy (style->field, json_object_get_string_member_with_default (object, "field", ""),
              sizeof style->field);
-  style->others = json_object_get_boolean_member_with_default (object, "others", FALSE);
   classes = json_node_get_array (node);
   style->n_classes = MIN (json_array_get_length (classes), QRT_STYLE_MAX_CLASSES);
   for (guint i = 0; i < style->n_classes; i++)

@@ -62,7 +62,8 @@ struct _QrtStyle
   guint         n_classes;
   QrtStyleClass classes[QRT_STYLE_MAX_CLASSES];
   /* Some features fall in no class (a value beyond the classes, or none), so the legend
-   * explains their colour too. */
+   * explains their colour too. Not saved: worked out by classing, and from the data when a
+   * project is opened (qrt_style_has_others()). */
   gboolean      others;
 };
 

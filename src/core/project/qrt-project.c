@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "draw/qrt-classify.h"
 #include "qrt-gdal-private.h"
 #include "qrt-gpkg-read.h"
 #include "qrt-project.h"
@@ -669,7 +670,11 @@ qrt_project_open (const char    *path,
   for (guint i = 0; i < loaded->len; i++)
     {
       LoadedLayer *entry = g_ptr_array_index (loaded, i);
-      QrtProjectLayer *item = qrt_project_layer_new (entry->layer, entry->title, &entry->style);
+      QrtProjectLayer *item;
+
+      /* From the data as it is now: a layer fetched again may have values its classes lack. */
+      entry->style.others = qrt_style_has_others (&entry->style, entry->layer);
+      item = qrt_project_layer_new (entry->layer, entry->title, &entry->style);
 
       qrt_project_layer_set_source (item, entry->source);
       qrt_project_layer_set_licence (item, entry->licence);
