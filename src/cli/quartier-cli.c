@@ -463,6 +463,38 @@ find_class (const QrtStyle *style,
   return -1;
 }
 
+/* --class-label (@colours FALSE) or --class-colour settings, CLASS=VALUE each: 0, or the
+ * exit status of the first that cannot be applied. */
+static int
+set_classes (QrtStyle       *style,
+             char          **settings,
+             gboolean        colours,
+             const char     *layer_name,
+             GOptionContext *context)
+{
+  for (guint i = 0; settings != NULL && settings[i] != NULL; i++)
+    {
+      const char *equals = strchr (settings[i], '=');
+      g_autofree char *key = NULL;
+      int klass;
+
+      if (equals == NULL)
+        return cli_fail_usage (context, colours ? _("--class-colour takes CLASS=#RRGGBB[AA].")
+                                                : _("--class-label takes CLASS=TEXT."));
+      key = g_strndup (settings[i], (gsize) (equals - settings[i]));
+      if ((klass = find_class (style, key)) < 0)
+        {
+          cli_complain (_("Layer “%s” has no class “%s”."), layer_name, key);
+          return 1;
+        }
+      if (!colours)
+        qrt_style_class_set_label (&style->classes[klass], equals + 1);
+      else if (!qrt_color_parse (&style->classes[klass].colour, equals + 1))
+        return cli_fail_usage (context, _("Colours are written #RRGGBB or #RRGGBBAA."));
+    }
+  return 0;
+}
+
 static int
 command_style (int    argc,
                char **argv)
@@ -477,6 +509,8 @@ command_style (int    argc,
   g_autofree char *fill = NULL;
   g_autofree char *stroke = NULL;
   g_auto(GStrv) class_labels = NULL;
+  g_auto(GStrv) class_colours = NULL;
+  int status;
   gboolean single = FALSE, hide = FALSE, show = FALSE;
   double opacity = -1;
   int classes = 5;
@@ -500,6 +534,8 @@ command_style (int    argc,
     { "class-label", 0, 0, G_OPTION_ARG_STRING_ARRAY, &class_labels,
       N_("Name a class in the legend: its value, or its number from 1 for graduated classes "
          "(repeatable; an empty TEXT names it by its value again)"), N_("CLASS=TEXT") },
+    { "class-colour", 0, 0, G_OPTION_ARG_STRING_ARRAY, &class_colours,
+      N_("Colour a class, named as for --class-label (repeatable)"), N_("CLASS=#RRGGBB[AA]") },
     { "fill", 0, 0, G_OPTION_ARG_STRING, &fill, N_("Fill colour"), N_("#RRGGBB[AA]") },
     { "stroke", 0, 0, G_OPTION_ARG_STRING, &stroke, N_("Outline colour"), N_("#RRGGBB[AA]") },
     { "opacity", 0, 0, G_OPTION_ARG_DOUBLE, &opacity, N_("Layer opacity, 0 to 1"), N_("X") },
@@ -586,22 +622,9 @@ command_style (int    argc,
         }
       g_strlcpy (style.label_field, label, sizeof style.label_field);
     }
-  for (guint i = 0; class_labels != NULL && class_labels[i] != NULL; i++)
-    {
-      const char *equals = strchr (class_labels[i], '=');
-      g_autofree char *key = NULL;
-      int klass;
-
-      if (equals == NULL)
-        return cli_fail_usage (context, _("--class-label takes CLASS=TEXT."));
-      key = g_strndup (class_labels[i], (gsize) (equals - class_labels[i]));
-      if ((klass = find_class (&style, key)) < 0)
-        {
-          cli_complain (_("Layer “%s” has no class “%s”."), layer_name, key);
-          return 1;
-        }
-      qrt_style_class_set_label (&style.classes[klass], equals + 1);
-    }
+  if ((status = set_classes (&style, class_labels, FALSE, layer_name, context)) != 0 ||
+      (status = set_classes (&style, class_colours, TRUE, layer_name, context)) != 0)
+    return status;
   if (opacity >= 0)
     style.opacity = CLAMP (opacity, 0, 1);
   if (hide || show)

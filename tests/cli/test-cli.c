@@ -220,6 +220,9 @@ test_style (void)
   g_auto(Run) render = { 0 };
   g_autofree char *first = NULL;
   g_autofree char *naming = NULL;
+  g_autofree char *colouring = NULL;
+  g_auto(Run) coloured = { 0 };
+  g_auto(Run) bad_colour = { 0 };
   QrtStyle style;
 
   g_file_copy (source, target, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
@@ -248,6 +251,19 @@ test_style (void)
   g_assert_cmpint (exit_code (&named), ==, 0);
   style = saved_style (path, "districts");
   g_assert_cmpstr (style.classes[0].value, ==, first);
+  g_assert_cmpstr (style.classes[0].label, ==, "Ortskern");
+
+  /* And coloured the same way; a colour that is none changes nothing. */
+  colouring = g_strdup_printf ("%s=#336699", first);
+  run_cli (&coloured, "style", path, "--layer", "districts", "--class-colour", colouring, NULL);
+  g_assert_cmpint (exit_code (&coloured), ==, 0);
+  g_clear_pointer (&colouring, g_free);
+  colouring = g_strdup_printf ("%s=#blau", first);
+  run_cli (&bad_colour, "style", path, "--layer", "districts", "--class-colour", colouring, NULL);
+  g_assert_cmpint (exit_code (&bad_colour), ==, 2);
+  style = saved_style (path, "districts");
+  g_assert_cmpfloat_with_epsilon (style.classes[0].colour.red, 0x33 / 255.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (style.classes[0].colour.blue, 0x99 / 255.0, 1e-9);
   g_assert_cmpstr (style.classes[0].label, ==, "Ortskern");
 
   /* A graduated one by its number, from 1, in the same run as the classing. */
