@@ -425,6 +425,63 @@ test_others (void)
   g_assert_no_error (error);
 }
 
+/* The legend of one layer titled @title on white; the first class row's swatch (the middle
+ * of it: 10 + 2 × 6 in, one row of 20 and 3 down from 10) and the ink of its text. */
+static void
+paint_class_row (const QrtStyle *style,
+                 const char     *title,
+                 guint          *swatch,
+                 guint64        *ink)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 600, 100);
+  cairo_t *cr = cairo_create (surface);
+  QrtLegendEntry entry = { title, QRT_GEOMETRY_POLYGON, style };
+  const guint8 *data;
+  int stride;
+  double width, height;
+
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  qrt_legend_paint (cr, &entry, 1, 1.0, FALSE, &width, &height);
+  cairo_surface_flush (surface);
+  data = cairo_image_surface_get_data (surface);
+  stride = cairo_image_surface_get_stride (surface);
+  *swatch = data[(10 + 20 + 3 + 7) * stride + (10 + 2 * 6 + 7) * 4];
+  *ink = 0;
+  for (int y = 10 + 20; y < 10 + 40; y++)
+    for (int x = 10 + 2 * 6 + 14 + 6; x < 600; x++)
+      *ink += 255 - data[y * stride + x * 4];
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
+/* Every row is drawn once, the widest too: a half-transparent swatch painted twice comes out
+ * twice as dark, and text drawn twice looks bold. */
+static void
+test_legend_once (void)
+{
+  QrtStyle style;
+  guint swatch, swatch_narrow;
+  guint64 ink, ink_narrow;
+
+  qrt_style_init_default (&style, QRT_GEOMETRY_POLYGON, 0);
+  style.mode = QRT_STYLE_CATEGORIZED;
+  style.n_classes = 1;
+  style.classes[0].colour = (QrtColor) { 0, 0, 0, 0.5 };
+  g_strlcpy (style.classes[0].value, "wohnen", sizeof style.classes[0].value);
+  qrt_style_class_set_label (&style.classes[0], "Wohnbauflächen, der längste Eintrag");
+
+  /* The class row the widest, and then narrower than a long title. */
+  paint_class_row (&style, "Flächen", &swatch, &ink);
+  paint_class_row (&style, "Flächennutzung nach dem Flächennutzungsplan der Stadt, Stand 2026",
+                   &swatch_narrow, &ink_narrow);
+  g_assert_cmpuint (swatch, >=, 0x7c);
+  g_assert_cmpuint (swatch, <=, 0x83);
+  g_assert_cmpuint (swatch, ==, swatch_narrow);
+  g_assert_cmpuint (ink, >, 1000);
+  g_assert_cmpuint (ink, ==, ink_narrow);
+}
+
 static void
 test_json_errors (void)
 {
@@ -456,6 +513,7 @@ main (int    argc,
   g_test_add_func ("/style/categorized", test_categorized);
   g_test_add_func ("/style/class-labels", test_class_labels);
   g_test_add_func ("/style/others", test_others);
+  g_test_add_func ("/style/legend-once", test_legend_once);
   g_test_add_func ("/style/json-errors", test_json_errors);
 
   return g_test_run ();

@@ -209,6 +209,33 @@ text (cairo_t     *cr,
   return w;
 }
 
+/* One row of the legend at @x, @y: a swatch in @colour (%NULL: the style's own) and @label.
+ * @width grows to the row's end and the padding after it. */
+static void
+row_paint (cairo_t              *cr,
+           PangoLayout          *layout,
+           const QrtLegendEntry *e,
+           const QrtColor       *colour,
+           const char           *label,
+           gboolean              bold,
+           double                x,
+           double                y,
+           double                scale,
+           gboolean              draw,
+           double               *width)
+{
+  double swatch = SWATCH * scale, after = x + swatch + GAP * scale, end;
+
+  if (draw)
+    {
+      paint_swatch (cr, e->kind, e->style, colour, x, y + (ROW * scale - swatch) / 2, scale);
+      cairo_set_source_rgb (cr, 0.15, 0.15, 0.17);
+    }
+  /* Apart from MAX(), which would draw the row again when it is the widest so far. */
+  end = after + text (cr, layout, label, bold, after, y + scale, draw) + PAD * scale;
+  *width = MAX (*width, end);
+}
+
 /**
  * qrt_legend_paint:
  * @cr: target; the legend is drawn with its top-left corner at the current origin
@@ -262,44 +289,26 @@ qrt_legend_paint (cairo_t              *cr,
         {
           const QrtLegendEntry *e = &entries[i];
           gboolean classed = e->style->mode != QRT_STYLE_SINGLE && e->style->n_classes > 0;
+          double indent = pad + gap * 2;
 
           if (!e->style->visible)
             continue;
-          if (draw)
-            paint_swatch (cr, e->kind, e->style, NULL, pad, y + (row - swatch) / 2, scale);
-          if (draw)
-            cairo_set_source_rgb (cr, 0.15, 0.15, 0.17);
-          w = MAX (w, pad + swatch + gap + text (cr, layout, e->title, classed, pad + swatch + gap,
-                                                 y + scale, draw) + pad);
+          row_paint (cr, layout, e, NULL, e->title, classed, pad, y, scale, draw, &w);
           y += row;
 
           for (guint c = 0; classed && c < e->style->n_classes; c++)
             {
               g_autofree char *label = qrt_legend_class_label (e->style, c);
-              double indent = pad + gap * 2;
 
-              if (draw)
-                paint_swatch (cr, e->kind, e->style, &e->style->classes[c].colour, indent,
-                              y + (row - swatch) / 2, scale);
-              if (draw)
-                cairo_set_source_rgb (cr, 0.15, 0.15, 0.17);
-              w = MAX (w, indent + swatch + gap +
-                          text (cr, layout, label, FALSE, indent + swatch + gap, y + scale, draw) +
-                          pad);
+              row_paint (cr, layout, e, &e->style->classes[c].colour, label, FALSE, indent, y,
+                         scale, draw, &w);
               y += row;
             }
+          /* In the style's own colours, as the renderer draws them. */
           if (classed && others_label (e->style) != NULL)
             {
-              double indent = pad + gap * 2;
-
-              /* Drawn in the style's own colours, as the renderer draws them. */
-              if (draw)
-                paint_swatch (cr, e->kind, e->style, NULL, indent, y + (row - swatch) / 2, scale);
-              if (draw)
-                cairo_set_source_rgb (cr, 0.15, 0.15, 0.17);
-              w = MAX (w, indent + swatch + gap +
-                          text (cr, layout, others_label (e->style), FALSE, indent + swatch + gap,
-                                y + scale, draw) + pad);
+              row_paint (cr, layout, e, NULL, others_label (e->style), FALSE, indent, y, scale,
+                         draw, &w);
               y += row;
             }
         }
