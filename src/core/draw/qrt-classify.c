@@ -322,7 +322,6 @@ qrt_style_make_graduated (QrtStyle           *style,
   style->mode = QRT_STYLE_GRADUATED;
   g_strlcpy (style->field, field, sizeof style->field);
   style->n_classes = made;
-  style->others = values->len < qrt_layer_get_n_features (layer);
   for (guint i = 0; i < made; i++)
     {
       QrtColor colour;
@@ -332,6 +331,7 @@ qrt_style_make_graduated (QrtStyle           *style,
       set_classed_colour (style, layer, &style->classes[i], &colour);
       style->classes[i].upper = bounds[i];
     }
+  style->others = qrt_style_has_others (style, layer);
   qrt_style_keep_labels (style, before);
   return TRUE;
 }
@@ -403,8 +403,6 @@ qrt_style_make_categorized (QrtStyle    *style,
   g_autofree QrtStyle *before = NULL;
   GHashTableIter iter;
   gpointer key, value;
-  gboolean unclassed = FALSE;
-  guint n_values;
   int index;
 
   g_return_val_if_fail (style != NULL && QRT_IS_LAYER (layer) && field != NULL, FALSE);
@@ -418,10 +416,7 @@ qrt_style_make_categorized (QrtStyle    *style,
       guint count;
 
       if (text == NULL)
-        {
-          unclassed = TRUE;
-          continue;
-        }
+        continue;
       count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, text));
       g_hash_table_replace (counts, text, GUINT_TO_POINTER (count + 1));
     }
@@ -431,16 +426,11 @@ qrt_style_make_categorized (QrtStyle    *style,
     {
       Category c = { key, GPOINTER_TO_UINT (value) };
 
-      /* A value longer than a class keeps can have no class of its own. */
-      if (strlen (key) >= QRT_STYLE_MAX_TEXT)
-        {
-          unclassed = TRUE;
-          continue;
-        }
-      g_array_append_val (categories, c);
+      /* A value longer than a class keeps would make a class that matches nothing. */
+      if (strlen (key) < QRT_STYLE_MAX_TEXT)
+        g_array_append_val (categories, c);
     }
   g_array_sort (categories, compare_categories);
-  n_values = categories->len;
   g_array_set_size (categories, MIN (categories->len, QRT_STYLE_MAX_CLASSES));
   g_array_sort (categories, compare_by_value);
 
@@ -448,9 +438,6 @@ qrt_style_make_categorized (QrtStyle    *style,
   style->mode = QRT_STYLE_CATEGORIZED;
   g_strlcpy (style->field, field, sizeof style->field);
   style->n_classes = categories->len;
-  /* Features without a value, with one too long, or with one of the rarer values beyond the
-   * classes, keep the style's own colour. */
-  style->others = n_values > categories->len || unclassed;
   for (guint i = 0; i < categories->len; i++)
     {
       QrtColor colour;
@@ -461,6 +448,9 @@ qrt_style_make_categorized (QrtStyle    *style,
       g_strlcpy (style->classes[i].value, g_array_index (categories, Category, i).value,
                  sizeof style->classes[i].value);
     }
+  /* Features without a value, with one too long, or with one of the rarer values beyond the
+   * classes, keep the style's own colour. */
+  style->others = qrt_style_has_others (style, layer);
   qrt_style_keep_labels (style, before);
   return TRUE;
 }
