@@ -601,7 +601,6 @@ command_style (int    argc,
     {
       style.mode = QRT_STYLE_SINGLE;
       style.n_classes = 0;
-      style.others = FALSE;
     }
   if (categorized != NULL && !qrt_style_make_categorized (&style, qrt_project_layer_get_layer (item),
                                                           categorized, &error))

@@ -272,7 +272,6 @@ class_colour_cb (GtkColorChooser *button,
   /* A colour picked for a value stays with it when the classes are made again. */
   g_hash_table_replace (self->picked, picked_key (&self->style, i),
                         g_memdup2 (&self->style.classes[i].colour, sizeof (QrtColor)));
-  remember_names (self);
   update_preview (self);
 }
 
@@ -337,7 +336,6 @@ update_names (QrtStyleDialog *self)
     {
       GtkEditable *row = g_ptr_array_index (self->name_rows, i);
       g_autofree char *range = qrt_legend_class_range (&self->style, i);
-
       GtkWidget *button = g_object_get_data (G_OBJECT (row), "qrt-colour");
       g_autofree char *colour_of = NULL;
       GdkRGBA rgba;
@@ -551,7 +549,6 @@ classes_changed_cb (QrtStyleDialog *self)
     {
       self->style.mode = QRT_STYLE_SINGLE;
       self->style.n_classes = 0;
-      self->style.others = FALSE;
       set_error (self, NULL);
       update_names (self);
       update_preview (self);

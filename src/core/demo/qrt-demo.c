@@ -673,12 +673,15 @@ add_class (QrtStyle   *style,
   qrt_style_class_set_label (klass, label);
 }
 
-static const struct
+/* A class of a demo style: the value, its name in the legend (to translate) and colour. */
+typedef struct
 {
   const char *value;
   const char *label;
   QrtColor    colour;
-} land_cover[] = {
+} DemoClass;
+
+static const DemoClass land_cover[] = {
   /* TRANSLATORS: a class of land cover, as the map's legend names it */
   { "sealed", NC_("land cover", "Sealed"), { 0.86, 0.84, 0.81, 1.0 } },
   /* TRANSLATORS: a class of land cover, as the map's legend names it */
@@ -693,12 +696,7 @@ static const struct
   { "agriculture", NC_("land cover", "Farmland"), { 0.95, 0.93, 0.80, 1.0 } },
 };
 
-static const struct
-{
-  const char *value;
-  const char *label;
-  QrtColor    colour;
-} rain_depths[] = {
+static const DemoClass rain_depths[] = {
   /* TRANSLATORS: a class of water depth in a heavy rain, as the map's legend names it */
   { "0.10-0.30 m", N_("0.10 to 0.30 m deep"), { 0.62, 0.79, 0.93, 0.55 } },
   /* TRANSLATORS: a class of water depth in a heavy rain, as the map's legend names it */

@@ -61,9 +61,9 @@ struct _QrtStyle
   char          field[QRT_STYLE_MAX_TEXT];
   guint         n_classes;
   QrtStyleClass classes[QRT_STYLE_MAX_CLASSES];
-  /* Some features fall in no class (a value beyond the classes, or none), so the legend
-   * explains their colour too. Not saved: worked out by classing, and from the data when a
-   * project is opened (qrt_style_has_others()). */
+  /* For a classified style: some features fall in no class (a value beyond the classes, or
+   * none), so the legend explains their colour too. Not saved: worked out by classing, and
+   * from the data when a project is opened (qrt_style_has_others()). */
   gboolean      others;
 };
 

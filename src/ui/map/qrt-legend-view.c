@@ -194,16 +194,13 @@ qrt_legend_view_get_description (QrtLegendView *self)
 guint
 qrt_legend_view_get_n_rows (QrtLegendView *self)
 {
+  g_autofree QrtLegendEntry *entries = NULL;
   guint n = 0;
 
   g_return_val_if_fail (QRT_IS_LEGEND_VIEW (self), 0);
 
+  entries = legend_entries (self);
   for (guint i = 0; i < self->entries->len; i++)
-    {
-      Entry *entry = &g_array_index (self->entries, Entry, i);
-      QrtLegendEntry shown = { entry->title, entry->kind, &entry->style };
-
-      n += qrt_legend_entry_rows (&shown);
-    }
+    n += qrt_legend_entry_rows (&entries[i]);
   return n;
 }
